@@ -1,0 +1,89 @@
+import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
+import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
+import type { Position } from '../domain/portfolio-types.js';
+
+/** Inputs and results of keel's activities. Everything here is small: candles stay in PostgreSQL. */
+
+export interface ScanMarketInput {
+  exchange: string;
+  quote: string;
+  symbols: string[] | null;
+  maxCoins: number;
+  /** The tick's market time (epoch ms); simulated and replayed markets answer "as of" it. */
+  asOfMs: number;
+}
+
+export interface ScanMarketResult {
+  tickers: Array<Pick<Ticker, 'symbol' | 'last' | 'quoteVolume'>>;
+  /** Requested symbols the exchange does not list. */
+  unknownSymbols: string[];
+}
+
+export interface SyncCandlesInput {
+  exchange: string;
+  symbol: string;
+  timeframe: Timeframe;
+  /** Only candles that have closed by this time (epoch ms) are fetched. */
+  untilMs: number;
+  warmupCandles: number;
+}
+
+export interface SyncCandlesResult {
+  /** Candles the exchange returned. */
+  fetched: number;
+  /** Candles newly written (0 when all were already stored). */
+  stored: number;
+  /** Open time of the newest stored candle, or null if the exchange had none. */
+  lastTs: number | null;
+}
+
+export interface EvaluateCoinInput {
+  exchange: string;
+  symbol: string;
+  timeframe: Timeframe;
+  untilMs: number;
+  signal: SignalConfig;
+}
+
+export interface BrokerAccountInput {
+  exchange: string;
+  /** Paper or live account name; for paper trading the cycle id. */
+  account: string;
+  quote: string;
+}
+
+export interface PlaceOrderInput extends BrokerAccountInput {
+  clientOrderId: string;
+  intent: OrderIntent;
+  asOfMs: number;
+}
+
+export interface GetOrderInput extends BrokerAccountInput {
+  clientOrderId: string;
+  symbol: string;
+}
+
+export interface OrderRecordInput {
+  cycleId: string;
+  tickTs: number;
+  intent: OrderIntent;
+  order: OrderState;
+}
+
+export interface TickRecordInput {
+  cycleId: string;
+  tickNo: number;
+  tickTs: number;
+  startedAtMs: number;
+  completedAtMs: number;
+  coins: number;
+  failedCoins: string[];
+  evaluations: CoinEvaluation[];
+  ordersPlaced: number;
+  cash: string;
+  equity: string;
+  realizedPnl: string;
+  positions: Position[];
+}
+
+export type { Balance };

@@ -1,0 +1,6 @@
+export * from './activity-types.js';
+export * from './messages.js';
+export * from './search-attributes.js';
+export * from './task-queues.js';
+export * from './workflow-ids.js';
+export * from './workflow-types.js';

@@ -1,0 +1,98 @@
+import type { CycleConfig } from '../domain/cycle-config.js';
+import type { OrderIntent, OrderState, Timeframe } from '../domain/market-types.js';
+import type { PortfolioSnapshot } from '../domain/portfolio-types.js';
+import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
+
+export interface CoinHealth {
+  /** Consecutive ticks this coin failed. */
+  consecutiveFailures: number;
+  /** The circuit is open (coin skipped) until this tick number. */
+  skipUntilTick: number;
+  lastError: string | null;
+}
+
+export interface TickSummary {
+  tickNo: number;
+  tickTs: number;
+  coins: number;
+  evaluated: number;
+  failed: number;
+  skipped: number;
+  buys: number;
+  sells: number;
+  ordersFilled: number;
+  equity: string;
+  cash: string;
+  durationMs: number;
+  completedAtMs: number;
+}
+
+/** The state a market cycle carries through continue-as-new: config, pause flag, tick counter, money, coin health. */
+export interface MarketCycleState {
+  config: CycleConfig;
+  paused: boolean;
+  /** Ticks completed since the cycle started. */
+  tickNo: number;
+  /** Close time (epoch ms) of the candle the next tick processes. */
+  nextTickTs: number | null;
+  portfolio: PortfolioSnapshot | null;
+  coinHealth: Record<string, CoinHealth>;
+  /** symbol -> first tick number at which it may be bought again. */
+  cooldowns: Record<string, number>;
+  lastTick: TickSummary | null;
+}
+
+export interface MarketCycleInput {
+  config: CycleConfig;
+  /** Set by continue-as-new; absent on the first run. */
+  state?: MarketCycleState;
+}
+
+export type CyclePhase = 'waiting' | 'ticking' | 'paused' | 'finished';
+
+export interface CycleStatus {
+  cycleId: string;
+  phase: CyclePhase;
+  paused: boolean;
+  tickNo: number;
+  currentTickTs: number | null;
+  nextTickTs: number | null;
+  lastTick: TickSummary | null;
+  config: CycleConfig;
+  cash: string | null;
+  openPositions: number;
+  openCircuits: string[];
+}
+
+export interface CoinCycleInput {
+  cycleId: string;
+  exchange: string;
+  symbol: string;
+  timeframe: Timeframe;
+  /** Close time of the candle this tick evaluates. */
+  tickTs: number;
+  warmupCandles: number;
+  signal: SignalConfig;
+  taskQueuePrefix: string;
+}
+
+export type CoinCycleResult =
+  | { ok: true; evaluation: CoinEvaluation; candlesStored: number }
+  | { ok: false; symbol: string; errorType: string; message: string };
+
+export interface OrderExecutionInput {
+  cycleId: string;
+  exchange: string;
+  account: string;
+  quote: string;
+  tickTs: number;
+  clientOrderId: string;
+  intent: OrderIntent;
+  /** How long to wait for a fill before cancelling. */
+  fillTimeoutMs: number;
+  taskQueuePrefix: string;
+}
+
+export type OrderExecutionResult =
+  | { ok: true; order: OrderState }
+  | { ok: false; clientOrderId: string; symbol: string; errorType: string; message: string };

@@ -1,0 +1,86 @@
+/** Candle timeframes keel understands, with their length in milliseconds. */
+export const TIMEFRAME_MS = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '30m': 1_800_000,
+  '1h': 3_600_000,
+  '4h': 14_400_000,
+  '1d': 86_400_000,
+} as const;
+
+export type Timeframe = keyof typeof TIMEFRAME_MS;
+
+export const TIMEFRAMES = Object.keys(TIMEFRAME_MS) as Timeframe[];
+
+export function isTimeframe(value: string): value is Timeframe {
+  return Object.prototype.hasOwnProperty.call(TIMEFRAME_MS, value);
+}
+
+export function timeframeMs(timeframe: Timeframe): number {
+  return TIMEFRAME_MS[timeframe];
+}
+
+/**
+ * One OHLCV candle. `ts` is the candle's OPEN time in epoch milliseconds (ccxt and freqtrade convention);
+ * the candle is closed once `ts + timeframeMs` has passed.
+ */
+export interface Candle {
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+export interface Ticker {
+  symbol: string;
+  /** Last traded price in quote currency. */
+  last: number;
+  /** 24h volume in quote currency, used for universe selection. */
+  quoteVolume: number;
+  /** Epoch ms of the ticker snapshot. */
+  ts: number;
+}
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit';
+export type OrderStatus = 'open' | 'closed' | 'canceled' | 'rejected';
+
+/** What the workflow asks an order execution to do. Quantities and prices are decimal strings, never floats. */
+export interface OrderIntent {
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  /** Base-asset quantity as a decimal string. */
+  amount: string;
+  /** Limit price (decimal string) for limit orders; the reference price for market orders. */
+  price: string;
+  /** Why the order exists, for logs and the Web UI. */
+  reason: string;
+}
+
+/** An order as the exchange (or the paper broker) reports it. */
+export interface OrderState {
+  clientOrderId: string;
+  exchangeOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  amount: string;
+  filled: string;
+  /** Average fill price, decimal string; '0' when nothing filled. */
+  averagePrice: string;
+  /** Fee paid in quote currency, decimal string. */
+  feeQuote: string;
+  /** Epoch ms when the exchange accepted the order. */
+  createdAtMs: number;
+}
+
+export interface Balance {
+  asset: string;
+  free: string;
+  used: string;
+}
