@@ -41,7 +41,10 @@ export interface EvaluateCoinInput {
   exchange: string;
   symbol: string;
   timeframe: Timeframe;
+  /** Evaluate the candle that closed at this time (epoch ms). */
   untilMs: number;
+  /** Stored candles to load for the indicators. */
+  lookbackCandles: number;
   signal: SignalConfig;
 }
 

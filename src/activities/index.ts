@@ -1,0 +1,5 @@
+export { createExchangeActivities } from './exchange-activities.js';
+export type { ExchangeActivities, ExchangeActivityDeps } from './exchange-activities.js';
+export { createDbActivities } from './db-activities.js';
+export type { DbActivities, DbActivityDeps } from './db-activities.js';
+export { toApplicationFailure } from './to-application-failure.js';

@@ -1,0 +1,30 @@
+import type { CycleConfigPatch } from '../domain/cycle-config.js';
+
+/**
+ * Turns `key=value` arguments into a config patch: dotted keys nest (`risk.maxOpenPositions=20`), values are JSON
+ * when they parse as JSON (numbers, true/false, null, lists) and strings otherwise.
+ */
+export function parseConfigAssignments(assignments: string[]): CycleConfigPatch {
+  const patch: Record<string, unknown> = {};
+  for (const assignment of assignments) {
+    const eq = assignment.indexOf('=');
+    if (eq <= 0) throw new Error(`expected key=value, got "${assignment}" (for example risk.maxOpenPositions=20)`);
+    const keys = assignment.slice(0, eq).split('.');
+    const raw = assignment.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: keep the string
+    }
+    let target = patch;
+    for (const key of keys.slice(0, -1)) {
+      const next = target[key];
+      if (next === undefined) target[key] = {};
+      else if (typeof next !== 'object' || next === null) throw new Error(`"${keys.join('.')}" conflicts with another assignment`);
+      target = target[key] as Record<string, unknown>;
+    }
+    target[keys.at(-1)!] = value;
+  }
+  return patch as CycleConfigPatch;
+}

@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { loadSettings, SettingsError } from '../config/settings.js';
+import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
+import { cycleWorkflowId } from '../contracts/workflow-ids.js';
+import type { CycleStatus } from '../contracts/workflow-types.js';
+import { cycleConfigFromSettings } from '../workers/cycle-config-from-settings.js';
+import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
+import { parseConfigAssignments } from './config-patch.js';
+
+const USAGE = `keel: control durable market cycles
+
+usage: keel <command> [options]
+
+commands:
+  start                     start the cycle from settings (KEEL_* env), or attach if it runs
+  status                    phase, tick, last tick summary of a cycle
+  pause [--reason TEXT]     finish the current tick, then start no new one
+  resume                    start ticking again
+  config show               print the running cycle's config
+  config set KEY=VALUE...   change settings (e.g. risk.maxOpenPositions=20 signal.buyThreshold=0.1)
+  list                      market cycles known to Temporal
+
+options:
+  --exchange ID   market/exchange of the cycle (default: KEEL_MARKET, sim)
+  --name NAME     cycle name (default: KEEL_CYCLE_NAME, main)
+  --json          machine-readable output
+environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default")`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      exchange: { type: 'string' },
+      name: { type: 'string' },
+      reason: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const settings = loadSettings();
+  const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const connection = await Connection.connect({ address }).catch((error: unknown) => {
+    throw new Error(`cannot reach Temporal at ${address} (${(error as Error).message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+  });
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const workflowId = cycleWorkflowId(values.exchange ?? settings.KEEL_MARKET, values.name ?? settings.KEEL_CYCLE_NAME);
+  const handle = client.workflow.getHandle(workflowId);
+  const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, null, 2) : human);
+  try {
+    switch (command) {
+      case 'start': {
+        const { handle: started, started: isNew } = await startOrAttachCycle(client, cycleConfigFromSettings(settings));
+        print(`${isNew ? 'started' : 'already running'}: ${started.workflowId}\n${webUiWorkflowUrl(`http://localhost:${settings.TEMPORAL_UI_PORT}`, settings.TEMPORAL_NAMESPACE, started.workflowId)}`, { workflowId: started.workflowId, started: isNew });
+        return 0;
+      }
+      case 'status': {
+        const status = await handle.query(statusQuery);
+        print(formatStatus(status), status);
+        return 0;
+      }
+      case 'pause':
+        await handle.signal(pauseSignal, values.reason ?? 'paused from the keel CLI');
+        print(`pause sent to ${workflowId}: the current tick finishes, then no new tick starts`, { workflowId, signal: 'pause' });
+        return 0;
+      case 'resume':
+        await handle.signal(resumeSignal);
+        print(`resume sent to ${workflowId}`, { workflowId, signal: 'resume' });
+        return 0;
+      case 'config': {
+        const [sub, ...assignments] = rest;
+        if (sub === 'show') {
+          const status = await handle.query(statusQuery);
+          console.log(JSON.stringify(status.config, null, 2));
+          return 0;
+        }
+        if (sub === 'set' && assignments.length > 0) {
+          const config = await handle.executeUpdate(updateConfigUpdate, { args: [parseConfigAssignments(assignments)] });
+          print(`config updated on ${workflowId}`, config);
+          return 0;
+        }
+        console.error('usage: keel config show | keel config set KEY=VALUE...');
+        return 2;
+      }
+      case 'list': {
+        const rows: string[] = [];
+        for await (const wf of client.workflow.list({ query: 'WorkflowType = "marketCycle"' })) {
+          rows.push(`${wf.workflowId}  ${wf.status.name}  started ${wf.startTime.toISOString()}`);
+        }
+        console.log(rows.length > 0 ? rows.join('\n') : 'no market cycles');
+        return 0;
+      }
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError) {
+      console.error(`rejected: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await connection.close();
+  }
+}
+
+function formatStatus(s: CycleStatus): string {
+  const last = s.lastTick;
+  return [
+    `${s.cycleId}: ${s.phase}${s.paused ? ' (paused)' : ''}`,
+    `  ticks done   ${s.tickNo}`,
+    `  last tick    ${last ? `#${last.tickNo} ${new Date(last.tickTs).toISOString()}: ${last.evaluated}/${last.coins} coins, ${last.buys} buys, ${last.sells} sells, ${last.durationMs} ms` : 'none yet'}`,
+    `  next tick    ${s.nextTickTs ? new Date(s.nextTickTs).toISOString() : 'next candle close'}`,
+    `  cash         ${s.cash ?? '-'} ${s.config.quote}, ${s.openPositions} open positions${last ? `, equity ${last.equity}` : ''}`,
+    `  circuits     ${s.openCircuits.length > 0 ? s.openCircuits.join(', ') : 'all closed'}`,
+  ].join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof SettingsError ? error.message : `keel: ${(error as Error).message ?? String(error)}`);
+    process.exit(1);
+  },
+);

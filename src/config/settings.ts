@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { TIMEFRAMES } from '../domain/market-types.js';
+
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ message: `${what} must be a number` }).int(`${what} must be a whole number`).positive(`${what} must be positive`);
+
+/**
+ * Every setting keel reads from the environment, in one schema. Defaults give the zero-setup local run:
+ * a local Temporal dev server, the embedded database, 250 simulated coins, paper trading.
+ */
+export const settingsSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z.string().min(1).optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+    TEMPORAL_UI_PORT: positiveInt('TEMPORAL_UI_PORT').default(8233),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
+      .optional(),
+    KEEL_DATA_DIR: z.string().min(1).default('.keel'),
+    KEEL_MARKET: z.enum(['sim', 'replay'], { message: 'KEEL_MARKET must be "sim" or "replay" (ccxt exchanges arrive with live market data support)' }).default('sim'),
+    KEEL_CYCLE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'KEEL_CYCLE_NAME must be 1-64 letters, digits, "_" or "-"').default('main'),
+    KEEL_COINS: positiveInt('KEEL_COINS').max(2000, 'KEEL_COINS must be at most 2000').default(250),
+    KEEL_SEED: z.coerce.number().int().default(42),
+    KEEL_TIMEFRAME: z.enum(TIMEFRAMES as [string, ...string[]], { message: `KEEL_TIMEFRAME must be one of ${TIMEFRAMES.join(', ')}` }).default('1h'),
+    KEEL_CLOCK: z.enum(['wall', 'market'], { message: 'KEEL_CLOCK must be "wall" or "market"' }).default('market'),
+    KEEL_TICK_PACING_MS: z.coerce.number().int().min(0).default(2000),
+    KEEL_MAX_TICKS: positiveInt('KEEL_MAX_TICKS').optional(),
+    KEEL_REPLAY_DIR: z.string().min(1).optional(),
+    KEEL_EXCHANGE_RPS: z.coerce.number().positive('KEEL_EXCHANGE_RPS must be positive').default(2000),
+    KEEL_PAPER_CASH: z.string().regex(/^\d+(\.\d+)?$/, 'KEEL_PAPER_CASH must be a decimal amount such as 100000').default('100000'),
+    KEEL_PAPER_FEE_RATE: z.coerce.number().min(0).max(0.05).default(0.001),
+    KEEL_PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
+    KEEL_LIVE_TRADING: boolFromEnv.default(false),
+    KEEL_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{0,40}$/).default(''),
+    ANTHROPIC_API_KEY: z.string().min(1).optional(),
+    LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((s, ctx) => {
+    if (s.KEEL_MARKET === 'replay' && !s.KEEL_REPLAY_DIR) {
+      ctx.addIssue({ code: 'custom', path: ['KEEL_REPLAY_DIR'], message: 'KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json' });
+    }
+    if (s.KEEL_LIVE_TRADING) {
+      ctx.addIssue({ code: 'custom', path: ['KEEL_LIVE_TRADING'], message: 'live trading needs a ccxt exchange with API keys, which this version does not support yet; keel paper-trades (unset KEEL_LIVE_TRADING)' });
+    }
+  });
+
+export type Settings = z.infer<typeof settingsSchema> & { dataDirAbs: string };
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Parses the environment once at an entrypoint; throws SettingsError listing every problem. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Readonly<Settings> {
+  const relevant = Object.fromEntries(Object.entries(env).filter(([k, v]) => k in settingsSchema.shape && v !== ''));
+  const parsed = settingsSchema.safeParse(relevant);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`));
+  }
+  return Object.freeze({ ...parsed.data, dataDirAbs: path.resolve(cwd, parsed.data.KEEL_DATA_DIR) });
+}
+
+const SECRET_KEYS = new Set(['ANTHROPIC_API_KEY']);
+
+/** Settings safe to print: secrets masked, passwords stripped from URLs. */
+export function redactSettings(settings: Readonly<Settings>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(settings).map(([k, v]) => {
+      if (v === undefined) return [k, v];
+      if (SECRET_KEYS.has(k)) return [k, '***'];
+      if (k === 'DATABASE_URL' && typeof v === 'string') return [k, redactUrl(v)];
+      return [k, v];
+    }),
+  );
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):([^@]*)@/, '//$1:***@');
+}

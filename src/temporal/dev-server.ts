@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { KEEL_SEARCH_ATTRIBUTE_FLAGS } from '../contracts/search-attributes.js';
+
+export interface DevServerOptions {
+  cliPath: string;
+  /** Folder for the SQLite file; omit for an in-memory server (tests). */
+  dataDir?: string;
+  port?: number;
+  uiPort?: number;
+  /** Start the Web UI (off in tests). */
+  ui?: boolean;
+  namespace?: string;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` with keel's search attributes registered and a generous child limit
+ * (a 1000-coin tick has 1000 pending children). Resolves once the frontend port accepts connections.
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const port = options.port ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', options.namespace ?? 'default', '--log-level', 'error'];
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    args.push('--db-filename', path.join(options.dataDir, 'temporal.db'));
+  }
+  if (options.ui) args.push('--ui-port', String(options.uiPort ?? port + 1000));
+  else args.push('--headless');
+  for (const flag of KEEL_SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', flag);
+  args.push('--dynamic-config-value', 'limit.numPendingChildExecutions.error=5000');
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + 60_000;
+  while (!(await isPortOpen(port))) {
+    const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 150, 'waiting'))]);
+    if (early !== 'waiting') throw new Error(`the Temporal dev server exited (code ${String(early)}) before it was ready:\n${stderr}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the Temporal dev server did not open port ${port} within 60 s:\n${stderr}`);
+    }
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    uiUrl: options.ui ? `http://127.0.0.1:${options.uiPort ?? port + 1000}` : null,
+    process: child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

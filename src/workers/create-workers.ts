@@ -1,0 +1,70 @@
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createDbActivities, createExchangeActivities } from '../activities/index.js';
+import type { TaskQueues } from '../contracts/task-queues.js';
+import type { Database } from '../db/client.js';
+import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
+import { workflowBundle } from './workflow-bundle.js';
+
+export type WorkerRole = 'cycle' | 'exchange' | 'db';
+
+export interface WorkerPlan {
+  connection: NativeConnection;
+  namespace: string;
+  queues: TaskQueues;
+  roles: WorkerRole[];
+  /** Needed by exchange and db workers. */
+  db?: Database;
+  gateway?: ExchangeGateway;
+  broker?: OrderBroker;
+  /**
+   * The exchange's request budget for the whole task queue, enforced by the Temporal server across every replica.
+   * Every exchange worker must send the same value (the last poller's value wins).
+   */
+  exchangeRequestsPerSecond?: number;
+}
+
+/** One Worker per task queue this process serves. */
+export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
+  const base = { connection: plan.connection, namespace: plan.namespace };
+  const workers: Worker[] = [];
+  for (const role of plan.roles) {
+    if (role === 'cycle') {
+      workers.push(
+        await Worker.create({
+          ...base,
+          taskQueue: plan.queues.cycle,
+          workflowBundle: await workflowBundle(),
+          maxConcurrentWorkflowTaskExecutions: 100,
+          maxCachedWorkflows: 1000,
+          workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+          enableNonLocalActivities: false,
+        }),
+      );
+    } else if (role === 'exchange') {
+      if (!plan.gateway || !plan.broker || !plan.db) throw new Error('an exchange worker needs a database, an exchange gateway and an order broker');
+      workers.push(
+        await Worker.create({
+          ...base,
+          taskQueue: plan.queues.exchange,
+          activities: createExchangeActivities({ gateway: plan.gateway, broker: plan.broker, db: plan.db }),
+          maxConcurrentActivityTaskExecutions: 100,
+          activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+          ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),
+        }),
+      );
+    } else {
+      if (!plan.db) throw new Error('a db worker needs a database');
+      workers.push(
+        await Worker.create({
+          ...base,
+          taskQueue: plan.queues.db,
+          activities: createDbActivities({ db: plan.db }),
+          // A little above the connection pool size: queries queue in the pool rather than in Temporal.
+          maxConcurrentActivityTaskExecutions: 40,
+          activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+        }),
+      );
+    }
+  }
+  return workers;
+}

@@ -1,0 +1,18 @@
+import { defaultCycleConfig, type CycleConfig } from '../domain/cycle-config.js';
+import type { Timeframe } from '../domain/market-types.js';
+import type { Settings } from '../config/settings.js';
+
+/** The cycle config an entrypoint starts with, from settings; a running cycle keeps its own (see `keel config`). */
+export function cycleConfigFromSettings(settings: Readonly<Settings>, overrides: Partial<CycleConfig> = {}): CycleConfig {
+  return defaultCycleConfig({
+    exchange: settings.KEEL_MARKET,
+    name: settings.KEEL_CYCLE_NAME,
+    timeframe: settings.KEEL_TIMEFRAME as Timeframe,
+    clock: settings.KEEL_CLOCK,
+    tickPacingMs: settings.KEEL_TICK_PACING_MS,
+    maxTicks: settings.KEEL_MAX_TICKS ?? null,
+    universe: { symbols: null, maxCoins: settings.KEEL_COINS },
+    taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX,
+    ...overrides,
+  });
+}

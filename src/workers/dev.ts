@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadSettings, redactUrl, SettingsError, type Settings } from '../config/settings.js';
+import { statusQuery } from '../contracts/messages.js';
+import { taskQueuesFor } from '../contracts/task-queues.js';
+import type { CycleStatus } from '../contracts/workflow-types.js';
+import { createLogger } from '../observability/logger.js';
+import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
+import { isPortOpen, startDevServer, type DevServer } from '../temporal/dev-server.js';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
+import { ensureTemporalCli } from '../temporal/temporal-cli.js';
+import { buildAdapters } from './adapters.js';
+import { createKeelWorkers } from './create-workers.js';
+import { cycleConfigFromSettings } from './cycle-config-from-settings.js';
+import { runWorkersUntilSignal } from './serve.js';
+import { installTemporalRuntime } from './temporal-runtime.js';
+
+const DEFAULT_PORT = 7233;
+const say = (line: string) => console.log(`keel │ ${line}`);
+
+/** Uses TEMPORAL_ADDRESS, else a server already on :7233, else starts a dev server persisted in the data folder. */
+async function connectTemporal(settings: Readonly<Settings>): Promise<{ address: string; uiUrl: string | null; server: DevServer | null }> {
+  if (settings.TEMPORAL_ADDRESS) return { address: settings.TEMPORAL_ADDRESS, uiUrl: null, server: null };
+  if (await isPortOpen(DEFAULT_PORT)) {
+    say(`a Temporal server already answers on 127.0.0.1:${DEFAULT_PORT}; using it`);
+    return { address: `127.0.0.1:${DEFAULT_PORT}`, uiUrl: `http://localhost:${settings.TEMPORAL_UI_PORT}`, server: null };
+  }
+  const cliPath = ensureTemporalCli(settings.TEMPORAL_CLI_PATH, say);
+  const dataDir = path.join(settings.dataDirAbs, 'temporal');
+  say(`starting the Temporal dev server (${cliPath}), history kept in ${dataDir}`);
+  const server = await startDevServer({ cliPath, dataDir, port: DEFAULT_PORT, ui: true, uiPort: settings.TEMPORAL_UI_PORT, namespace: settings.TEMPORAL_NAMESPACE });
+  return { address: server.address, uiUrl: `http://localhost:${settings.TEMPORAL_UI_PORT}`, server };
+}
+
+function progressLine(status: CycleStatus): string {
+  const t = status.lastTick!;
+  const candle = new Date(t.tickTs).toISOString().replace('T', ' ').slice(0, 16);
+  return `tick ${String(t.tickNo).padStart(4)} │ candle ${candle} │ ${t.evaluated}/${t.coins} coins${t.failed ? ` (${t.failed} failed)` : ''} │ ${t.buys} buys ${t.sells} sells │ ${(t.durationMs / 1000).toFixed(1)} s │ equity ${Number(t.equity).toFixed(2)} ${status.config.quote} │ ${status.openPositions} positions`;
+}
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL, { name: 'keel-dev' });
+  installTemporalRuntime(logger, 'WARN');
+  say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${settings.KEEL_CLOCK} clock · paper trading`);
+
+  const temporal = await connectTemporal(settings);
+  say(`database: ${settings.DATABASE_URL ? `PostgreSQL ${redactUrl(settings.DATABASE_URL)}` : `embedded PGlite in ${path.join(settings.dataDirAbs, 'pglite')}`}`);
+  const adapters = await buildAdapters(settings);
+
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  const connection = await Connection.connect({ address: temporal.address });
+  if (!temporal.server) await registerSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
+  const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+
+  const config = cycleConfigFromSettings(settings);
+  const workers = await createKeelWorkers({
+    connection: nativeConnection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    queues: taskQueuesFor(config.taskQueuePrefix, config.exchange),
+    roles: ['cycle', 'exchange', 'db'],
+    db: adapters.database.db,
+    gateway: adapters.gateway,
+    broker: adapters.broker,
+    exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+  });
+  const running = runWorkersUntilSignal(workers, logger, async () => {
+    clearInterval(progress);
+    await adapters.database.close();
+    await nativeConnection.close();
+    await connection.close();
+    await temporal.server?.stop();
+    say('stopped. The cycle is durable: `npm start` picks it up where it left off.');
+  });
+
+  const { handle, started } = await startOrAttachCycle(client, config);
+  say(started ? `started market cycle ${handle.workflowId}` : `market cycle ${handle.workflowId} was already running: resuming it (its own config applies; change it with \`npm run keel -- config set\`)`);
+  if (temporal.uiUrl) {
+    say(`Temporal Web UI: ${temporal.uiUrl}`);
+    say(`this cycle:      ${webUiWorkflowUrl(temporal.uiUrl, settings.TEMPORAL_NAMESPACE, handle.workflowId)}`);
+  }
+  say('the first tick loads the warm-up candles of every coin; Ctrl-C stops, `npm run keel -- pause` pauses');
+
+  let lastPrinted = -1;
+  let lastPhase = '';
+  const progress = setInterval(() => {
+    handle.query(statusQuery).then(
+      (status) => {
+        if (status.lastTick && status.lastTick.tickNo !== lastPrinted) {
+          lastPrinted = status.lastTick.tickNo;
+          say(progressLine(status));
+        }
+        if (status.phase !== lastPhase && (status.phase === 'paused' || lastPhase === 'paused' || status.phase === 'finished')) say(`cycle ${status.phase}`);
+        lastPhase = status.phase;
+      },
+      () => undefined, // the query fails briefly during continue-as-new; the next poll succeeds
+    );
+  }, 1_000);
+  await running;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof SettingsError ? error.message : `keel: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

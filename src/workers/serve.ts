@@ -1,0 +1,57 @@
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import type { Settings } from '../config/settings.js';
+import { redactSettings } from '../config/settings.js';
+import { taskQueuesFor } from '../contracts/task-queues.js';
+import type { Logger } from '../observability/logger.js';
+import { createLogger } from '../observability/logger.js';
+import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
+import { buildAdapters, openDatabase } from './adapters.js';
+import { createKeelWorkers, type WorkerRole } from './create-workers.js';
+import { installTemporalRuntime } from './temporal-runtime.js';
+
+/** Runs the given workers until SIGINT/SIGTERM, then drains them and closes the database. */
+export async function runWorkersUntilSignal(workers: Worker[], logger: Logger, onStopped: () => Promise<void>): Promise<void> {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight tasks (Ctrl-C again to force)');
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  await Promise.all(workers.map((w) => w.run()));
+  await onStopped();
+}
+
+/** Entrypoint body for a single-queue worker process (cycle, exchange or db), connecting to TEMPORAL_ADDRESS. */
+export async function serveRole(role: WorkerRole, settings: Readonly<Settings>): Promise<void> {
+  const logger = createLogger(settings.LOG_LEVEL, { name: `keel-${role}-worker` });
+  installTemporalRuntime(logger);
+  const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  logger.info({ role, settings: redactSettings(settings) }, 'starting worker');
+  if (!settings.DATABASE_URL && role !== 'cycle') {
+    logger.warn('no DATABASE_URL: using the embedded database, which only this process can open; separate worker processes need PostgreSQL');
+  }
+  const connection = await NativeConnection.connect({ address });
+  const client = await Connection.connect({ address });
+  await registerSearchAttributes(client, settings.TEMPORAL_NAMESPACE);
+  await client.close();
+  const adapters = role === 'exchange' ? await buildAdapters(settings) : role === 'db' ? { database: await openDatabase(settings) } : undefined;
+  const workers = await createKeelWorkers({
+    connection,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    queues: taskQueuesFor(settings.KEEL_TASK_QUEUE_PREFIX, settings.KEEL_MARKET),
+    roles: [role],
+    ...(adapters && { db: adapters.database.db }),
+    ...(adapters && 'gateway' in adapters && { gateway: adapters.gateway, broker: adapters.broker }),
+    exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+  });
+  logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker polling');
+  await runWorkersUntilSignal(workers, logger, async () => {
+    await adapters?.database.close();
+    await connection.close();
+  });
+}

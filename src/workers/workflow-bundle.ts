@@ -1,0 +1,12 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+let bundle: Promise<{ code: string }> | undefined;
+
+/** Bundles the workflow code once per process (1-2 s); every cycle worker in the process shares it. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+  return bundle;
+}

@@ -1,0 +1,58 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { ActivityOptions } from '@temporalio/workflow';
+import type { DbActivities, ExchangeActivities } from '../activities/index.js';
+import type { TaskQueues } from '../contracts/task-queues.js';
+
+/**
+ * Every activity timeout and retry policy lives here. Retries are bounded (no "retry forever"), permanent errors are
+ * thrown by the activities as non-retryable, and the list below is a backstop naming the same codes.
+ */
+const PERMANENT_ERROR_TYPES = [
+  'AuthenticationError',
+  'PermissionDenied',
+  'InsufficientFunds',
+  'InvalidOrder',
+  'OrderNotFound',
+  'BadSymbol',
+  'BadRequest',
+  'BadResponse',
+  'NotSupported',
+  'ExchangeError',
+  'InvalidConfig',
+  'InvalidMarketData',
+  'DatabaseError',
+  'LiveTradingDisabled',
+];
+
+/** Exchange reads: short attempts, several retries with backoff; rate-limit errors carry their own nextRetryDelay. */
+const exchangeRead: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+/**
+ * Order placement: safe to retry only because every attempt looks the client order id up first (a lost response
+ * is found, not re-sent). Longer ceiling, since an order that never lands is worse than a late one.
+ */
+const exchangeWrite: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+/** Database work: bulk statements finish in well under a second; retry transient outages for about a minute. */
+const database: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+export function exchangeReadActivities(queues: TaskQueues) {
+  return proxyActivities<ExchangeActivities>({ ...exchangeRead, taskQueue: queues.exchange });
+}
+
+export function exchangeWriteActivities(queues: TaskQueues) {
+  return proxyActivities<ExchangeActivities>({ ...exchangeWrite, taskQueue: queues.exchange });
+}
+
+export function databaseActivities(queues: TaskQueues) {
+  return proxyActivities<DbActivities>({ ...database, taskQueue: queues.db });
+}

@@ -1,0 +1,4 @@
+// The workflow bundle's entry (workflowsPath). One workflow per file; names must stay unique.
+export { marketCycle } from './market-cycle.js';
+export { coinCycle } from './coin-cycle.js';
+export { orderExecution } from './order-execution.js';

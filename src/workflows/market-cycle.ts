@@ -1,0 +1,168 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../domain/cycle-config.js';
+import { timeframeMs } from '../domain/market-types.js';
+import { emptyPortfolio } from '../domain/portfolio-types.js';
+import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
+import { KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
+import { taskQueuesFor } from '../contracts/task-queues.js';
+import type { CycleStatus, CyclePhase, MarketCycleInput, MarketCycleState, TickSummary } from '../contracts/workflow-types.js';
+import { exchangeReadActivities } from './activity-profiles.js';
+import { runTick } from './market-tick.js';
+
+/** Wall clock: wait this long after a candle closes so the exchange has published it. */
+const CANDLE_PUBLISH_GRACE_MS = 3_000;
+
+/**
+ * The long-lived market cycle, id `cycle/<exchange>/<name>`. Waits for the next candle close (or, on the market
+ * clock, advances one candle per tick), runs a tick, and continues as new after `ticksPerRun` ticks carrying only
+ * its small state. Paused with the `pause` signal, resumed with `resume`, reconfigured with the `updateConfig` update.
+ */
+export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus> {
+  const problems = validateCycleConfig(input.config);
+  if (problems.length > 0) {
+    throw ApplicationFailure.nonRetryable(`invalid cycle config: ${problems.join('; ')}`, 'InvalidConfig');
+  }
+  const state: MarketCycleState = input.state ?? {
+    config: input.config,
+    paused: false,
+    tickNo: 0,
+    nextTickTs: null,
+    portfolio: null,
+    coinHealth: {},
+    cooldowns: {},
+    lastTick: null,
+  };
+  const cycleId = workflowInfo().workflowId;
+  let phase: CyclePhase = 'waiting';
+  let currentTickTs: number | null = null;
+
+  setHandler(pauseSignal, (reason?: string) => {
+    if (state.paused) return;
+    state.paused = true;
+    log.info('cycle paused', { reason: reason ?? 'pause signal' });
+    upsertSearchAttributes([{ key: KEEL_PAUSED, value: true }]);
+    describe(state, phase === 'ticking' ? 'pausing after the current tick' : 'paused');
+  });
+  setHandler(resumeSignal, () => {
+    if (!state.paused) return;
+    state.paused = false;
+    log.info('cycle resumed');
+    upsertSearchAttributes([{ key: KEEL_PAUSED, value: false }]);
+    describe(state, 'resumed');
+  });
+  setHandler(
+    updateConfigUpdate,
+    (patch) => {
+      state.config = applyConfigPatch(state.config, patch);
+      log.info('config updated', { patch });
+      return state.config;
+    },
+    {
+      // Synchronous on purpose: an async validator's rejection is ignored by the SDK and the update is accepted.
+      validator: (patch) => {
+        const issues = validateConfigPatch(state.config, patch);
+        if (issues.length > 0) throw new Error(`config update rejected: ${issues.join('; ')}`);
+      },
+    },
+  );
+  setHandler(statusQuery, (): CycleStatus => ({
+    cycleId,
+    phase,
+    paused: state.paused,
+    tickNo: state.tickNo,
+    currentTickTs,
+    nextTickTs: state.nextTickTs,
+    lastTick: state.lastTick,
+    config: state.config,
+    cash: state.portfolio?.cash ?? null,
+    openPositions: state.portfolio ? Object.keys(state.portfolio.positions).length : 0,
+    openCircuits: Object.entries(state.coinHealth).filter(([, h]) => h.skipUntilTick > state.tickNo).map(([s]) => s),
+  }));
+
+  if (state.portfolio === null) {
+    // First run: the cycle's cash is what the broker account holds (the paper broker seeds it on first use).
+    const queues = taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange);
+    const balances = await exchangeReadActivities(queues).fetchBalances({ exchange: state.config.exchange, account: cycleId, quote: state.config.quote });
+    state.portfolio = emptyPortfolio(state.config.quote, balances.find((b) => b.asset === state.config.quote)?.free ?? '0');
+  }
+
+  let ticksThisRun = 0;
+  for (;;) {
+    if (state.config.maxTicks !== null && state.tickNo >= state.config.maxTicks) {
+      phase = 'finished';
+      describe(state, `finished after ${state.tickNo} ticks`);
+      await condition(allHandlersFinished);
+      return { cycleId, phase, paused: state.paused, tickNo: state.tickNo, currentTickTs: null, nextTickTs: null, lastTick: state.lastTick, config: state.config, cash: state.portfolio.cash, openPositions: Object.keys(state.portfolio.positions).length, openCircuits: [] };
+    }
+    if (state.paused) {
+      phase = 'paused';
+      describe(state, 'paused: send the resume signal to continue');
+      await condition(() => !state.paused);
+      continue;
+    }
+
+    phase = 'waiting';
+    const tfMs = timeframeMs(state.config.timeframe);
+    const tickTs = nextTickTs(state, tfMs);
+    const waitMs = state.config.clock === 'wall' ? tickTs + CANDLE_PUBLISH_GRACE_MS - Date.now() : ticksThisRun > 0 || state.tickNo > 0 ? state.config.tickPacingMs : 0;
+    if (waitMs > 0) {
+      describe(state, `next tick ${new Date(tickTs).toISOString()}`);
+      // Wake early on pause so a paused cycle never starts another tick.
+      const pausedWhileWaiting = await condition(() => state.paused, waitMs);
+      if (pausedWhileWaiting) continue;
+    }
+
+    phase = 'ticking';
+    currentTickTs = tickTs;
+    describe(state, `tick ${state.tickNo + 1} running (candle close ${new Date(tickTs).toISOString()})`);
+    const summary: TickSummary = await runTick(state, tickTs, taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange));
+    state.tickNo = summary.tickNo;
+    state.lastTick = summary;
+    state.nextTickTs = tickTs + tfMs;
+    currentTickTs = null;
+    ticksThisRun += 1;
+    upsertSearchAttributes([{ key: KEEL_TICK, value: state.tickNo }]);
+    log.info('tick completed', { tickNo: summary.tickNo, tickTs, coins: summary.coins, failed: summary.failed, orders: summary.ordersFilled, equity: summary.equity });
+    describe(state, `tick ${summary.tickNo} done: ${summary.evaluated}/${summary.coins} coins, ${summary.buys} buys, ${summary.sells} sells`);
+
+    if (ticksThisRun >= state.config.ticksPerRun || workflowInfo().continueAsNewSuggested) {
+      // Children were awaited inside the tick; wait for any update handler still running, then start fresh.
+      await condition(allHandlersFinished);
+      return await continueAsNew<typeof marketCycle>({ config: state.config, state });
+    }
+  }
+}
+
+/** Close time of the candle the next tick processes. Wall clock: catch up to the newest closed candle after downtime. */
+function nextTickTs(state: MarketCycleState, tfMs: number): number {
+  if (state.config.clock === 'market') {
+    return state.nextTickTs ?? state.config.marketStartMs;
+  }
+  const newestClosed = Math.floor(Date.now() / tfMs) * tfMs;
+  if (state.nextTickTs === null) return newestClosed + tfMs;
+  return Math.max(state.nextTickTs, newestClosed);
+}
+
+function describe(state: MarketCycleState, headline: string): void {
+  const last = state.lastTick;
+  setCurrentDetails(
+    [
+      `**${headline}**`,
+      '',
+      `- paused: ${state.paused}`,
+      `- ticks done: ${state.tickNo}`,
+      last ? `- last tick: #${last.tickNo}, ${last.evaluated}/${last.coins} coins in ${last.durationMs} ms, equity ${last.equity} ${state.config.quote}` : '- last tick: none yet',
+      `- next tick: ${state.nextTickTs === null ? 'at the next candle close' : new Date(state.nextTickTs).toISOString()}`,
+    ].join('\n'),
+  );
+}

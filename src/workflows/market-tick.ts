@@ -1,0 +1,175 @@
+import { executeChild, log, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { CoinEvaluation } from '../domain/signal-types.js';
+import type { OrderState } from '../domain/market-types.js';
+import { applyFill, planOrders, portfolioEquity } from '../domain/allocation.js';
+import { clientOrderIdFor } from '../domain/business-key.js';
+import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
+import type { TaskQueues } from '../contracts/task-queues.js';
+import { coinWorkflowId, orderWorkflowId } from '../contracts/workflow-ids.js';
+import { KEEL_EXCHANGE, KEEL_MARKET, KEEL_SYMBOL, KEEL_TICK } from '../contracts/search-attributes.js';
+import { databaseActivities, exchangeReadActivities } from './activity-profiles.js';
+import { coinCycle } from './coin-cycle.js';
+import { orderExecution } from './order-execution.js';
+import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
+import { failureInfo } from './failure-info.js';
+
+const ORDER_FILL_TIMEOUT_MS = 60_000;
+
+/**
+ * One tick of a market cycle: scan, one child per coin (in batches), allocate, one child per order, one bulk write.
+ * Mutates `state` (portfolio, coin health, cooldowns) and returns the summary.
+ */
+export async function runTick(state: MarketCycleState, tickTs: number, queues: TaskQueues): Promise<TickSummary> {
+  const { config } = state;
+  const cycleId = workflowInfo().workflowId;
+  const startedAtMs = Date.now();
+  const exchange = exchangeReadActivities(queues);
+  const db = databaseActivities(queues);
+  const portfolio = state.portfolio!;
+
+  // (1) One bulk tickers call picks the universe; coins we hold always stay in it so they can be sold.
+  const scan = await exchange.scanMarket({ exchange: config.exchange, quote: config.quote, symbols: config.universe.symbols, maxCoins: config.universe.maxCoins, asOfMs: tickTs });
+  if (scan.unknownSymbols.length > 0) {
+    log.warn('configured symbols unknown to the exchange are skipped', { unknownSymbols: scan.unknownSymbols });
+  }
+  const prices: Record<string, number> = {};
+  for (const t of scan.tickers) prices[t.symbol] = t.last;
+  const universe = [...new Set([...scan.tickers.map((t) => t.symbol), ...Object.keys(portfolio.positions)])].sort();
+  const skipped = universe.filter((s) => isCircuitOpen(state.coinHealth[s], state.tickNo));
+  const symbols = universe.filter((s) => !skipped.includes(s));
+
+  // (2) One child per coin, in batches to keep each workflow task small. Ids are business keys, so a tick redone
+  // after a crash finds its finished coins instead of running them again.
+  const results: CoinCycleResult[] = [];
+  for (let i = 0; i < symbols.length; i += config.childBatchSize) {
+    const batch = symbols.slice(i, i + config.childBatchSize);
+    const batchResults = await Promise.all(batch.map((symbol) => runCoin(cycleId, state, tickTs, symbol, queues)));
+    results.push(...batchResults);
+  }
+
+  // (3) Collect compact results and update per-coin health (the circuit breaker).
+  const evaluations: CoinEvaluation[] = [];
+  const failedCoins: string[] = [];
+  for (const result of results) {
+    const symbol = result.ok ? result.evaluation.symbol : result.symbol;
+    const health = nextCoinHealth(state.coinHealth[symbol], result.ok ? { ok: true } : { ok: false, message: `${result.errorType}: ${result.message}` }, state.tickNo);
+    if (health) state.coinHealth[symbol] = health;
+    else delete state.coinHealth[symbol];
+    if (result.ok) {
+      evaluations.push(result.evaluation);
+      prices[symbol] = result.evaluation.price;
+    } else {
+      failedCoins.push(symbol);
+    }
+  }
+
+  // (4) Allocation and risk: pure domain code, deterministic inside the workflow.
+  const plan = planOrders({
+    portfolio,
+    evaluations,
+    prices,
+    risk: config.risk,
+    cooldowns: state.cooldowns,
+    tickNo: state.tickNo,
+    blockedSymbols: failedCoins,
+  });
+
+  // (5) One child per order intent; the client order id comes from business keys only.
+  const orderResults = await Promise.all(
+    plan.intents.map((intent) => {
+      const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
+      return executeChild(orderExecution, {
+        workflowId: orderWorkflowId(cycleId, tickTs, intent.symbol, intent.side),
+        taskQueue: queues.cycle,
+        args: [{ cycleId, exchange: config.exchange, account: cycleId, quote: config.quote, tickTs, clientOrderId, intent, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: config.taskQueuePrefix }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        staticSummary: `${intent.side} ${intent.amount} ${intent.symbol}: ${intent.reason}`,
+        typedSearchAttributes: [
+          { key: KEEL_MARKET, value: config.name },
+          { key: KEEL_EXCHANGE, value: config.exchange },
+          { key: KEEL_SYMBOL, value: intent.symbol },
+          { key: KEEL_TICK, value: state.tickNo + 1 },
+        ],
+      }).catch((error: unknown): OrderExecutionResult => ({ ok: false, symbol: intent.symbol, clientOrderId, ...childFailure(error) }));
+    }),
+  );
+
+  let portfolioAfter = portfolio;
+  const filled: OrderState[] = [];
+  for (const result of orderResults) {
+    if (!result.ok) {
+      log.warn('order not executed', { symbol: result.symbol, errorType: result.errorType, message: result.message });
+      continue;
+    }
+    if (Number(result.order.filled) > 0) {
+      portfolioAfter = applyFill(portfolioAfter, result.order, state.tickNo + 1).portfolio;
+      filled.push(result.order);
+      if (result.order.side === 'sell') state.cooldowns[result.order.symbol] = state.tickNo + 1 + config.risk.cooldownTicks;
+    }
+  }
+  state.portfolio = portfolioAfter;
+  for (const [symbol, until] of Object.entries(state.cooldowns)) {
+    if (until <= state.tickNo + 1) delete state.cooldowns[symbol];
+  }
+
+  // (6) One bulk, idempotent write of the whole tick.
+  const equity = portfolioEquity(portfolioAfter, prices);
+  const completedAtMs = Date.now();
+  await db.recordTick({
+    cycleId,
+    tickNo: state.tickNo + 1,
+    tickTs,
+    startedAtMs,
+    completedAtMs,
+    coins: symbols.length,
+    failedCoins,
+    evaluations,
+    ordersPlaced: filled.length,
+    cash: portfolioAfter.cash,
+    equity,
+    realizedPnl: portfolioAfter.realizedPnl,
+    positions: Object.values(portfolioAfter.positions),
+  });
+
+  return {
+    tickNo: state.tickNo + 1,
+    tickTs,
+    coins: symbols.length,
+    evaluated: evaluations.length,
+    failed: failedCoins.length,
+    skipped: skipped.length,
+    buys: filled.filter((o) => o.side === 'buy').length,
+    sells: filled.filter((o) => o.side === 'sell').length,
+    ordersFilled: filled.length,
+    equity,
+    cash: portfolioAfter.cash,
+    durationMs: completedAtMs - startedAtMs,
+    completedAtMs,
+  };
+}
+
+function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbol: string, queues: TaskQueues): Promise<CoinCycleResult> {
+  const { config } = state;
+  return executeChild(coinCycle, {
+    workflowId: coinWorkflowId(cycleId, tickTs, symbol),
+    taskQueue: queues.cycle,
+    args: [{ cycleId, exchange: config.exchange, symbol, timeframe: config.timeframe, tickTs, warmupCandles: config.warmupCandles, signal: config.signal, taskQueuePrefix: config.taskQueuePrefix }],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    staticSummary: `${symbol} @ tick ${state.tickNo + 1}`,
+    typedSearchAttributes: [
+      { key: KEEL_MARKET, value: config.name },
+      { key: KEEL_EXCHANGE, value: config.exchange },
+      { key: KEEL_SYMBOL, value: symbol },
+      { key: KEEL_TICK, value: state.tickNo + 1 },
+    ],
+  }).catch((error: unknown): CoinCycleResult => ({ ok: false, symbol, ...childFailure(error) }));
+}
+
+/** A child id that already completed (a redone tick) is not an error to retry: that coin or order is done. */
+function childFailure(error: unknown): { errorType: string; message: string } {
+  if (error instanceof WorkflowExecutionAlreadyStartedError) {
+    return { errorType: 'AlreadyCompleted', message: 'this tick already ran this child; its result belongs to an earlier run' };
+  }
+  return failureInfo(error);
+}

@@ -1,0 +1,38 @@
+import { log, sleep } from '@temporalio/workflow';
+import type { OrderExecutionInput, OrderExecutionResult } from '../contracts/workflow-types.js';
+import { taskQueuesFor } from '../contracts/task-queues.js';
+import type { OrderState } from '../domain/market-types.js';
+import { databaseActivities, exchangeReadActivities, exchangeWriteActivities } from './activity-profiles.js';
+import { failureInfo } from './failure-info.js';
+
+const FILL_POLL_INTERVAL_MS = 2_000;
+
+/**
+ * Place one order and see it to a final state. The client order id is derived from business keys by the parent, and
+ * `placeOrder` looks it up before every attempt, so retries, worker crashes and replays can never place it twice.
+ */
+export async function orderExecution(input: OrderExecutionInput): Promise<OrderExecutionResult> {
+  const queues = taskQueuesFor(input.taskQueuePrefix, input.exchange);
+  const write = exchangeWriteActivities(queues);
+  const read = exchangeReadActivities(queues);
+  const db = databaseActivities(queues);
+  const account = { exchange: input.exchange, account: input.account, quote: input.quote };
+  try {
+    let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs });
+    const deadlineMs = Date.now() + input.fillTimeoutMs;
+    // Limit orders may rest on the book: poll with durable timers until filled or the deadline, then cancel.
+    while (order.status === 'open' && Date.now() < deadlineMs) {
+      await sleep(FILL_POLL_INTERVAL_MS, { summary: `wait for fill of ${input.clientOrderId}` });
+      order = (await read.getOrder({ ...account, clientOrderId: input.clientOrderId, symbol: input.intent.symbol })) ?? order;
+    }
+    if (order.status === 'open') {
+      order = (await write.cancelOrder({ ...account, clientOrderId: input.clientOrderId, symbol: input.intent.symbol })) ?? order;
+    }
+    await db.recordOrder({ cycleId: input.cycleId, tickTs: input.tickTs, intent: input.intent, order });
+    return { ok: true, order };
+  } catch (error) {
+    const { errorType, message } = failureInfo(error);
+    log.warn('order failed', { clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message });
+    return { ok: false, clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message };
+  }
+}

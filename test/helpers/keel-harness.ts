@@ -1,0 +1,103 @@
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { defaultCycleConfig, type CycleConfig } from '../../src/domain/cycle-config.js';
+import { taskQueuesFor, type TaskQueues } from '../../src/contracts/task-queues.js';
+import { createPaperLedger } from '../../src/db/queries/paper-ledger.js';
+import type { ExchangeGateway } from '../../src/exchange/port.js';
+import { PaperBroker } from '../../src/exchange/paper-broker.js';
+import { createKeelWorkers, type WorkerRole } from '../../src/workers/create-workers.js';
+import { installTemporalRuntime } from '../../src/workers/temporal-runtime.js';
+import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { freshDatabase } from './test-database.js';
+
+export interface Harness {
+  client: Client;
+  nativeConnection: NativeConnection;
+  database: Awaited<ReturnType<typeof freshDatabase>>;
+  gateway: ExchangeGateway;
+  broker: PaperBroker;
+  prefix: string;
+  queues: TaskQueues;
+  /** Starts workers for the roles (default all three) and returns a stop function. */
+  startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway): Promise<RunningWorkers>;
+  cycleConfig(overrides?: Partial<CycleConfig>): CycleConfig;
+  startCycle(overrides?: Partial<CycleConfig>): ReturnType<typeof startOrAttachCycle>;
+  teardown(): Promise<void>;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Real components for one test file: the shared Temporal dev server, a fresh database (PostgreSQL or PGlite),
+ * the given market, the paper broker over the real ledger, and keel's workers on task queues unique to the file.
+ */
+export async function createHarness(options: { gateway: ExchangeGateway }): Promise<Harness> {
+  installTemporalRuntime(createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'error'), 'ERROR');
+  const address = inject('temporalAddress');
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const database = await freshDatabase();
+  const prefix = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}-`;
+  const queues = taskQueuesFor(prefix, options.gateway.exchangeId);
+  const broker = new PaperBroker({ gateway: options.gateway, ledger: createPaperLedger(database.db) });
+  const running: RunningWorkers[] = [];
+
+  const harness: Harness = {
+    client,
+    nativeConnection,
+    database,
+    gateway: options.gateway,
+    broker,
+    prefix,
+    queues,
+    async startWorkers(roles = ['cycle', 'exchange', 'db'], gateway = options.gateway) {
+      const workerBroker = gateway === options.gateway ? broker : new PaperBroker({ gateway, ledger: createPaperLedger(database.db) });
+      const workers = await createKeelWorkers({ connection: nativeConnection, namespace: 'default', queues, roles, db: database.db, gateway, broker: workerBroker });
+      const runs = workers.map((w) => w.run());
+      const handle: RunningWorkers = {
+        workers,
+        async stop() {
+          for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+          await Promise.allSettled(runs);
+        },
+      };
+      running.push(handle);
+      return handle;
+    },
+    cycleConfig(overrides = {}) {
+      return defaultCycleConfig({ exchange: options.gateway.exchangeId, name: `c${Math.random().toString(36).slice(2, 8)}`, tickPacingMs: 0, taskQueuePrefix: prefix, ...overrides });
+    },
+    startCycle(overrides = {}) {
+      return startOrAttachCycle(client, harness.cycleConfig(overrides));
+    },
+    async teardown() {
+      for (const r of running) await r.stop();
+      await nativeConnection.close();
+      await connection.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
+
+/** Polls until `check` returns a value (not undefined) or the timeout passes. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
