@@ -10,7 +10,7 @@ import { createKeelWorkers, type WorkerRole } from '../../src/workers/create-wor
 import { installTemporalRuntime } from '../../src/workers/temporal-runtime.js';
 import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { freshDatabase } from './test-database.js';
+import { freshDatabase } from './fresh-db.js';
 
 export interface Harness {
   client: Client;
@@ -80,7 +80,7 @@ export async function createHarness(options: { gateway: ExchangeGateway }): Prom
       for (const r of running) await r.stop();
       await nativeConnection.close();
       await connection.close();
-      await database.drop();
+      await database.dispose();
     },
   };
   return harness;

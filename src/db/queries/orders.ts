@@ -1,0 +1,98 @@
+import { and, desc, eq, or, sql } from 'drizzle-orm';
+import type { OrderSide, OrderState, OrderStatus, OrderType } from '../../domain/market-types.js';
+import type { Database } from '../client.js';
+import { withDatabaseErrors } from '../errors.js';
+import { orders } from '../schema/index.js';
+import { excluded } from './sql-helpers.js';
+
+/** What keel records about an order it placed: the broker's view plus the tick and intent that caused it. */
+export interface OrderRecord extends OrderState {
+  cycleId: string;
+  tickTs: number;
+  /** The intent's limit price, or the reference price of a market order (decimal string). */
+  price: string;
+  reason: string;
+}
+
+export interface StoredOrder {
+  clientOrderId: string;
+  exchangeOrderId: string;
+  cycleId: string;
+  tickTs: number;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  amount: string;
+  price: string;
+  filled: string;
+  averagePrice: string;
+  feeQuote: string;
+  reason: string;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/**
+ * Inserts the order, or refreshes its status and fill on a later call with the same client order id. A terminal
+ * status is never overwritten by 'open': a stale report (e.g. a retried activity) must not reopen a filled order.
+ */
+export async function upsertOrder(db: Database, record: OrderRecord): Promise<void> {
+  await withDatabaseErrors('upsertOrder', async () => {
+    await db
+      .insert(orders)
+      .values({
+        clientOrderId: record.clientOrderId,
+        cycleId: record.cycleId,
+        tickTs: record.tickTs,
+        symbol: record.symbol,
+        side: record.side,
+        type: record.type,
+        amount: record.amount,
+        price: record.price,
+        status: record.status,
+        filled: record.filled,
+        averagePrice: record.averagePrice,
+        feeQuote: record.feeQuote,
+        exchangeOrderId: record.exchangeOrderId,
+        reason: record.reason,
+      })
+      .onConflictDoUpdate({
+        target: orders.clientOrderId,
+        set: {
+          status: excluded(orders.status),
+          filled: excluded(orders.filled),
+          averagePrice: excluded(orders.averagePrice),
+          feeQuote: excluded(orders.feeQuote),
+          exchangeOrderId: excluded(orders.exchangeOrderId),
+          updatedAt: sql`now()`,
+        },
+        setWhere: or(eq(orders.status, 'open'), sql`${excluded(orders.status)} <> 'open'`),
+      });
+  });
+}
+
+/** The cycle's orders, newest first, optionally for one symbol. */
+export async function listOrders(db: Database, query: { cycleId: string; symbol?: string; limit: number }): Promise<StoredOrder[]> {
+  return withDatabaseErrors('listOrders', async () => {
+    const filter = query.symbol === undefined ? eq(orders.cycleId, query.cycleId) : and(eq(orders.cycleId, query.cycleId), eq(orders.symbol, query.symbol));
+    const rows = await db
+      .select()
+      .from(orders)
+      .where(filter)
+      .orderBy(desc(orders.tickTs), desc(orders.createdAt), desc(orders.clientOrderId))
+      .limit(query.limit);
+    return rows.map(toStoredOrder);
+  });
+}
+
+export async function getOrder(db: Database, clientOrderId: string): Promise<StoredOrder | null> {
+  return withDatabaseErrors('getOrder', async () => {
+    const [row] = await db.select().from(orders).where(eq(orders.clientOrderId, clientOrderId)).limit(1);
+    return row === undefined ? null : toStoredOrder(row);
+  });
+}
+
+function toStoredOrder({ createdAt, updatedAt, ...rest }: typeof orders.$inferSelect): StoredOrder {
+  return { ...rest, createdAtMs: createdAt.getTime(), updatedAtMs: updatedAt.getTime() };
+}

@@ -1,0 +1,8 @@
+// The whole schema, as drizzle-kit and the typed `Database` see it.
+export { candles } from './candles.js';
+export { ticks } from './ticks.js';
+export { signals } from './signals.js';
+export { orders } from './orders.js';
+export { positions } from './positions.js';
+export { paperOrders } from './paper-orders.js';
+export { balances } from './balances.js';
