@@ -10,3 +10,8 @@ export function workflowBundle(): Promise<{ code: string }> {
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
   return bundle;
 }
+
+/** Forgets the cached bundle, so the next worker bundles again as a freshly started process would. */
+export function resetWorkflowBundleCache(): void {
+  bundle = undefined;
+}

@@ -1,0 +1,137 @@
+import { statusQuery } from '../src/contracts/messages.js';
+import type { CycleStatus } from '../src/contracts/workflow-types.js';
+import { defaultCycleConfig, type CycleConfig } from '../src/domain/cycle-config.js';
+import { SimulatedMarket } from '../src/exchange/simulated-market.js';
+import { startOrAttachCycle, type CycleHandle } from '../src/temporal/cycle-client.js';
+import { resetWorkflowBundleCache } from '../src/workers/workflow-bundle.js';
+import { startBenchStack, startBenchWorkers, type BenchStack } from './bench-stack.js';
+
+/**
+ * `npm run bench`: keel's tick figures on this machine, zero-latency simulated market, local dev server,
+ * workers in this process, PostgreSQL when DATABASE_URL is set, else embedded PGlite. Prints a table;
+ * `--json` prints {"figures":[{name,value,unit}]}. Nothing here asserts: the figures are for reading.
+ */
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  note?: string;
+}
+
+const HOUR_MS = 3_600_000;
+const json = process.argv.includes('--json');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+const log = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+
+let rssPeakMb = 0;
+const rssSampler = setInterval(() => {
+  rssPeakMb = Math.max(rssPeakMb, process.memoryUsage().rss / 1_048_576);
+}, 200);
+
+interface TickObservation {
+  status: CycleStatus;
+  calls: { tickers: number; ohlcv: number };
+}
+
+/** Polls the status query and snapshots the market's call counters whenever a tick completes. */
+async function observeTicks(handle: CycleHandle, market: SimulatedMarket, ticks: number): Promise<TickObservation[]> {
+  const seen: TickObservation[] = [];
+  let last = 0;
+  while (seen.length < ticks) {
+    const status = await handle.query(statusQuery).catch(() => undefined);
+    if (status && status.tickNo > last) {
+      last = status.tickNo;
+      seen.push({ status, calls: { tickers: market.calls.tickers, ohlcv: market.calls.ohlcv } });
+      log(`  tick ${status.tickNo}: ${status.lastTick!.coins} coins, ${status.lastTick!.durationMs} ms, ${status.lastTick!.buys} buys ${status.lastTick!.sells} sells`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return seen;
+}
+
+function cycleConfig(name: string, coins: number, prefix: string, overrides: Partial<CycleConfig> = {}): CycleConfig {
+  return defaultCycleConfig({ exchange: 'sim', name, taskQueuePrefix: prefix, universe: { symbols: null, maxCoins: coins }, tickPacingMs: 1_500, ...overrides });
+}
+
+async function historyEventsPerCoinTick(stack: BenchStack, handle: CycleHandle, status: CycleStatus, coins: number): Promise<number> {
+  const tickTs = status.lastTick!.tickTs;
+  const symbol = 'BTC/USDT';
+  const child = await stack.client.workflow.getHandle(`${handle.workflowId}/${tickTs}/${symbol}`).fetchHistory();
+  // The parent's share: its events for one tick's run divided by the coins of that tick.
+  let parentEvents = 0;
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) {
+    const history = await stack.client.workflow.getHandle(handle.workflowId, wf.runId).fetchHistory();
+    parentEvents = Math.max(parentEvents, history.events?.length ?? 0);
+  }
+  return (child.events?.length ?? 0) + parentEvents / coins;
+}
+
+async function scenario(stack: BenchStack, coins: number, figures: Figure[]): Promise<void> {
+  const prefix = `bench${coins}-`;
+  const market = new SimulatedMarket({ seed: 42, coins });
+  const stopWorkers = await startBenchWorkers(stack, market, prefix);
+  log(`${coins} coins: tick 1 loads the warm-up window, ticks 2-3 are steady state`);
+  const { handle } = await startOrAttachCycle(stack.client, cycleConfig(`bench${coins}`, coins, prefix, { maxTicks: 3 }));
+  const ticks = await observeTicks(handle, market, 3);
+  const steady = ticks.slice(1).map((t) => t.status.lastTick!.durationMs);
+  const steadyMs = steady.reduce((a, b) => a + b, 0) / steady.length;
+  figures.push({ name: `tick_ms_${coins}`, value: Math.round(steadyMs), unit: 'ms', target: coins === 250 ? '<= 5000' : coins === 1000 ? '<= 20000' : undefined, note: 'mean of steady ticks 2-3' });
+  figures.push({ name: `first_tick_ms_${coins}`, value: ticks[0]!.status.lastTick!.durationMs, unit: 'ms', note: 'tick 1, warm-up sync of 100 candles per coin' });
+  if (coins !== 250) {
+    await stopWorkers();
+    return;
+  }
+  const [t1, t2] = [ticks[0]!, ticks[1]!];
+  // Market-data calls of one steady tick; the paper broker's price check per order is reported apart.
+  const orders = t2.status.lastTick!.ordersFilled;
+  figures.push({ name: 'exchange_calls_per_tick_250', value: t2.calls.tickers - t1.calls.tickers - orders + (t2.calls.ohlcv - t1.calls.ohlcv), unit: 'calls', target: '= 251', note: 'one tickers call + one OHLCV call per coin' });
+  figures.push({ name: 'paper_price_checks_tick2_250', value: orders, unit: 'calls', note: 'one ticker per paper order' });
+  figures.push({ name: 'history_events_per_coin_tick', value: Math.round((await historyEventsPerCoinTick(stack, handle, t2.status, coins)) * 10) / 10, unit: 'events', note: 'coin child history + parent events / coins' });
+  await handle.result();
+  await stopWorkers();
+
+  // Restart: fresh workers and market (as after a crash), candles already stored; time to the first completed tick.
+  resetWorkflowBundleCache();
+  const restartStartedAt = Date.now();
+  const restartedMarket = new SimulatedMarket({ seed: 42, coins });
+  const stopRestarted = await startBenchWorkers(stack, restartedMarket, `${prefix}r-`);
+  const lastTickTs = ticks.at(-1)!.status.lastTick!.tickTs;
+  const restarted = await startOrAttachCycle(stack.client, cycleConfig('bench250r', coins, `${prefix}r-`, { maxTicks: 1, marketStartMs: lastTickTs + HOUR_MS }));
+  await restarted.handle.result();
+  figures.push({ name: 'restart_first_tick_ms_250', value: Date.now() - restartStartedAt, unit: 'ms', target: '<= 10000', note: `new workers + bundle + first tick; ${restartedMarket.calls.ohlcvCandles} candles fetched for ${coins} coins` });
+  await stopRestarted();
+  figures.push({ name: 'worker_rss_mb_250', value: Math.round(rssPeakMb), unit: 'MB', target: '<= 1024', note: 'peak RSS of the all-in-one worker process' });
+}
+
+async function main(): Promise<void> {
+  const stack = await startBenchStack();
+  const figures: Figure[] = [];
+  try {
+    log(`database: ${stack.database.kind}`);
+    if (!only || only === '250') await scenario(stack, 250, figures);
+    if (!only || only === '1000') await scenario(stack, 1000, figures);
+  } finally {
+    clearInterval(rssSampler);
+    await stack.close();
+  }
+  if (json) {
+    console.log(JSON.stringify({ figures: figures.map(({ name, value, unit }) => ({ name, value, unit })) }));
+    return;
+  }
+  const rows = figures.map((f) => [f.name, String(f.value), f.unit, f.target ?? '', f.note ?? '']);
+  const header = ['figure', 'value', 'unit', 'target', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\nkeel bench (database: ${stack.database.kind}, ${new Date().toISOString()})`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

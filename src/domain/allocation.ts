@@ -1,0 +1,149 @@
+import type { RiskConfig } from './cycle-config.js';
+import { isCoolingDown } from './cooldowns.js';
+import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import type { OrderIntent, OrderSide } from './market-types.js';
+import { portfolioEquity } from './portfolio-accounting.js';
+import type { PortfolioSnapshot } from './portfolio-types.js';
+import type { CoinEvaluation, SignalConfig } from './signal-types.js';
+
+/*
+ * Portfolio allocation for one tick. RUNS IN THE WORKFLOW SANDBOX: import only decimal.js and domain files that do
+ * not pull in trading-signals (type-only imports are fine, they vanish at compile time).
+ */
+
+export { applyFill, portfolioEquity } from './portfolio-accounting.js';
+export { isCoolingDown, nextCooldowns } from './cooldowns.js';
+
+/** Share of each buy's notional kept aside for the exchange fee (0.2%, above Binance's and Kraken's taker fee). */
+export const FEE_RESERVE_FRACTION = 0.002;
+/** Exchanges take base quantities to at most 8 decimals for the coins keel trades. */
+export const QUANTITY_DECIMALS = 8;
+
+export interface PlanOrdersInput {
+  portfolio: PortfolioSnapshot;
+  evaluations: readonly CoinEvaluation[];
+  /** Reference prices by symbol; an evaluation's own price is used when a symbol has none. */
+  prices: Readonly<Record<string, number>>;
+  risk: RiskConfig;
+  /** symbol -> first tick at which it may be bought again. */
+  cooldowns: Readonly<Record<string, number>>;
+  tickNo: number;
+  /** Symbols that get no orders at all this tick (open circuit, order still in flight, delisted...). */
+  blockedSymbols: readonly string[];
+  /** Only quoted in order reasons ("score 0.31 ≥ 0.05"); omit and the reasons leave the threshold out. */
+  signal?: Pick<SignalConfig, 'buyThreshold' | 'sellThreshold'>;
+}
+
+export interface SkippedOrder {
+  symbol: string;
+  side: OrderSide;
+  reason: string;
+}
+
+export interface OrderPlan {
+  /** Sells first, then buys, strongest score first. */
+  intents: OrderIntent[];
+  /** Buy or sell signals that did not become orders, with why. */
+  skipped: SkippedOrder[];
+}
+
+function usablePrice(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value > 0;
+}
+
+function describeEvaluation(e: CoinEvaluation, comparison: string): string {
+  const { rsi, maFast, maSlow, macdHistogram } = e.indicators;
+  const ma = maFast > maSlow ? 'ma fast > slow' : maFast < maSlow ? 'ma fast < slow' : 'ma fast = slow';
+  const macd = macdHistogram > 0 ? 'macd hist > 0' : macdHistogram < 0 ? 'macd hist < 0' : 'macd hist 0';
+  return `score ${e.score.toFixed(2)}${comparison} (rsi ${rsi.toFixed(1)}, ${ma}, ${macd})`;
+}
+
+/**
+ * Turns evaluations into order intents:
+ *  - sell the whole position of every held coin whose action is 'sell';
+ *  - buy coins whose action is 'buy' that are not held, not cooling down and not blocked, strongest score first
+ *    (ties by symbol, so replays give the same plan), while open positions < risk.maxOpenPositions;
+ *  - each buy gets equity × maxPositionFraction, capped by the cash left after earlier buys and a 0.2% fee reserve,
+ *    rounded down to 8 decimals, and is skipped below risk.minOrderNotional.
+ * Limits use the portfolio as it is now: this tick's sells free their slot and cash once their fills are booked.
+ * Sells ignore minOrderNotional: a position too small to sell is the exchange's refusal to report, not ours to hide.
+ */
+export function planOrders(input: PlanOrdersInput): OrderPlan {
+  const { portfolio, risk, tickNo } = input;
+  const blocked = new Set(input.blockedSymbols);
+  const priceOf = (e: CoinEvaluation): number | null => {
+    const quoted = input.prices[e.symbol];
+    if (usablePrice(quoted)) return quoted;
+    return usablePrice(e.price) ? e.price : null;
+  };
+  const intents: OrderIntent[] = [];
+  const skipped: SkippedOrder[] = [];
+  const seen = new Set<string>();
+  const buyCandidates: CoinEvaluation[] = [];
+  const sellThreshold = input.signal ? ` ≤ -${input.signal.sellThreshold}` : '';
+  const buyThreshold = input.signal ? ` ≥ ${input.signal.buyThreshold}` : '';
+
+  for (const e of input.evaluations) {
+    if (seen.has(e.symbol)) continue;
+    seen.add(e.symbol);
+    const position = portfolio.positions[e.symbol];
+    const held = position !== undefined && new Dec(position.quantity).greaterThan(0);
+    if (e.action === 'sell' && held) {
+      const price = priceOf(e);
+      if (blocked.has(e.symbol)) skipped.push({ symbol: e.symbol, side: 'sell', reason: 'blocked this tick' });
+      else if (price === null) skipped.push({ symbol: e.symbol, side: 'sell', reason: 'no usable price' });
+      else intents.push({ symbol: e.symbol, side: 'sell', type: 'market', amount: position.quantity, price: decimalString(fromNumber(price)), reason: describeEvaluation(e, sellThreshold) });
+    } else if (e.action === 'buy') {
+      if (held) skipped.push({ symbol: e.symbol, side: 'buy', reason: 'already held' });
+      else if (blocked.has(e.symbol)) skipped.push({ symbol: e.symbol, side: 'buy', reason: 'blocked this tick' });
+      else if (isCoolingDown(input.cooldowns, e.symbol, tickNo)) {
+        skipped.push({ symbol: e.symbol, side: 'buy', reason: `cooling down until tick ${input.cooldowns[e.symbol]}` });
+      } else buyCandidates.push(e);
+    }
+  }
+
+  buyCandidates.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  const marks: Record<string, number> = { ...input.prices };
+  for (const e of input.evaluations) {
+    const price = priceOf(e);
+    if (price !== null) marks[e.symbol] = price;
+  }
+  const equity = new Dec(portfolioEquity(portfolio, marks));
+  const targetNotional = equity.times(risk.maxPositionFraction);
+  const feeFactor = new Dec(1).plus(FEE_RESERVE_FRACTION);
+  const minNotional = fromNumber(risk.minOrderNotional);
+  let cashLeft = Dec.max(new Dec(portfolio.cash), 0);
+  let openPositions = Object.values(portfolio.positions).filter((p) => new Dec(p.quantity).greaterThan(0)).length;
+
+  for (const e of buyCandidates) {
+    const price = priceOf(e);
+    if (openPositions >= risk.maxOpenPositions) {
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: `max open positions (${risk.maxOpenPositions}) reached` });
+      continue;
+    }
+    if (price === null) {
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: 'no usable price' });
+      continue;
+    }
+    const affordable = cashLeft.div(feeFactor);
+    const notional = Dec.min(targetNotional, affordable);
+    const quantity = notional.div(price).toDecimalPlaces(QUANTITY_DECIMALS, Dec.ROUND_DOWN);
+    const cost = quantity.times(price);
+    if (quantity.isZero() || cost.lessThan(minNotional)) {
+      const capped = affordable.lessThan(targetNotional) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: `notional ${cost.toFixed(2)}${capped} below minimum ${risk.minOrderNotional}` });
+      continue;
+    }
+    cashLeft = cashLeft.minus(cost.times(feeFactor));
+    openPositions++;
+    intents.push({
+      symbol: e.symbol,
+      side: 'buy',
+      type: 'market',
+      amount: quantity.toFixed(QUANTITY_DECIMALS),
+      price: decimalString(fromNumber(price)),
+      reason: describeEvaluation(e, buyThreshold),
+    });
+  }
+  return { intents, skipped };
+}

@@ -1,0 +1,72 @@
+import type { SignalAction, SignalConfig } from './signal-types.js';
+
+/**
+ * The three parts of the combined signal, each a score in [-1, 1] (positive = bullish), and how they combine.
+ * Pure arithmetic on indicator values, no indicator library, so it can be reused anywhere.
+ */
+
+/**
+ * tanh(gap * 40) for the relative MA gap (fast - slow) / slow: a 1% gap scores 0.38, 2.5% scores 0.76. On Binance
+ * 1h closes of 2021 the median |gap| of SMA 10/20 was 1.25%, so a typical reading lands near the middle of the range.
+ */
+export const MA_GAP_SCALE = 40;
+
+/**
+ * tanh(histogram / price * 150): 0.34% of price (the median |histogram| of MACD 12/26/9 on the same data) scores
+ * about 0.47. Dividing by price makes the score comparable across coins priced at 0.001 and 50,000.
+ */
+export const MACD_HISTOGRAM_SCALE = 150;
+
+export function clampUnit(value: number): number {
+  return Math.max(-1, Math.min(1, value));
+}
+
+/** +1 at or below oversold, -1 at or above overbought, linear in between (0 halfway). Contrarian by design. */
+export function rsiComponent(rsi: number, oversold: number, overbought: number): number {
+  if (rsi <= oversold) return 1;
+  if (rsi >= overbought) return -1;
+  const mid = (oversold + overbought) / 2;
+  return clampUnit((mid - rsi) / ((overbought - oversold) / 2));
+}
+
+/**
+ * Direction and strength of the fast MA against the slow one. A cross on the latest candle (the gap changed sign
+ * since the previous candle) scores a full +1 / -1: the cross is the event the classic rule trades on.
+ */
+export function maCrossComponent(maFast: number, maSlow: number, previousFast: number | null, previousSlow: number | null): number {
+  const gap = maFast - maSlow;
+  if (previousFast !== null && previousSlow !== null) {
+    const previousGap = previousFast - previousSlow;
+    if (previousGap <= 0 && gap > 0) return 1;
+    if (previousGap >= 0 && gap < 0) return -1;
+  }
+  return clampUnit(Math.tanh((gap / maSlow) * MA_GAP_SCALE));
+}
+
+/** MACD histogram relative to price, tanh-scaled: positive when momentum is accelerating upward. */
+export function macdComponent(histogram: number, price: number): number {
+  return clampUnit(Math.tanh((histogram / price) * MACD_HISTOGRAM_SCALE));
+}
+
+export interface SignalComponents {
+  rsi: number;
+  maCross: number;
+  macd: number;
+}
+
+/** Weighted sum, clamped to [-1, 1] (weights sum to 1 once the config is validated; the clamp guards the rest). */
+export function combineScore(components: SignalComponents, weights: SignalConfig['weights']): number {
+  return clampUnit(components.rsi * weights.rsi + components.maCross * weights.maCross + components.macd * weights.macd);
+}
+
+export function actionFor(score: number, config: Pick<SignalConfig, 'buyThreshold' | 'sellThreshold'>): SignalAction {
+  if (score >= config.buyThreshold) return 'buy';
+  if (score <= -config.sellThreshold) return 'sell';
+  return 'hold';
+}
+
+/** Rounds to `digits` significant digits (6 keeps results compact and stable); turns -0 into 0. */
+export function roundSignificant(value: number, digits = 6): number {
+  if (!Number.isFinite(value)) return value;
+  return Number(value.toPrecision(digits)) + 0;
+}

@@ -1,0 +1,88 @@
+import { assertUsableCandles } from './candle-validation.js';
+import { KeelError } from './errors.js';
+import { logReturnVolatility, macd, rsi, smaSeries } from './indicators.js';
+import type { Candle } from './market-types.js';
+import { measureRegime } from './regime.js';
+import {
+  actionFor,
+  combineScore,
+  macdComponent,
+  maCrossComponent,
+  roundSignificant,
+  rsiComponent,
+  type SignalComponents,
+} from './signal-components.js';
+import { minimumCandlesFor, type CoinEvaluation, type IndicatorSnapshot, type SignalConfig } from './signal-types.js';
+
+/** Indicator values and component scores before rounding, for callers that want to see why a score came out. */
+export interface SignalBreakdown {
+  indicators: IndicatorSnapshot;
+  components: SignalComponents;
+  /** Unrounded combined score. */
+  score: number;
+}
+
+function required<T>(value: T | null, what: string): T {
+  // Unreachable once the candle count is checked; kept so a future formula change fails loudly, not with NaN.
+  if (value === null) throw new KeelError('Internal', `${what} had too little data after the candle-count check`);
+  return value;
+}
+
+/** The signal's arithmetic over closes (oldest first); assumes enough valid closes. */
+export function analyzeCloses(closes: readonly number[], config: SignalConfig): SignalBreakdown {
+  const price = required(closes[closes.length - 1] ?? null, 'latest close');
+  const rsiValue = required(rsi(closes, config.rsiPeriod), 'RSI');
+  const fast = smaSeries(closes, config.maFastPeriod);
+  const slow = smaSeries(closes, config.maSlowPeriod);
+  const maFast = required(fast[fast.length - 1] ?? null, 'fast MA');
+  const maSlow = required(slow[slow.length - 1] ?? null, 'slow MA');
+  const macdValue = required(macd(closes, config.macdFastPeriod, config.macdSlowPeriod, config.macdSignalPeriod), 'MACD');
+  const components: SignalComponents = {
+    rsi: rsiComponent(rsiValue, config.rsiOversold, config.rsiOverbought),
+    maCross: maCrossComponent(maFast, maSlow, fast[fast.length - 2] ?? null, slow[slow.length - 2] ?? null),
+    macd: macdComponent(macdValue.histogram, price),
+  };
+  return {
+    indicators: {
+      rsi: rsiValue,
+      maFast,
+      maSlow,
+      macd: macdValue.macd,
+      macdSignal: macdValue.signal,
+      macdHistogram: macdValue.histogram,
+    },
+    components,
+    score: combineScore(components, config.weights),
+  };
+}
+
+/**
+ * Scores one coin from its closed candles (oldest first): RSI, MA cross and MACD components weighted into a score
+ * in [-1, 1], the action the thresholds give, per-candle volatility over the slow MA window, and the regime.
+ * Throws KeelError('InvalidMarketData') for too few candles or a bad price.
+ */
+export function evaluateSignal(symbol: string, candles: readonly Candle[], config: SignalConfig): CoinEvaluation {
+  assertUsableCandles(symbol, candles, minimumCandlesFor(config));
+  const closes = candles.map((c) => c.close);
+  const latest = candles[candles.length - 1] as Candle;
+  const { indicators, score } = analyzeCloses(closes, config);
+  // The action follows the rounded score, so the reported score and the action always agree.
+  const reportedScore = roundSignificant(score);
+  return {
+    symbol,
+    candleTs: latest.ts,
+    price: latest.close,
+    score: reportedScore,
+    action: actionFor(reportedScore, config),
+    volatility: roundSignificant(required(logReturnVolatility(closes, config.maSlowPeriod), 'volatility')),
+    regime: measureRegime(closes, config.maSlowPeriod).regime,
+    indicators: {
+      rsi: roundSignificant(indicators.rsi),
+      maFast: roundSignificant(indicators.maFast),
+      maSlow: roundSignificant(indicators.maSlow),
+      macd: roundSignificant(indicators.macd),
+      macdSignal: roundSignificant(indicators.macdSignal),
+      macdHistogram: roundSignificant(indicators.macdHistogram),
+    },
+  };
+}
