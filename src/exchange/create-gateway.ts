@@ -1,0 +1,37 @@
+import { KeelError } from '../domain/errors.js';
+import type { ExchangeGateway } from './port.js';
+import { ReplayMarket } from './replay-market.js';
+import type { ReplayMarketOptions } from './replay-market.js';
+import { SimulatedMarket } from './simulated-market.js';
+import type { SimulatedMarketOptions } from './simulated-market.js';
+
+export const SUPPORTED_MARKETS = ['sim', 'replay'] as const;
+
+export interface CreateGatewayOptions {
+  /** Market adapter id: 'sim' or 'replay' (ccxt exchange ids come later). A string because it comes from config. */
+  market: string;
+  /** Options of the simulated market; seed defaults to 42. */
+  sim?: Partial<SimulatedMarketOptions>;
+  /** Options of the replay market; `dir` is required for 'replay'. */
+  replay?: Partial<ReplayMarketOptions>;
+}
+
+/** The ExchangeGateway for a market id; does not load ccxt, so sim and replay start fast and offline. */
+export function createGateway(options: CreateGatewayOptions): ExchangeGateway {
+  switch (options.market) {
+    case 'sim':
+      return new SimulatedMarket({ ...options.sim, seed: options.sim?.seed ?? 42 });
+    case 'replay': {
+      const dir = options.replay?.dir;
+      if (dir === undefined || dir === '') {
+        throw new KeelError('InvalidConfig', 'market "replay" needs replay.dir: a folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json');
+      }
+      return new ReplayMarket({ ...options.replay, dir });
+    }
+    default:
+      throw new KeelError(
+        'InvalidConfig',
+        `market "${options.market}" is not supported yet; use ${SUPPORTED_MARKETS.join(' or ')} (ccxt exchanges such as binance come in a later release)`,
+      );
+  }
+}
