@@ -61,6 +61,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   for (const flag of KEEL_SEARCH_ATTRIBUTE_FLAGS) args.push('--search-attribute', flag);
   args.push('--dynamic-config-value', 'limit.numPendingChildExecutions.error=5000');
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  // One partition per task queue: on a single local server, forwarding between partitions only adds dispatch latency
+  // (and it keeps the exchange queue's server-side rate limit exact instead of divided across partitions).
+  args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
+  args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

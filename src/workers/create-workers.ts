@@ -36,6 +36,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           workflowBundle: await workflowBundle(),
           maxConcurrentWorkflowTaskExecutions: 100,
           maxCachedWorkflows: 1000,
+          workflowThreadPoolSize: Number(process.env.KEEL_WORKFLOW_THREADS ?? 1),
           workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
           enableNonLocalActivities: false,
         }),
