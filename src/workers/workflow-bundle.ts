@@ -15,8 +15,3 @@ export function workflowBundle(): Promise<{ code: string }> {
 export function resetWorkflowBundleCache(): void {
   bundle = undefined;
 }
-
-/** Forgets the cached bundle, so the next worker bundles again as a freshly started process would. */
-export function resetWorkflowBundleCache(): void {
-  bundle = undefined;
-}
