@@ -25,8 +25,9 @@ const PERMANENT_ERROR_TYPES = [
 ];
 
 /** Exchange reads: short attempts, several retries with backoff; rate-limit errors carry their own nextRetryDelay. */
+/** A crashed worker's attempt is retried once this passes; ccxt's own request timeout is 10 s. */
 const exchangeRead: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
@@ -35,13 +36,13 @@ const exchangeRead: ActivityOptions = {
  * is found, not re-sent). Longer ceiling, since an order that never lands is worse than a late one.
  */
 const exchangeWrite: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
 /** Database work: bulk statements finish in well under a second; retry transient outages for about a minute. */
 const database: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
