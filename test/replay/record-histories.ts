@@ -1,0 +1,42 @@
+// Records workflow histories for the replay test: `npm run record-histories`. Run it after an intentional workflow
+// change (guarded by patched()), and commit the new files next to the old ones: old histories must keep replaying.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { SimulatedMarket } from '../../src/exchange/simulated-market.js';
+import { defaultCycleConfig } from '../../src/domain/cycle-config.js';
+import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
+import { startBenchStack, startBenchWorkers } from '../../bench/bench-stack.js';
+
+const OUT_DIR = path.resolve('test/replay/histories');
+const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+
+const stack = await startBenchStack();
+try {
+  const market = new SimulatedMarket({ seed: 11, coins: 12 });
+  const stop = await startBenchWorkers(stack, market, 'rec-');
+  const config = defaultCycleConfig({ exchange: 'sim', name: 'recorded', taskQueuePrefix: 'rec-', tickPacingMs: 0, maxTicks: 2, universe: { symbols: null, maxCoins: 12 }, risk: { maxPositionFraction: 0.02, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 } });
+  const { handle } = await startOrAttachCycle(stack.client, config);
+  await handle.result();
+  await stop();
+
+  mkdirSync(OUT_DIR, { recursive: true });
+  const save = async (kind: string, workflowId: string, runId?: string) => {
+    const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const file = path.join(OUT_DIR, `${label}-${kind}.json`);
+    writeFileSync(file, `${JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`);
+    console.log(`wrote ${file} (${history.events?.length ?? 0} events)`);
+  };
+  let run = 0;
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowId = "${handle.workflowId}"` })) await save(`market-cycle-run${++run}`, handle.workflowId, wf.runId);
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "coinCycle"` })) {
+    await save('coin-cycle', wf.workflowId);
+    break;
+  }
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "orderExecution"` })) {
+    await save('order-execution', wf.workflowId);
+    break;
+  }
+} finally {
+  await stack.close();
+}

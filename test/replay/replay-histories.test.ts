@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/workers/workflow-bundle.js';
+
+const HISTORY_DIR = path.resolve('test/replay/histories');
+const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
+
+/**
+ * Every recorded history must replay against the current workflow code. A change that would break running cycles
+ * (a reordered activity, a removed timer) fails here with a determinism error: guard it with patched() instead.
+ */
+describe('recorded workflow histories replay against the current workflow code', () => {
+  it('has recorded histories of every workflow type', () => {
+    const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution).*$/, '$1')));
+    expect([...kinds].sort()).toEqual(['coin-cycle', 'market-cycle', 'order-execution']);
+  });
+
+  it.each(files)('%s replays without a determinism error', async (file) => {
+    const { workflowId, history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { workflowId: string; history: unknown };
+    await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: file }, history, workflowId)).resolves.toBeUndefined();
+  });
+});
