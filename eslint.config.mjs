@@ -7,11 +7,18 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}
 const io = ['ccxt', 'ccxt/*', 'pg', 'drizzle-orm', 'drizzle-orm/*', '@electric-sql/*', '@anthropic-ai/*', 'pino', 'zod'];
 const temporalRuntime = ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'];
 
+// Node built-ins are matched by exact name (`paths`): as gitignore-style patterns, the built-in `domain` would
+// also match our own `../domain/...` imports.
 function restrict(patterns, message, extra = []) {
+  const builtins = patterns.filter((p) => nodeBuiltins.includes(p));
+  const rest = patterns.filter((p) => !nodeBuiltins.includes(p));
   return {
     '@typescript-eslint/no-restricted-imports': [
       'error',
-      { patterns: [{ group: patterns, message }, ...extra] },
+      {
+        paths: builtins.map((name) => ({ name, message })),
+        patterns: [{ group: rest, message }, ...extra],
+      },
     ],
   };
 }
