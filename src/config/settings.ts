@@ -40,7 +40,23 @@ export const settingsSchema = z
     KEEL_LIVE_TRADING: boolFromEnv.default(false),
     KEEL_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{0,40}$/).default(''),
     ANTHROPIC_API_KEY: z.string().min(1).optional(),
+    // AI analysis (keel-ai worker): off unless ANTHROPIC_API_KEY is set. Daily budgets count since 00:00 UTC; unset means no cap.
+    KEEL_AI_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+    KEEL_AI_MAX_TOKENS: positiveInt('KEEL_AI_MAX_TOKENS').max(8192, 'KEEL_AI_MAX_TOKENS must be at most 8192 (the verdict is a few hundred tokens)').default(600),
+    KEEL_AI_PROMPT_VERSION: z.string().regex(/^v\d+$/, 'KEEL_AI_PROMPT_VERSION must look like v1').default('v1'),
+    KEEL_AI_DAILY_TOKEN_BUDGET: positiveInt('KEEL_AI_DAILY_TOKEN_BUDGET').optional(),
+    KEEL_AI_DAILY_COST_BUDGET_USD: z.coerce.number({ message: 'KEEL_AI_DAILY_COST_BUDGET_USD must be a number' }).positive('KEEL_AI_DAILY_COST_BUDGET_USD must be positive').optional(),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    // HTTP API (src/api/server.ts). One token, or several separated by commas while rotating; each at least 16
+    // characters without spaces (e.g. `openssl rand -hex 32`). The API refuses to start without one.
+    KEEL_API_TOKEN: z
+      .string()
+      .refine(
+        (v) => v.split(',').every((t) => /^[\x21-\x7e]{16,512}$/.test(t.trim())),
+        'KEEL_API_TOKEN must be one token, or several separated by commas, each 16-512 printable characters without spaces (e.g. `openssl rand -hex 32`)',
+      )
+      .optional(),
+    KEEL_API_PORT: z.coerce.number({ message: 'KEEL_API_PORT must be a number' }).int('KEEL_API_PORT must be a whole number').min(1, 'KEEL_API_PORT must be a TCP port (1-65535)').max(65535, 'KEEL_API_PORT must be a TCP port (1-65535)').default(8080),
   })
   .superRefine((s, ctx) => {
     if (s.KEEL_MARKET === 'replay' && !s.KEEL_REPLAY_DIR) {

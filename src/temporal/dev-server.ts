@@ -55,6 +55,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     args.push('--db-filename', path.join(options.dataDir, 'temporal.db'));
+    // WAL with synchronous=normal: survives process crashes (only an OS power loss can drop the last transactions)
+    // and cuts an fsync per history write, which made persisted ticks several times slower than in-memory ones.
+    args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   if (options.ui) args.push('--ui-port', String(options.uiPort ?? port + 1000));
   else args.push('--headless');
@@ -72,6 +75,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never leave an orphaned server holding the SQLite file if this process dies without a clean stop.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const deadline = Date.now() + 60_000;
   while (!(await isPortOpen(port))) {

@@ -1,8 +1,11 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: Node's ESM loader cannot see its named exports, only the default.
+import protos from '@temporalio/proto';
+
+const { temporal } = protos;
 
 const INDEXED = temporal.api.enums.v1.IndexedValueType;
-const KEEL_ATTRIBUTES: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+const KEEL_ATTRIBUTES: Record<string, protos.temporal.api.enums.v1.IndexedValueType> = {
   KeelMarket: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
   KeelExchange: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,
   KeelSymbol: INDEXED.INDEXED_VALUE_TYPE_KEYWORD,

@@ -13,6 +13,8 @@ export function installTemporalRuntime(logger: Logger, level: LogLevel = 'INFO')
   Runtime.install({
     shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
+      // Expected for single-purpose workers (a workflow-only queue has no activities): not worth a warning.
+      if (entry.message.startsWith('No activities registered') || entry.message.startsWith('No workflows registered')) return;
       const fields = { ...(entry.meta ?? {}), source: 'temporal' };
       const method = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
       logger[method](fields, entry.message);

@@ -6,3 +6,4 @@ export { orders } from './orders.js';
 export { positions } from './positions.js';
 export { paperOrders } from './paper-orders.js';
 export { balances } from './balances.js';
+export { aiAnalyses } from './ai-analyses.js';
