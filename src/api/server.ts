@@ -61,10 +61,10 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM').catch(exitWithError));
 
   try {
-    await app.listen({ port: settings.KEEL_API_PORT, host: '127.0.0.1' });
+    await app.listen({ port: settings.KEEL_API_PORT, host: settings.KEEL_API_HOST });
   } catch (error) {
     await shutdown('listen failed');
-    throw new Error(`cannot listen on 127.0.0.1:${settings.KEEL_API_PORT} (${(error as Error).message}); set KEEL_API_PORT to a free port`);
+    throw new Error(`cannot listen on ${settings.KEEL_API_HOST}:${settings.KEEL_API_PORT} (${(error as Error).message}); set KEEL_API_PORT to a free port`);
   }
 }
 

@@ -56,6 +56,7 @@ export const settingsSchema = z
         'KEEL_API_TOKEN must be one token, or several separated by commas, each 16-512 printable characters without spaces (e.g. `openssl rand -hex 32`)',
       )
       .optional(),
+    KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
     KEEL_API_PORT: z.coerce.number({ message: 'KEEL_API_PORT must be a number' }).int('KEEL_API_PORT must be a whole number').min(1, 'KEEL_API_PORT must be a TCP port (1-65535)').max(65535, 'KEEL_API_PORT must be a TCP port (1-65535)').default(8080),
   })
   .superRefine((s, ctx) => {
@@ -86,7 +87,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   return Object.freeze({ ...parsed.data, dataDirAbs: path.resolve(cwd, parsed.data.KEEL_DATA_DIR) });
 }
 
-const SECRET_KEYS = new Set(['ANTHROPIC_API_KEY']);
+const SECRET_KEYS = new Set(['ANTHROPIC_API_KEY', 'KEEL_API_TOKEN']);
 
 /** Settings safe to print: secrets masked, passwords stripped from URLs. */
 export function redactSettings(settings: Readonly<Settings>): Record<string, unknown> {
