@@ -1,6 +1,6 @@
 import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
-import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
-import type { Position } from '../domain/portfolio-types.js';
+import type { SignalConfig } from '../domain/signal-types.js';
+import type { TickRecord } from '../domain/tick-record.js';
 
 /** Inputs and results of keel's activities. Everything here is small: candles stay in PostgreSQL. */
 
@@ -73,20 +73,7 @@ export interface OrderRecordInput {
   order: OrderState;
 }
 
-export interface TickRecordInput {
-  cycleId: string;
-  tickNo: number;
-  tickTs: number;
-  startedAtMs: number;
-  completedAtMs: number;
-  coins: number;
-  failedCoins: string[];
-  evaluations: CoinEvaluation[];
-  ordersPlaced: number;
-  cash: string;
-  equity: string;
-  realizedPnl: string;
-  positions: Position[];
-}
+/** One bulk write per tick. */
+export type TickRecordInput = TickRecord;
 
 export type { Balance };

@@ -1,3 +1,4 @@
+import type { TickRecord } from '../../domain/tick-record.js';
 import { and, count, desc, asc, eq, gt, notInArray } from 'drizzle-orm';
 import type { Position } from '../../domain/portfolio-types.js';
 import type { CoinEvaluation } from '../../domain/signal-types.js';
@@ -6,25 +7,7 @@ import { withDatabaseErrors } from '../errors.js';
 import { positions, signals, ticks } from '../schema/index.js';
 import { chunkForInsert, excluded, lastPerKey } from './sql-helpers.js';
 
-/**
- * Everything recorded for one completed tick. Structurally the same as the contracts' TickRecordInput (src/db does not
- * import contracts, so the shape is repeated here).
- */
-export interface TickRecord {
-  cycleId: string;
-  tickNo: number;
-  tickTs: number;
-  startedAtMs: number;
-  completedAtMs: number;
-  coins: number;
-  failedCoins: string[];
-  evaluations: CoinEvaluation[];
-  ordersPlaced: number;
-  cash: string;
-  equity: string;
-  realizedPnl: string;
-  positions: Position[];
-}
+export type { TickRecord };
 
 /** A stored tick, as the API and tests read it back. */
 export interface TickRow {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countTicks, listPositions, listSignals, listTicks, recordTick } from '../../../src/db/queries/ticks.js';
-import type { TickRecord } from '../../../src/db/queries/ticks.js';
 import type { TickRecordInput } from '../../../src/contracts/activity-types.js';
 import type { CoinEvaluation } from '../../../src/domain/signal-types.js';
 import { backend, freshDatabase } from '../../helpers/fresh-db.js';
@@ -52,13 +51,6 @@ describe(`tick queries (${backend})`, () => {
   });
   afterAll(async () => {
     await fresh?.dispose();
-  });
-
-  it('accepts the contracts TickRecordInput as a TickRecord', () => {
-    const input: TickRecordInput = tick('c', 1);
-    const record: TickRecord = input;
-    const back: TickRecordInput = record;
-    expect(back).toBe(input);
   });
 
   it('records a tick with its signals and positions, and a repeat changes nothing', async () => {
