@@ -117,7 +117,9 @@ export function createAiActivities({ analyst, db, budget, now = Date.now, heartb
     const existing = await findAnalysis(db, key);
     if (existing !== null && (existing.status === 'ok' || existing.status === 'invalid_output')) return toResult(existing, true);
 
-    const exhausted = await budgetExhausted();
+    // An answer already paid for (its recording failed on an earlier attempt) is used whatever the budget says.
+    let analysis = unrecorded.get(keyText);
+    const exhausted = analysis === undefined ? await budgetExhausted() : null;
     if (exhausted !== null) {
       await recordAnalysis(db, { ...base, ...blank, status: 'budget_exhausted', model: analyst.model, errorMessage: exhausted, analyzedAtMs: now() });
       log.warn('AI analysis skipped', { symbol, reason: exhausted });
@@ -125,7 +127,6 @@ export function createAiActivities({ analyst, db, budget, now = Date.now, heartb
     }
 
     try {
-      let analysis = unrecorded.get(keyText);
       if (analysis === undefined) {
         await waitOutRateLimit(symbol);
         const recentCandles = input.recentCandles ?? DEFAULT_RECENT_CANDLES;
