@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Fast offline tests first; the integration project runs after them with its own worker limit.
+          sequence: { groupOrder: 0 },
           environment: 'node',
           testTimeout: 30_000,
         },
@@ -17,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/replay/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
           environment: 'node',
           pool: 'forks',
           // Each file runs its own workers; two at once is what a 2-core machine sustains.

@@ -7,7 +7,7 @@ import { parseVerdict } from './verdict-schema.js';
 
 export interface AnthropicAnalystOptions {
   apiKey: string;
-  /** KEEL_AI_MODEL, e.g. claude-sonnet-4-5. */
+  /** KEEL_AI_MODEL, e.g. claude-haiku-4-5 (the default: fast and cheap enough for per-coin analysis under a daily budget). */
   model: string;
   /** KEEL_AI_MAX_TOKENS: the answer is one small tool call, a few hundred tokens. */
   maxTokens: number;

@@ -41,7 +41,7 @@ export const settingsSchema = z
     KEEL_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{0,40}$/).default(''),
     ANTHROPIC_API_KEY: z.string().min(1).optional(),
     // AI analysis (keel-ai worker): off unless ANTHROPIC_API_KEY is set. Daily budgets count since 00:00 UTC; unset means no cap.
-    KEEL_AI_MODEL: z.string().min(1).default('claude-sonnet-4-5'),
+    KEEL_AI_MODEL: z.string().min(1).default('claude-haiku-4-5'),
     KEEL_AI_MAX_TOKENS: positiveInt('KEEL_AI_MAX_TOKENS').max(8192, 'KEEL_AI_MAX_TOKENS must be at most 8192 (the verdict is a few hundred tokens)').default(600),
     KEEL_AI_PROMPT_VERSION: z.string().regex(/^v\d+$/, 'KEEL_AI_PROMPT_VERSION must look like v1').default('v1'),
     KEEL_AI_DAILY_TOKEN_BUDGET: positiveInt('KEEL_AI_DAILY_TOKEN_BUDGET').optional(),
