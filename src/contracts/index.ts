@@ -1,3 +1,4 @@
+export * from './ai-types.js';
 export * from './activity-types.js';
 export * from './messages.js';
 export * from './search-attributes.js';

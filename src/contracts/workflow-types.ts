@@ -1,7 +1,9 @@
 import type { CycleConfig } from '../domain/cycle-config.js';
 import type { OrderIntent, OrderState, Timeframe } from '../domain/market-types.js';
-import type { PortfolioSnapshot } from '../domain/portfolio-types.js';
+import type { PortfolioSnapshot, Position } from '../domain/portfolio-types.js';
 import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
+import type { HeldVerdict } from '../domain/ai-policy.js';
+import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
 export interface CoinHealth {
   /** Consecutive ticks this coin failed. */
@@ -40,6 +42,12 @@ export interface MarketCycleState {
   /** symbol -> first tick number at which it may be bought again. */
   cooldowns: Record<string, number>;
   lastTick: TickSummary | null;
+  /** Fresh AI verdicts by symbol (absent before AI existed). */
+  aiVerdicts?: Record<string, HeldVerdict>;
+  /** symbol -> tick number of an analysis asked for and not answered yet. */
+  aiPending?: Record<string, number>;
+  /** AI is suspended until this epoch ms after the daily budget ran out. */
+  aiSuspendedUntilMs?: number;
 }
 
 export interface MarketCycleInput {
@@ -62,6 +70,7 @@ export interface CycleStatus {
   cash: string | null;
   openPositions: number;
   openCircuits: string[];
+  ai: { enabled: boolean; pending: number; verdicts: number; suspendedUntilMs: number | null };
 }
 
 export interface CoinCycleInput {
@@ -96,3 +105,24 @@ export interface OrderExecutionInput {
 export type OrderExecutionResult =
   | { ok: true; order: OrderState }
   | { ok: false; clientOrderId: string; symbol: string; errorType: string; message: string };
+
+export interface AiAnalysisInput {
+  cycleId: string;
+  exchange: string;
+  timeframe: Timeframe;
+  tickNo: number;
+  tickTs: number;
+  evaluation: CoinEvaluation;
+  position: Position | null;
+  taskQueuePrefix: string;
+}
+
+/** What an aiAnalysis child tells its cycle: a verdict, or the reason there is none. */
+export interface AiVerdictMessage {
+  symbol: string;
+  /** The tick number the analysis was asked in. */
+  tickNo: number;
+  status: AnalyzeWithAiStatus | 'failed';
+  verdict: AiVerdictSummary | null;
+  reason: string | null;
+}

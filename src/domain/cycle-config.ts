@@ -1,5 +1,6 @@
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from './signal-types.js';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from './market-types.js';
+import { DEFAULT_AI_CONFIG, validateAiConfig, type AiConfig } from './ai-policy.js';
 
 /** How a cycle's ticks are paced. */
 export type CycleClock =
@@ -52,6 +53,8 @@ export interface CycleConfig {
   ticksPerRun: number;
   /** Prepended to every task-queue name; lets several isolated deployments (or tests) share one Temporal namespace. */
   taskQueuePrefix: string;
+  /** Claude analysis; absent in cycles started before it existed, which means off. */
+  ai?: AiConfig;
 }
 
 export const DEFAULT_RISK_CONFIG: RiskConfig = {
@@ -78,6 +81,7 @@ export function defaultCycleConfig(overrides: Partial<CycleConfig> = {}): CycleC
     childBatchSize: 100,
     ticksPerRun: 1,
     taskQueuePrefix: '',
+    ai: { ...DEFAULT_AI_CONFIG },
     ...overrides,
   };
 }
@@ -93,6 +97,7 @@ export interface CycleConfigPatch {
   risk?: Partial<RiskConfig>;
   childBatchSize?: number;
   ticksPerRun?: number;
+  ai?: Partial<AiConfig>;
 }
 
 const PATCHABLE_KEYS = new Set<string>([
@@ -105,6 +110,7 @@ const PATCHABLE_KEYS = new Set<string>([
   'risk',
   'childBatchSize',
   'ticksPerRun',
+  'ai',
 ]);
 
 export function applyConfigPatch(config: CycleConfig, patch: CycleConfigPatch): CycleConfig {
@@ -116,6 +122,7 @@ export function applyConfigPatch(config: CycleConfig, patch: CycleConfigPatch): 
     ...(patch.warmupCandles !== undefined && { warmupCandles: patch.warmupCandles }),
     ...(patch.childBatchSize !== undefined && { childBatchSize: patch.childBatchSize }),
     ...(patch.ticksPerRun !== undefined && { ticksPerRun: patch.ticksPerRun }),
+    ...(patch.ai !== undefined && { ai: { ...DEFAULT_AI_CONFIG, ...config.ai, ...patch.ai } }),
     universe: { ...config.universe, ...patch.universe },
     risk: { ...config.risk, ...patch.risk },
     signal: {
@@ -193,6 +200,7 @@ export function validateCycleConfig(config: CycleConfig): string[] {
     need(isFiniteNumber(r.minOrderNotional) && r.minOrderNotional >= 0, `risk.minOrderNotional must be a non-negative number (got ${String(r.minOrderNotional)})`);
     need(isInteger(r.cooldownTicks, 0, 10_000), `risk.cooldownTicks must be a non-negative integer (got ${String(r.cooldownTicks)})`);
   }
+  if (config.ai !== undefined) problems.push(...validateAiConfig(config.ai));
   if (s && isInteger(config.warmupCandles, 30, 1000)) {
     const needed = Math.max(s.rsiPeriod + 1, s.maSlowPeriod, s.macdSlowPeriod + s.macdSignalPeriod) + 1;
     need(config.warmupCandles >= needed, `warmupCandles (${config.warmupCandles}) must cover the longest indicator window (${needed} candles)`);

@@ -1,4 +1,5 @@
 import { defaultCycleConfig, type CycleConfig } from '../domain/cycle-config.js';
+import { DEFAULT_AI_CONFIG } from '../domain/ai-policy.js';
 import type { Timeframe } from '../domain/market-types.js';
 import type { Settings } from '../config/settings.js';
 
@@ -13,6 +14,8 @@ export function cycleConfigFromSettings(settings: Readonly<Settings>, overrides:
     maxTicks: settings.KEEL_MAX_TICKS ?? null,
     universe: { symbols: null, maxCoins: settings.KEEL_COINS },
     taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX,
+    // AI is on exactly when a key is configured; without one the cycle trades on its signals alone.
+    ai: { ...DEFAULT_AI_CONFIG, enabled: Boolean(settings.ANTHROPIC_API_KEY) },
     ...overrides,
   });
 }

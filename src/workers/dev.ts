@@ -11,6 +11,8 @@ import { isPortOpen, startDevServer, type DevServer } from '../temporal/dev-serv
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { ensureTemporalCli } from '../temporal/temporal-cli.js';
 import { buildAdapters } from './adapters.js';
+import { AnthropicAnalyst } from '../ai/anthropic-analyst.js';
+import { createAiWorker } from './create-ai-worker.js';
 import { createKeelWorkers } from './create-workers.js';
 import { cycleConfigFromSettings } from './cycle-config-from-settings.js';
 import { runWorkersUntilSignal } from './serve.js';
@@ -65,6 +67,25 @@ async function main(): Promise<void> {
     broker: adapters.broker,
     exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
   });
+  if (settings.ANTHROPIC_API_KEY) {
+    const analyst = new AnthropicAnalyst({ apiKey: settings.ANTHROPIC_API_KEY, model: settings.KEEL_AI_MODEL, maxTokens: settings.KEEL_AI_MAX_TOKENS, promptVersion: settings.KEEL_AI_PROMPT_VERSION });
+    workers.push(
+      await createAiWorker({
+        connection: nativeConnection,
+        namespace: settings.TEMPORAL_NAMESPACE,
+        queues: taskQueuesFor(config.taskQueuePrefix, config.exchange),
+        analyst,
+        db: adapters.database.db,
+        budget: {
+          ...(settings.KEEL_AI_DAILY_TOKEN_BUDGET !== undefined && { dailyTokens: settings.KEEL_AI_DAILY_TOKEN_BUDGET }),
+          ...(settings.KEEL_AI_DAILY_COST_BUDGET_USD !== undefined && { dailyCostUsd: settings.KEEL_AI_DAILY_COST_BUDGET_USD }),
+        },
+      }),
+    );
+    say(`AI analysis on: ${settings.KEEL_AI_MODEL}, one request at a time on its own queue`);
+  } else {
+    say('AI analysis off (set ANTHROPIC_API_KEY to turn it on)');
+  }
   const running = runWorkersUntilSignal(workers, logger, async () => {
     clearInterval(progress);
     await adapters.database.close();

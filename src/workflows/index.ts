@@ -2,3 +2,4 @@
 export { marketCycle } from './market-cycle.js';
 export { coinCycle } from './coin-cycle.js';
 export { orderExecution } from './order-execution.js';
+export { aiAnalysis } from './ai-analysis.js';

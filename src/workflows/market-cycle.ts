@@ -12,10 +12,10 @@ import {
 import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../domain/cycle-config.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
-import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
+import { aiVerdictSignal, pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
 import { KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
-import type { CycleStatus, CyclePhase, MarketCycleInput, MarketCycleState, TickSummary } from '../contracts/workflow-types.js';
+import type { AiVerdictMessage, CycleStatus, CyclePhase, MarketCycleInput, MarketCycleState, TickSummary } from '../contracts/workflow-types.js';
 import { exchangeReadActivities } from './activity-profiles.js';
 import { runTick } from './market-tick.js';
 
@@ -45,6 +45,8 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
   const cycleId = workflowInfo().workflowId;
   let phase: CyclePhase = 'waiting';
   let currentTickTs: number | null = null;
+  /** Bumped by every accepted config update, so a wait between ticks re-plans with the new settings. */
+  let configVersion = 0;
 
   setHandler(pauseSignal, (reason?: string) => {
     if (state.paused) return;
@@ -64,6 +66,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     updateConfigUpdate,
     (patch) => {
       state.config = applyConfigPatch(state.config, patch);
+      configVersion += 1;
       log.info('config updated', { patch });
       return state.config;
     },
@@ -75,19 +78,8 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       },
     },
   );
-  setHandler(statusQuery, (): CycleStatus => ({
-    cycleId,
-    phase,
-    paused: state.paused,
-    tickNo: state.tickNo,
-    currentTickTs,
-    nextTickTs: state.nextTickTs,
-    lastTick: state.lastTick,
-    config: state.config,
-    cash: state.portfolio?.cash ?? null,
-    openPositions: state.portfolio ? Object.keys(state.portfolio.positions).length : 0,
-    openCircuits: Object.entries(state.coinHealth).filter(([, h]) => h.skipUntilTick > state.tickNo).map(([s]) => s),
-  }));
+  setHandler(aiVerdictSignal, (message) => receiveVerdict(state, message));
+  setHandler(statusQuery, (): CycleStatus => statusOf(cycleId, state, phase, currentTickTs));
 
   if (state.portfolio === null) {
     // First run: the cycle's cash is what the broker account holds (the paper broker seeds it on first use).
@@ -102,7 +94,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       phase = 'finished';
       describe(state, `finished after ${state.tickNo} ticks`);
       await condition(allHandlersFinished);
-      return { cycleId, phase, paused: state.paused, tickNo: state.tickNo, currentTickTs: null, nextTickTs: null, lastTick: state.lastTick, config: state.config, cash: state.portfolio.cash, openPositions: Object.keys(state.portfolio.positions).length, openCircuits: [] };
+      return statusOf(cycleId, state, phase, null);
     }
     if (state.paused) {
       phase = 'paused';
@@ -117,9 +109,11 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     const waitMs = state.config.clock === 'wall' ? tickTs + CANDLE_PUBLISH_GRACE_MS - Date.now() : ticksThisRun > 0 || state.tickNo > 0 ? state.config.tickPacingMs : 0;
     if (waitMs > 0) {
       describe(state, `next tick ${new Date(tickTs).toISOString()}`);
-      // Wake early on pause so a paused cycle never starts another tick.
-      const pausedWhileWaiting = await condition(() => state.paused, waitMs);
-      if (pausedWhileWaiting) continue;
+      // Wake early on pause (a paused cycle never starts another tick) and on a config change (new pacing or
+      // timeframe applies at once).
+      const versionAtWait = configVersion;
+      const woke = await condition(() => state.paused || configVersion !== versionAtWait, waitMs);
+      if (woke) continue;
     }
 
     phase = 'ticking';
@@ -141,6 +135,46 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       return await continueAsNew<typeof marketCycle>({ config: state.config, state });
     }
   }
+}
+
+function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, currentTickTs: number | null): CycleStatus {
+  return {
+    cycleId,
+    phase,
+    paused: state.paused,
+    tickNo: state.tickNo,
+    currentTickTs,
+    nextTickTs: phase === 'finished' ? null : state.nextTickTs,
+    lastTick: state.lastTick,
+    config: state.config,
+    cash: state.portfolio?.cash ?? null,
+    openPositions: state.portfolio ? Object.keys(state.portfolio.positions).length : 0,
+    openCircuits: Object.entries(state.coinHealth).filter(([, h]) => h.skipUntilTick > state.tickNo).map(([s]) => s),
+    ai: {
+      enabled: state.config.ai?.enabled ?? false,
+      pending: Object.keys(state.aiPending ?? {}).length,
+      verdicts: Object.keys(state.aiVerdicts ?? {}).length,
+      suspendedUntilMs: state.aiSuspendedUntilMs ?? null,
+    },
+  };
+}
+
+/** Keeps a verdict for the next allocation; a spent daily budget suspends AI until the next UTC day. */
+function receiveVerdict(state: MarketCycleState, message: AiVerdictMessage): void {
+  if (state.aiPending?.[message.symbol] === message.tickNo) delete state.aiPending[message.symbol];
+  if (message.status === 'ok' && message.verdict) {
+    state.aiVerdicts = { ...state.aiVerdicts, [message.symbol]: { ...message.verdict, askedAtTick: message.tickNo } };
+    return;
+  }
+  if (message.status === 'budget_exhausted') {
+    const nextUtcDayMs = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400_000;
+    if (state.aiSuspendedUntilMs !== nextUtcDayMs) {
+      state.aiSuspendedUntilMs = nextUtcDayMs;
+      log.warn('AI daily budget exhausted: no more AI analyses until the next UTC day; coins trade on their signals alone', { until: new Date(nextUtcDayMs).toISOString(), reason: message.reason });
+    }
+    return;
+  }
+  log.info('no AI verdict; the coin keeps its signal', { symbol: message.symbol, status: message.status, reason: message.reason });
 }
 
 /** Close time of the candle the next tick processes. Wall clock: catch up to the newest closed candle after downtime. */

@@ -1,9 +1,10 @@
-import { executeChild, log, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import type { OrderState } from '../domain/market-types.js';
 import { applyFill, planOrders, portfolioEquity } from '../domain/allocation.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
+import { applyVerdicts, expireAiState, selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import { coinWorkflowId, orderWorkflowId } from '../contracts/workflow-ids.js';
@@ -11,6 +12,7 @@ import { KEEL_EXCHANGE, KEEL_MARKET, KEEL_SYMBOL, KEEL_TICK } from '../contracts
 import { databaseActivities, exchangeReadActivities } from './activity-profiles.js';
 import { coinCycle } from './coin-cycle.js';
 import { orderExecution } from './order-execution.js';
+import { aiAnalysis } from './ai-analysis.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
 
@@ -64,10 +66,14 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     }
   }
 
+  // (3b) AI: verdicts that arrived since earlier ticks adjust this tick's decisions; new analyses start without
+  // being waited for, so the tick never queues behind the one-slot AI worker.
+  const decided = await applyAndRequestAi(cycleId, state, tickTs, evaluations, queues);
+
   // (4) Allocation and risk: pure domain code, deterministic inside the workflow.
   const plan = planOrders({
     portfolio,
-    evaluations,
+    evaluations: decided,
     prices,
     risk: config.risk,
     cooldowns: state.cooldowns,
@@ -147,6 +153,52 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     durationMs: completedAtMs - startedAtMs,
     completedAtMs,
   };
+}
+
+async function applyAndRequestAi(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<CoinEvaluation[]> {
+  const { config } = state;
+  const ai = config.ai;
+  if (!ai?.enabled) return evaluations;
+  const tickNo = state.tickNo + 1;
+  state.aiVerdicts ??= {};
+  state.aiPending ??= {};
+  expireAiState(state.aiVerdicts, state.aiPending, ai, tickNo);
+  const applied = applyVerdicts(evaluations, state.aiVerdicts, ai, config.signal, tickNo);
+  if (applied.changed.length > 0) log.info('AI verdicts changed decisions', { changed: applied.changed });
+  if (state.aiSuspendedUntilMs !== undefined && Date.now() < state.aiSuspendedUntilMs) return applied.evaluations;
+
+  const pending = state.aiPending;
+  const chosen = selectForAnalysis(evaluations, ai, pending);
+  await Promise.all(
+    chosen.map(async (symbol) => {
+      const evaluation = evaluations.find((e) => e.symbol === symbol)!;
+      pending[symbol] = tickNo;
+      try {
+        await startChild(aiAnalysis, {
+          workflowId: `${coinWorkflowId(cycleId, tickTs, symbol)}/ai`,
+          taskQueue: queues.cycle,
+          // The cycle continues as new every tick; the analysis must outlive the run that asked for it.
+          parentClosePolicy: 'ABANDON',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          args: [{ cycleId, exchange: config.exchange, timeframe: config.timeframe, tickNo, tickTs, evaluation, position: state.portfolio?.positions[symbol] ?? null, taskQueuePrefix: config.taskQueuePrefix }],
+          staticSummary: `AI analysis of ${symbol} @ tick ${tickNo} (score ${evaluation.score})`,
+          typedSearchAttributes: [
+            { key: KEEL_MARKET, value: config.name },
+            { key: KEEL_EXCHANGE, value: config.exchange },
+            { key: KEEL_SYMBOL, value: symbol },
+            { key: KEEL_TICK, value: tickNo },
+          ],
+        });
+      } catch (error) {
+        // Already started by an earlier attempt of this tick: its verdict is on the way.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) {
+          delete pending[symbol];
+          log.warn('could not start AI analysis', { symbol, ...failureInfo(error) });
+        }
+      }
+    }),
+  );
+  return applied.evaluations;
 }
 
 function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbol: string, queues: TaskQueues): Promise<CoinCycleResult> {

@@ -11,6 +11,9 @@ import { installTemporalRuntime } from '../../src/workers/temporal-runtime.js';
 import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { freshDatabase } from './fresh-db.js';
+import { createAiWorker } from '../../src/workers/create-ai-worker.js';
+import type { MarketAnalyst } from '../../src/ai/port.js';
+import type { AiBudget } from '../../src/activities/ai-activities.js';
 
 export interface Harness {
   client: Client;
@@ -22,6 +25,8 @@ export interface Harness {
   queues: TaskQueues;
   /** Starts workers for the roles (default all three) and returns a stop function. */
   startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway): Promise<RunningWorkers>;
+  /** Starts the one-slot AI worker with the given analyst. */
+  startAiWorker(analyst: MarketAnalyst, budget?: AiBudget): Promise<RunningWorkers>;
   cycleConfig(overrides?: Partial<CycleConfig>): CycleConfig;
   startCycle(overrides?: Partial<CycleConfig>): ReturnType<typeof startOrAttachCycle>;
   teardown(): Promise<void>;
@@ -65,6 +70,19 @@ export async function createHarness(options: { gateway: ExchangeGateway }): Prom
         async stop() {
           for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
           await Promise.allSettled(runs);
+        },
+      };
+      running.push(handle);
+      return handle;
+    },
+    async startAiWorker(analyst, budget = {}) {
+      const worker = await createAiWorker({ connection: nativeConnection, namespace: 'default', queues, analyst, db: database.db, budget });
+      const run = worker.run();
+      const handle: RunningWorkers = {
+        workers: [worker],
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await run.catch(() => undefined);
         },
       };
       running.push(handle);
