@@ -7,18 +7,45 @@ import { SimulatedMarket } from '../../src/exchange/simulated-market.js';
 import { defaultCycleConfig } from '../../src/domain/cycle-config.js';
 import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
 import { startBenchStack, startBenchWorkers } from '../../bench/bench-stack.js';
+import { DEFAULT_AI_CONFIG } from '../../src/domain/ai-policy.js';
+import { AnthropicAnalyst } from '../../src/ai/anthropic-analyst.js';
+import { taskQueuesFor } from '../../src/contracts/task-queues.js';
+import { createAiWorker } from '../../src/workers/create-ai-worker.js';
+import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 
 const OUT_DIR = path.resolve('test/replay/histories');
 const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
 
 const stack = await startBenchStack();
+const fakeModel = await startFakeAnthropic();
 try {
   const market = new SimulatedMarket({ seed: 11, coins: 12 });
   const stop = await startBenchWorkers(stack, market, 'rec-');
-  const config = defaultCycleConfig({ exchange: 'sim', name: 'recorded', taskQueuePrefix: 'rec-', tickPacingMs: 0, maxTicks: 2, universe: { symbols: null, maxCoins: 12 }, risk: { maxPositionFraction: 0.02, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 } });
+  // AI on for a few coins, answered by the loopback fake, so the recording covers the aiAnalysis path too.
+  const aiWorker = await createAiWorker({
+    connection: stack.nativeConnection,
+    namespace: 'default',
+    queues: taskQueuesFor('rec-', 'sim'),
+    analyst: new AnthropicAnalyst({ apiKey: 'record', model: 'claude-haiku-4-5', maxTokens: 300, promptVersion: 'v1', baseURL: fakeModel.baseURL }),
+    db: stack.database.db,
+    budget: {},
+  });
+  const aiRun = aiWorker.run();
+  const config = defaultCycleConfig({
+    exchange: 'sim',
+    name: 'recorded',
+    taskQueuePrefix: 'rec-',
+    tickPacingMs: 2_000,
+    maxTicks: 2,
+    universe: { symbols: null, maxCoins: 12 },
+    risk: { maxPositionFraction: 0.02, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
+    ai: { ...DEFAULT_AI_CONFIG, enabled: true, minAbsScore: 0, maxCoinsPerTick: 3 },
+  });
   const { handle } = await startOrAttachCycle(stack.client, config);
   await handle.result();
   await stop();
+  aiWorker.shutdown();
+  await aiRun;
 
   mkdirSync(OUT_DIR, { recursive: true });
   const save = async (kind: string, workflowId: string, runId?: string) => {
@@ -37,6 +64,11 @@ try {
     await save('order-execution', wf.workflowId);
     break;
   }
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "aiAnalysis"` })) {
+    await save('ai-analysis', wf.workflowId);
+    break;
+  }
 } finally {
+  await fakeModel.close();
   await stack.close();
 }
