@@ -5,6 +5,11 @@ import { SimulatedMarket } from '../src/exchange/simulated-market.js';
 import { startOrAttachCycle, type CycleHandle } from '../src/temporal/cycle-client.js';
 import { resetWorkflowBundleCache } from '../src/workers/workflow-bundle.js';
 import { startBenchStack, startBenchWorkers, type BenchStack } from './bench-stack.js';
+import { AnthropicAnalyst } from '../src/ai/anthropic-analyst.js';
+import { DEFAULT_AI_CONFIG } from '../src/domain/ai-policy.js';
+import { taskQueuesFor } from '../src/contracts/task-queues.js';
+import { createAiWorker } from '../src/workers/create-ai-worker.js';
+import { reply, startFakeAnthropic } from '../test/helpers/fake-anthropic.js';
 
 /**
  * `npm run bench`: keel's tick figures on this machine, zero-latency simulated market, local dev server,
@@ -106,6 +111,44 @@ async function scenario(stack: BenchStack, coins: number, figures: Figure[]): Pr
   figures.push({ name: 'worker_rss_mb_250', value: Math.round(rssPeakMb), unit: 'MB', target: '<= 1024', note: 'peak RSS of the all-in-one worker process' });
 }
 
+/**
+ * ai_tick_ratio: steady 250-coin tick time with AI on 10 coins (2 s per model call, one slot) divided by the same
+ * tick with AI off. Each cycle starts at its own market time so both pay the same warm-up and sync costs.
+ */
+async function aiScenario(stack: BenchStack, figures: Figure[]): Promise<void> {
+  const coins = 250;
+  const fake = await startFakeAnthropic();
+  fake.setFallback(reply.slow(2_000));
+  const prefix = 'benchai-';
+  const market = new SimulatedMarket({ seed: 42, coins });
+  const stopWorkers = await startBenchWorkers(stack, market, prefix);
+  const aiWorker = await createAiWorker({
+    connection: stack.nativeConnection,
+    namespace: 'default',
+    queues: taskQueuesFor(prefix, 'sim'),
+    analyst: new AnthropicAnalyst({ apiKey: 'bench', model: 'claude-haiku-4-5', maxTokens: 300, promptVersion: 'v1', baseURL: fake.baseURL }),
+    db: stack.database.db,
+    budget: {},
+  });
+  const aiRun = aiWorker.run();
+  const steadyMs = async (name: string, startMs: number, aiOn: boolean): Promise<number> => {
+    const ai = { ...DEFAULT_AI_CONFIG, enabled: aiOn, minAbsScore: 0, maxCoinsPerTick: 10 };
+    const { handle } = await startOrAttachCycle(stack.client, cycleConfig(name, coins, prefix, { maxTicks: 3, marketStartMs: startMs, ai }));
+    log(`${name}: AI ${aiOn ? 'on for 10 coins at 2 s per call' : 'off'}`);
+    const ticks = await observeTicks(handle, market, 3);
+    const steady = ticks.slice(1).map((t) => t.status.lastTick!.durationMs);
+    return steady.reduce((a, b) => a + b, 0) / steady.length;
+  };
+  const dayMs = 86_400_000;
+  const offMs = await steadyMs('benchaioff', Date.UTC(2024, 0, 20), false);
+  const onMs = await steadyMs('benchaion', Date.UTC(2024, 0, 20) + 5 * dayMs, true);
+  figures.push({ name: 'ai_tick_ratio', value: Math.round((onMs / offMs) * 100) / 100, unit: 'ratio', target: '<= 1.10', note: `steady tick ${Math.round(onMs)} ms with AI vs ${Math.round(offMs)} ms without; ${fake.requests.length} model calls, max ${fake.maxInFlight} in flight` });
+  aiWorker.shutdown();
+  await aiRun.catch(() => undefined);
+  await stopWorkers();
+  await fake.close();
+}
+
 async function main(): Promise<void> {
   const stack = await startBenchStack();
   const figures: Figure[] = [];
@@ -113,6 +156,7 @@ async function main(): Promise<void> {
     log(`database: ${stack.database.kind}`);
     if (!only || only === '250') await scenario(stack, 250, figures);
     if (!only || only === '1000') await scenario(stack, 1000, figures);
+    if (!only || only === 'ai') await aiScenario(stack, figures);
   } finally {
     clearInterval(rssSampler);
     await stack.close();

@@ -7,6 +7,8 @@ import type { CycleStatus } from '../contracts/workflow-types.js';
 import { cycleConfigFromSettings } from '../workers/cycle-config-from-settings.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { parseConfigAssignments } from './config-patch.js';
+import { createDatabase } from '../db/client.js';
+import { listAnalyses } from '../db/queries/ai-analyses.js';
 
 const USAGE = `keel: control durable market cycles
 
@@ -20,6 +22,7 @@ commands:
   config show               print the running cycle's config
   config set KEY=VALUE...   change settings (e.g. risk.maxOpenPositions=20 signal.buyThreshold=0.1)
   list                      market cycles known to Temporal
+  analyses [--symbol S]     recorded AI analyses of the cycle, newest first (needs DATABASE_URL)
 
 options:
   --exchange ID   market/exchange of the cycle (default: KEEL_MARKET, sim)
@@ -35,6 +38,8 @@ async function main(argv: string[]): Promise<number> {
       exchange: { type: 'string' },
       name: { type: 'string' },
       reason: { type: 'string' },
+      symbol: { type: 'string' },
+      limit: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -45,6 +50,9 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   const settings = loadSettings();
+  if (command === 'analyses') {
+    return showAnalyses(settings, cycleWorkflowId(values.exchange ?? settings.KEEL_MARKET, values.name ?? settings.KEEL_CYCLE_NAME), values);
+  }
   const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const connection = await Connection.connect({ address }).catch((error: unknown) => {
     throw new Error(`cannot reach Temporal at ${address} (${(error as Error).message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
@@ -109,6 +117,35 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await connection.close();
   }
+}
+
+/** Recorded AI analyses, read from PostgreSQL; needs no Temporal connection. */
+async function showAnalyses(settings: ReturnType<typeof loadSettings>, workflowId: string, values: { symbol?: string; limit?: string; json: boolean }): Promise<number> {
+  const print = (human: string, data: unknown) => console.log(values.json ? JSON.stringify(data, null, 2) : human);
+  if (!settings.DATABASE_URL) {
+    console.error('keel analyses reads PostgreSQL: set DATABASE_URL (the embedded database belongs to the running `npm start` process)');
+    return 2;
+  }
+  const limit = Number(values.limit ?? 20);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    console.error(`--limit must be a whole number from 1 to 1000 (got ${values.limit})`);
+    return 2;
+  }
+  const database = await createDatabase({ url: settings.DATABASE_URL });
+  try {
+    const rows = await listAnalyses(database.db, { cycleId: workflowId, ...(values.symbol && { symbol: values.symbol }), limit });
+    print(
+      rows.length === 0
+        ? `no AI analyses recorded for ${workflowId}${values.symbol ? ` and ${values.symbol}` : ''}`
+        : rows
+            .map((a) => `${new Date(a.analyzedAtMs).toISOString()}  ${a.symbol.padEnd(12)} ${a.status.padEnd(16)} signal ${a.signalAction} ${a.signalScore} → ${a.action ?? '-'} ${a.confidence ?? ''}  ${a.inputTokens}+${a.outputTokens} tok  ${a.costUsd === null ? '' : `$${a.costUsd.toFixed(4)}`}  ${a.rationale ?? a.errorMessage ?? ''}`)
+            .join('\n'),
+      rows,
+    );
+  } finally {
+    await database.close();
+  }
+  return 0;
 }
 
 function formatStatus(s: CycleStatus): string {
