@@ -56,6 +56,21 @@ describe('AI analysis in a running cycle (real SDK against a loopback Messages A
     await handle.terminate('test done');
   });
 
+  it('with every AI call taking 5 s, the tick still finishes before the first answer', async () => {
+    fake.reset();
+    fake.setFallback(reply.slow(5_000));
+    const { handle } = await harness.startCycle({ universe: { symbols: null, maxCoins: 20 }, ai: aiOn({ maxCoinsPerTick: 4 }), tickPacingMs: 600_000 });
+    const status = await waitFor('tick 1', async () => {
+      const s = await handle.query(statusQuery);
+      return s.tickNo >= 1 ? s : undefined;
+    });
+    expect(fake.requests.filter((r) => r.endedAt !== undefined)).toHaveLength(0);
+    expect(status.lastTick!.evaluated).toBe(20);
+    expect(status.lastTick!.durationMs).toBeLessThan(5_000);
+    expect(status.ai.pending).toBe(4);
+    await handle.terminate('test done');
+  });
+
   it('a confident "hold" verdict vetoes the next tick\'s buys; a malformed reply is recorded and the coin keeps its signal', async () => {
     fake.reset();
     fake.setFallback(reply.valid({ action: 'hold', confidence: 0.9, rationale: 'No edge here; stay flat.', riskFlags: [] }));
