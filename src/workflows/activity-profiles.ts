@@ -46,14 +46,17 @@ const database: ActivityOptions = {
   retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
-export function exchangeReadActivities(queues: TaskQueues) {
-  return proxyActivities<ExchangeActivities>({ ...exchangeRead, taskQueue: queues.exchange });
+// `summary` is the one-line description the Web UI shows on the scheduled activity, so a tick reads as a story.
+const withSummary = (summary: string | undefined) => (summary === undefined ? {} : { summary });
+
+export function exchangeReadActivities(queues: TaskQueues, summary?: string) {
+  return proxyActivities<ExchangeActivities>({ ...exchangeRead, taskQueue: queues.exchange, ...withSummary(summary) });
 }
 
-export function exchangeWriteActivities(queues: TaskQueues) {
-  return proxyActivities<ExchangeActivities>({ ...exchangeWrite, taskQueue: queues.exchange });
+export function exchangeWriteActivities(queues: TaskQueues, summary?: string) {
+  return proxyActivities<ExchangeActivities>({ ...exchangeWrite, taskQueue: queues.exchange, ...withSummary(summary) });
 }
 
-export function databaseActivities(queues: TaskQueues) {
-  return proxyActivities<DbActivities>({ ...database, taskQueue: queues.db });
+export function databaseActivities(queues: TaskQueues, summary?: string) {
+  return proxyActivities<DbActivities>({ ...database, taskQueue: queues.db, ...withSummary(summary) });
 }

@@ -12,8 +12,9 @@ import { failureInfo } from './failure-info.js';
  */
 export async function coinCycle(input: CoinCycleInput): Promise<CoinCycleResult> {
   const queues = taskQueuesFor(input.taskQueuePrefix, input.exchange);
-  const exchange = exchangeReadActivities(queues);
-  const db = databaseActivities(queues);
+  const closeIso = new Date(input.tickTs).toISOString();
+  const exchange = exchangeReadActivities(queues, `sync ${input.symbol} ${input.timeframe} candles closed by ${closeIso}`);
+  const db = databaseActivities(queues, `evaluate ${input.symbol} (RSI, MA cross, MACD) at ${closeIso}`);
   try {
     const sync = await exchange.syncCandles({
       exchange: input.exchange,

@@ -26,8 +26,9 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const { config } = state;
   const cycleId = workflowInfo().workflowId;
   const startedAtMs = Date.now();
-  const exchange = exchangeReadActivities(queues);
-  const db = databaseActivities(queues);
+  const tickLabel = `tick ${state.tickNo + 1} (${new Date(tickTs).toISOString()})`;
+  const exchange = exchangeReadActivities(queues, `scan: one bulk tickers call, top ${config.universe.maxCoins} coins, ${tickLabel}`);
+  const db = databaseActivities(queues, `record ${tickLabel}: tick row, signals, positions in one transaction`);
   const portfolio = state.portfolio!;
 
   // (1) One bulk tickers call picks the universe; coins we hold always stay in it so they can be sold.

@@ -13,9 +13,10 @@ const FILL_POLL_INTERVAL_MS = 2_000;
  */
 export async function orderExecution(input: OrderExecutionInput): Promise<OrderExecutionResult> {
   const queues = taskQueuesFor(input.taskQueuePrefix, input.exchange);
-  const write = exchangeWriteActivities(queues);
-  const read = exchangeReadActivities(queues);
-  const db = databaseActivities(queues);
+  const what = `${input.intent.side} ${input.intent.amount} ${input.intent.symbol} (${input.clientOrderId})`;
+  const write = exchangeWriteActivities(queues, `look up, then place: ${what}`);
+  const read = exchangeReadActivities(queues, `check fill: ${what}`);
+  const db = databaseActivities(queues, `record order ${input.clientOrderId}`);
   const account = { exchange: input.exchange, account: input.account, quote: input.quote };
   try {
     let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs });

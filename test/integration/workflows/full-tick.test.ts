@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 import { countCandles } from '../../../src/db/queries/candles.js';
 import { listSignals, listTicks } from '../../../src/db/queries/ticks.js';
@@ -65,6 +66,16 @@ describe('one full tick over 60 simulated coins (real Temporal, real database)',
     expect(await countOrders(db, cycleId)).toBe(orders.length);
     // Exchange calls: one bulk tickers call for the scan, plus the paper broker's price check per order.
     expect(market.calls.tickers).toBe(1 + orders.length);
+
+    // The Web UI tells the story: each coin child's activities carry one-line summaries.
+    const coinHistory = await harness.client.workflow.getHandle(`${cycleId}/${final.lastTick!.tickTs}/${symbols[0]}`).fetchHistory();
+    const summaries = (coinHistory.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+    expect(summaries).toEqual([
+      `sync ${symbols[0]} 1h candles closed by ${new Date(final.lastTick!.tickTs).toISOString()}`,
+      `evaluate ${symbols[0]} (RSI, MA cross, MACD) at ${new Date(final.lastTick!.tickTs).toISOString()}`,
+    ]);
 
     const [tick] = await listTicks(db, cycleId, 10);
     expect(tick).toMatchObject({ tickNo: 1, coins: COINS, ordersPlaced: orders.length });
