@@ -6,7 +6,7 @@ import { createPaperLedger } from '../../src/db/queries/paper-ledger.js';
 import { PaperBroker } from '../../src/exchange/paper-broker.js';
 import { SimulatedMarket } from '../../src/exchange/simulated-market.js';
 import { taskQueuesFor } from '../../src/contracts/task-queues.js';
-import { createKeelWorkers } from '../../src/workers/create-workers.js';
+import { createKeelWorkers, type WorkerRole } from '../../src/workers/create-workers.js';
 import { installTemporalRuntime } from '../../src/workers/temporal-runtime.js';
 import { createLogger } from '../../src/observability/logger.js';
 
@@ -24,7 +24,8 @@ const workers = await createKeelWorkers({
   connection,
   namespace: 'default',
   queues: taskQueuesFor(env('KEEL_TEST_PREFIX'), 'sim'),
-  roles: ['cycle', 'exchange', 'db'],
+  // KEEL_TEST_ROLES=cycle or =exchange runs a single-pool process, as production deploys them.
+  roles: (process.env.KEEL_TEST_ROLES ?? 'cycle,exchange,db').split(',') as WorkerRole[],
   db: database.db,
   gateway,
   broker: new PaperBroker({ gateway, ledger: createPaperLedger(database.db) }),
