@@ -5,6 +5,8 @@ import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../c
 import { cycleWorkflowId } from '../contracts/workflow-ids.js';
 import type { CycleStatus } from '../contracts/workflow-types.js';
 import { cycleConfigFromSettings } from '../workers/cycle-config-from-settings.js';
+import { withReplayStart } from '../workers/market-start.js';
+import { createGateway } from '../workers/adapters.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { parseConfigAssignments } from './config-patch.js';
 import { createDatabase } from '../db/client.js';
@@ -64,7 +66,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'start': {
-        const { handle: started, started: isNew } = await startOrAttachCycle(client, cycleConfigFromSettings(settings));
+        const config = await withReplayStart(cycleConfigFromSettings(settings), createGateway(settings));
+        const { handle: started, started: isNew } = await startOrAttachCycle(client, config);
         print(`${isNew ? 'started' : 'already running'}: ${started.workflowId}\n${webUiWorkflowUrl(`http://localhost:${settings.TEMPORAL_UI_PORT}`, settings.TEMPORAL_NAMESPACE, started.workflowId)}`, { workflowId: started.workflowId, started: isNew });
         return 0;
       }

@@ -6,6 +6,7 @@ import { statusQuery } from '../contracts/messages.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { CycleStatus } from '../contracts/workflow-types.js';
 import { createLogger } from '../observability/logger.js';
+import { createKeelMetrics } from '../observability/metrics.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -15,8 +16,10 @@ import { AnthropicAnalyst } from '../ai/anthropic-analyst.js';
 import { createAiWorker } from './create-ai-worker.js';
 import { createKeelWorkers } from './create-workers.js';
 import { cycleConfigFromSettings } from './cycle-config-from-settings.js';
+import { withReplayStart } from './market-start.js';
 import { runWorkersUntilSignal } from './serve.js';
-import { installTemporalRuntime } from './temporal-runtime.js';
+import { opsSettingsFromEnv, startProcessOps } from './ops.js';
+import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
 const DEFAULT_PORT = 7233;
 const say = (line: string) => console.log(`keel │ ${line}`);
@@ -44,7 +47,9 @@ function progressLine(status: CycleStatus): string {
 async function main(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL, { name: 'keel-dev' });
-  installTemporalRuntime(logger, 'WARN');
+  const ops = opsSettingsFromEnv();
+  const sdkMetricsUrl = await installTemporalRuntimeWithMetrics(logger, 'WARN');
+  const metrics = createKeelMetrics({ processMetrics: true });
   say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${settings.KEEL_CLOCK} clock · paper trading`);
 
   const temporal = await connectTemporal(settings);
@@ -56,7 +61,7 @@ async function main(): Promise<void> {
   if (!temporal.server) await registerSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
 
-  const config = cycleConfigFromSettings(settings);
+  const config = await withReplayStart(cycleConfigFromSettings(settings), adapters.gateway);
   const workers = await createKeelWorkers({
     connection: nativeConnection,
     namespace: settings.TEMPORAL_NAMESPACE,
@@ -66,6 +71,7 @@ async function main(): Promise<void> {
     gateway: adapters.gateway,
     broker: adapters.broker,
     exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+    metrics,
   });
   if (settings.ANTHROPIC_API_KEY) {
     const analyst = new AnthropicAnalyst({ apiKey: settings.ANTHROPIC_API_KEY, model: settings.KEEL_AI_MODEL, maxTokens: settings.KEEL_AI_MAX_TOKENS, promptVersion: settings.KEEL_AI_PROMPT_VERSION });
@@ -80,14 +86,18 @@ async function main(): Promise<void> {
           ...(settings.KEEL_AI_DAILY_TOKEN_BUDGET !== undefined && { dailyTokens: settings.KEEL_AI_DAILY_TOKEN_BUDGET }),
           ...(settings.KEEL_AI_DAILY_COST_BUDGET_USD !== undefined && { dailyCostUsd: settings.KEEL_AI_DAILY_COST_BUDGET_USD }),
         },
+        metrics,
       }),
     );
     say(`AI analysis on: ${settings.KEEL_AI_MODEL}, one request at a time on its own queue`);
   } else {
     say('AI analysis off (set ANTHROPIC_API_KEY to turn it on)');
   }
+  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, db: adapters.database.db, whenPortTaken: 'warn' });
+  if (opsServer) say(`metrics and health: ${opsServer.url}/metrics, /healthz, /readyz`);
   const running = runWorkersUntilSignal(workers, logger, async () => {
     clearInterval(progress);
+    await opsServer?.close();
     await adapters.database.close();
     await nativeConnection.close();
     await connection.close();
