@@ -67,9 +67,18 @@ export interface ExchangeCapabilities {
   };
   clientOrderId: ClientOrderIdRule;
   lookupByClientId: ClientIdLookup;
+  orders: {
+    /** A market buy is sized in the quote currency, so ccxt needs the reference price to turn the amount into cost. */
+    marketBuyNeedsPrice: boolean;
+  };
   publicRest: {
     /** Public REST requests per second keel plans with (budget planner and ccxt's limiter). */
     requestsPerSecond: number;
+    /**
+     * What ccxt charges its limiter for one OHLCV call, in its own units for this exchange (ccxt's per-endpoint
+     * `cost`). The gateway sets ccxt's rateLimit so that `requestsPerSecond` OHLCV calls pass per second.
+     */
+    ccxtCostPerCall: number;
     source: string;
   };
   /** ccxt options keel sets: only what keel trades (spot) is loaded, no private calls during loadMarkets. */
@@ -105,9 +114,11 @@ const KRAKEN: ExchangeCapabilities = {
     param: 'clientOrderId',
     source: 'POST /0/private/OpenOrders and /0/private/ClosedOrders with cl_ord_id',
   },
+  orders: { marketBuyNeedsPrice: false },
   publicRest: {
     requestsPerSecond: 1,
-    source: 'Kraken public endpoints allow about 1 request per second per IP; ccxt kraken rateLimit is 1000 ms (and charges OHLC 1.2)',
+    ccxtCostPerCall: 1.2, // ccxt kraken: 'OHLC': { 'cost': 1.2 }
+    source: 'Kraken public endpoints allow about 1 request per second per IP; ccxt kraken rateLimit is 1000 ms',
   },
   ccxtOptions: {},
 };
@@ -141,11 +152,16 @@ const COINBASE: ExchangeCapabilities = {
     pageSize: 100,
     source: 'GET /api/v3/brokerage/orders/historical/batch (List Orders has no client id filter), filtered by client_order_id',
   },
+  // market_market_ioc buys take quote_size; ccxt computes it as amount x price (createMarketBuyOrderRequiresPrice).
+  orders: { marketBuyNeedsPrice: true },
   publicRest: {
     requestsPerSecond: 10,
+    ccxtCostPerCall: 3, // ccxt coinbase: every v3 public endpoint costs 3 (of 34 ms)
     source: 'Advanced Trade REST rate limits: 10 requests/s per IP for public endpoints (30/s private); ccxt coinbase rateLimit 34 ms x cost 3',
   },
-  ccxtOptions: {},
+  // ccxt reads balances from the v2 (Coinbase App) accounts by default, which report no holds; the Advanced Trade
+  // accounts report available and hold.
+  ccxtOptions: { fetchBalance: 'v3PrivateGetBrokerageAccounts' },
 };
 
 const BINANCE: ExchangeCapabilities = {
@@ -170,10 +186,12 @@ const BINANCE: ExchangeCapabilities = {
     source: 'newClientOrderId: "A unique id among open orders"; a repeated id is accepted once the previous order is filled',
   },
   lookupByClientId: { kind: 'fetch-order-param', param: 'origClientOrderId', source: 'GET /api/v3/order?symbol=..&origClientOrderId=..' },
+  orders: { marketBuyNeedsPrice: false },
   publicRest: {
     // 6000 weight per minute per IP (100/s); klines weigh 2, so 50 klines/s would fit. keel plans with ccxt's own
     // rateLimit (50 ms, 20 requests/s) to leave room for the heavier bulk ticker calls.
     requestsPerSecond: 20,
+    ccxtCostPerCall: 0.4, // ccxt binance: 'klines': { 'cost': 0.4 } (weight 2 at 0.2 per weight unit)
     source: 'Binance REQUEST_WEIGHT 6000/min per IP; ccxt binance rateLimit 50 ms',
   },
   ccxtOptions: {
@@ -182,6 +200,8 @@ const BINANCE: ExchangeCapabilities = {
     // Both are private SAPI calls ccxt makes during loadMarkets when keys are set; keel does not need them.
     fetchMargins: false,
     fetchCurrencies: false,
+    // keel asks for open orders of all symbols knowingly (reconciliation); ccxt otherwise refuses with a warning.
+    warnOnFetchOpenOrdersWithoutSymbol: false,
   },
 };
 

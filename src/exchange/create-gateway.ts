@@ -1,4 +1,7 @@
 import { KeelError } from '../domain/errors.js';
+import { CCXT_EXCHANGE_IDS, capabilitiesFor } from './capabilities.js';
+// Types only: the ccxt gateway module (and ccxt, about 3 s to import) loads on first use, never on the sim path.
+import type { CcxtGateway, CcxtGatewayOptions } from './ccxt-gateway.js';
 import type { ExchangeGateway } from './port.js';
 import { ReplayMarket } from './replay-market.js';
 import type { ReplayMarketOptions } from './replay-market.js';
@@ -35,3 +38,15 @@ export function createGateway(options: CreateGatewayOptions): ExchangeGateway {
       );
   }
 }
+
+/**
+ * The ccxt gateway for a real exchange (kraken, coinbase, binance), loading ccxt only now. Unknown exchange ids fail
+ * with InvalidConfig naming the supported ones, before ccxt is imported.
+ */
+export async function createCcxtGateway(options: CcxtGatewayOptions): Promise<CcxtGateway> {
+  capabilitiesFor(options.exchangeId);
+  const { CcxtGateway: Gateway } = await import('./ccxt-gateway.js');
+  return new Gateway(options);
+}
+
+export { CCXT_EXCHANGE_IDS };

@@ -1,0 +1,567 @@
+import { BadResponse, ExchangeError, binance, coinbase, kraken } from 'ccxt';
+import type { Balances, Exchange, OHLCV, Order, Ticker as CcxtTicker, Trade } from 'ccxt';
+import { decimalString, fromNumber } from '../domain/decimal-math.js';
+import { KeelError, isKeelError } from '../domain/errors.js';
+import type { Balance, Candle, OrderIntent, OrderState, OrderStatus, Ticker, Timeframe } from '../domain/market-types.js';
+import { assertTimeframeSupported, capabilitiesFor, fitClientOrderId } from './capabilities.js';
+import type { CcxtExchangeId, ExchangeCapabilities } from './capabilities.js';
+import { translateCcxtError } from './ccxt-errors.js';
+import { pointApiUrlsAt } from './ccxt-urls.js';
+import { checkAsOf, checkOhlcvRequest, isoTime, newGatewayCalls } from './market-args.js';
+import type { GatewayCalls, OhlcvRequest } from './market-args.js';
+import type { ExchangeGateway } from './port.js';
+
+export interface CcxtGatewayOptions {
+  /** 'kraken', 'coinbase' or 'binance' (see capabilities.ts). */
+  exchangeId: string;
+  /** Replaces the origin of every API URL, keeping the paths: the loopback fake exchange in tests and benchmarks. */
+  baseUrl?: string;
+  /** Credentials for private calls; never logged, never returned (toJSON and inspect show only whether they are set). */
+  apiKey?: string;
+  secret?: string;
+  /** Per request, until the reply's headers arrive. Default 10 s. */
+  timeoutMs?: number;
+  /**
+   * OHLCV calls per second ccxt's own limiter lets through: the same budget the request-budget planner counts.
+   * ccxt weighs endpoints (capabilities publicRest.ccxtCostPerCall), so other calls pass in proportion to their cost.
+   * Default: the exchange's public REST limit.
+   */
+  rateLimitPerSecond?: number;
+}
+
+/** Call counters for tests and benchmarks: one per exchange round trip keel asked for (failed ones included). */
+export interface CcxtGatewayCalls extends GatewayCalls {
+  markets: number;
+  balance: number;
+  createOrder: number;
+  fetchOrder: number;
+  cancelOrder: number;
+  openOrders: number;
+  closedOrders: number;
+  orders: number;
+  myTrades: number;
+  /** Calls that ended in an error (any of the above). */
+  failures: number;
+}
+
+/** One fill of the account's own orders. Decimal strings, as everywhere money is concerned. */
+export interface ExchangeTrade {
+  id: string;
+  orderId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  price: string;
+  amount: string;
+  /** Fee converted to the quote currency where possible (quote- or base-denominated fees); '0' otherwise. */
+  feeQuote: string;
+  ts: number;
+}
+
+const CCXT_CLASSES: Record<CcxtExchangeId, new (config: Record<string, unknown>) => Exchange> = { kraken, coinbase, binance };
+const DEFAULT_TIMEOUT_MS = 10_000;
+const MAX_EXAMPLE_SYMBOLS = 10;
+
+/** A spot market as the gateway keeps it after loadMarkets. */
+export type CcxtMarketSummary = { symbol: string; base: string; quote: string; active: boolean };
+
+/**
+ * ExchangeGateway over a real exchange through ccxt (kraken, coinbase, binance), plus the account calls a live broker
+ * and reconciliation need. Every ccxt call goes through one wrapper: counted, errors translated by translateCcxtError
+ * (credentials removed), and replies checked before keel uses them (NaN or negative prices, missing ids and fields
+ * become BadResponse naming the symbol, the field and the value). Exchange quirks come from capabilities.ts.
+ */
+export class CcxtGateway implements ExchangeGateway {
+  readonly exchangeId: CcxtExchangeId;
+  readonly capabilities: ExchangeCapabilities;
+  readonly baseUrl: string | undefined;
+  readonly calls: CcxtGatewayCalls = { ...newGatewayCalls(), markets: 0, balance: 0, createOrder: 0, fetchOrder: 0, cancelOrder: 0, openOrders: 0, closedOrders: 0, orders: 0, myTrades: 0, failures: 0 };
+  // Private fields: not enumerable, so neither JSON.stringify, util.inspect nor a logger walking the object sees them.
+  readonly #exchange: Exchange;
+  readonly #secrets: string[];
+  #markets: Promise<Map<string, CcxtMarketSummary>> | undefined;
+
+  constructor(options: CcxtGatewayOptions) {
+    this.capabilities = capabilitiesFor(options.exchangeId);
+    this.exchangeId = this.capabilities.id;
+    this.baseUrl = options.baseUrl;
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const rps = options.rateLimitPerSecond ?? this.capabilities.publicRest.requestsPerSecond;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+      throw new KeelError('InvalidConfig', `${this.exchangeId}: timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    }
+    if (!Number.isFinite(rps) || rps <= 0) {
+      throw new KeelError('InvalidConfig', `${this.exchangeId}: rateLimitPerSecond must be a positive number, got ${String(rps)}`);
+    }
+    if ((options.apiKey === undefined) !== (options.secret === undefined)) {
+      throw new KeelError('InvalidConfig', `${this.exchangeId}: give both apiKey and secret, or neither (public data only)`);
+    }
+    this.#secrets = [options.apiKey, options.secret].filter((value): value is string => value !== undefined && value !== '');
+    const ExchangeClass = CCXT_CLASSES[this.exchangeId];
+    const exchange = new ExchangeClass({
+      enableRateLimit: true,
+      // ccxt waits rateLimit x cost ms per call; one OHLCV call should take 1000 / rps ms of the budget.
+      rateLimit: 1000 / (rps * this.capabilities.publicRest.ccxtCostPerCall),
+      timeout: timeoutMs,
+      options: { ...this.capabilities.ccxtOptions },
+      ...(options.apiKey !== undefined && { apiKey: options.apiKey, secret: options.secret }),
+    });
+    if (options.baseUrl !== undefined) {
+      exchange.urls['api'] = pointApiUrlsAt(exchange.urls['api'], options.baseUrl) as typeof exchange.urls.api;
+    }
+    installReplyChecks(exchange);
+    this.#exchange = exchange;
+  }
+
+  get hasCredentials(): boolean {
+    return this.#secrets.length > 0;
+  }
+
+  /** Loads the exchange's markets once; a failed load is retried by the next call. */
+  loadMarkets(): Promise<Map<string, CcxtMarketSummary>> {
+    if (this.#markets === undefined) {
+      this.#markets = this.#call('markets', 'loadMarkets', (exchange) => exchange.loadMarkets()).then((markets) => {
+        const spot = new Map<string, CcxtMarketSummary>();
+        for (const market of Object.values(markets)) {
+          if (market === undefined || market.spot !== true || typeof market.symbol !== 'string') continue;
+          spot.set(market.symbol, { symbol: market.symbol, base: market.base, quote: market.quote, active: market.active !== false });
+        }
+        if (spot.size === 0) throw new KeelError('BadResponse', `${this.exchangeId} loadMarkets: the exchange listed no spot markets`);
+        return spot;
+      });
+      this.#markets.catch(() => {
+        this.#markets = undefined;
+      });
+    }
+    return this.#markets;
+  }
+
+  async listSymbols(quote: string): Promise<string[]> {
+    const markets = await this.loadMarkets();
+    return [...markets.values()].filter((market) => market.active && market.quote === quote).map((market) => market.symbol);
+  }
+
+  /** Refuses symbols the exchange does not list (or lists as inactive), naming valid ones. */
+  async validateSymbols(symbols: readonly string[]): Promise<void> {
+    const markets = await this.loadMarkets();
+    const unknown = symbols.filter((symbol) => markets.get(symbol)?.active !== true);
+    if (unknown.length === 0) return;
+    const quotes = new Set(unknown.map((symbol) => symbol.split('/')[1] ?? ''));
+    const active = [...markets.values()].filter((market) => market.active);
+    const sameQuote = active.filter((market) => quotes.has(market.quote));
+    const pool = sameQuote.length > 0 ? sameQuote : active;
+    const examples = pool.slice(0, MAX_EXAMPLE_SYMBOLS).map((market) => market.symbol);
+    throw new KeelError(
+      'BadSymbol',
+      `unknown symbol${unknown.length > 1 ? 's' : ''} on ${this.exchangeId}: ${unknown.join(', ')}; valid symbols include ` +
+        `${examples.join(', ')}${pool.length > examples.length ? ', ...' : ''} (${pool.length} in all` +
+        `${sameQuote.length > 0 ? ` for ${[...quotes].join('/')}` : `; none is quoted in ${[...quotes].join('/')}`})`,
+    );
+  }
+
+  /** Refuses a timeframe the exchange has no candles for (coinbase has no 4h), naming the supported ones. */
+  validateTimeframe(timeframe: string): Timeframe {
+    return assertTimeframeSupported(this.exchangeId, timeframe);
+  }
+
+  async fetchTickers(quote: string, symbols: string[] | undefined, asOfMs: number): Promise<Ticker[]> {
+    checkAsOf(this.exchangeId, asOfMs);
+    if (symbols !== undefined) await this.validateSymbols(symbols);
+    const wanted = symbols ?? (await this.listSymbols(quote));
+    if (wanted.length === 0) return [];
+    // Up to maxSymbolsPerCall symbols are named in the call; beyond that one call for every ticker is cheaper.
+    const named = this.capabilities.tickers.needsSymbolList || wanted.length <= this.capabilities.tickers.maxSymbolsPerCall;
+    const raw = await this.#call('tickers', `fetchTickers ${wanted.length} ${quote} symbols`, (exchange) => exchange.fetchTickers(named ? wanted : undefined));
+    const receivedAtMs = Date.now();
+    const tickers: Ticker[] = [];
+    for (const symbol of wanted) {
+      const ticker = raw[symbol];
+      if (ticker === undefined) continue; // listed but not traded: no price, like a sim coin without a candle yet
+      const parsed = this.#parseTicker(symbol, ticker, receivedAtMs);
+      if (parsed !== null) tickers.push(parsed);
+    }
+    return tickers;
+  }
+
+  async fetchOhlcv(symbol: string, timeframe: Timeframe, options: OhlcvRequest): Promise<Candle[]> {
+    const tfMs = checkOhlcvRequest(this.exchangeId, timeframe, options);
+    this.validateTimeframe(timeframe);
+    await this.validateSymbols([symbol]);
+    // The newest closed candle opens one timeframe before the candle in progress at untilMs.
+    const lastOpen = Math.floor(options.untilMs / tfMs) * tfMs - tfMs;
+    const firstOpen = options.sinceMs ?? lastOpen - (options.limit - 1) * tfMs;
+    const candles: Candle[] = [];
+    let cursor = firstOpen;
+    while (candles.length < options.limit && cursor <= lastOpen) {
+      const want = Math.min(this.capabilities.ohlcv.maxCandlesPerCall, options.limit - candles.length);
+      const since = cursor;
+      const rows = await this.#call('ohlcv', `fetchOHLCV ${symbol} ${timeframe} since ${isoTime(since)}`, (exchange) =>
+        exchange.fetchOHLCV(symbol, timeframe, since, want),
+      );
+      this.calls.ohlcvCandles += rows.length;
+      const page = this.#parseCandles(symbol, timeframe, rows).filter((candle) => candle.ts >= since && candle.ts <= lastOpen);
+      if (page.length === 0) break;
+      candles.push(...page);
+      cursor = (page[page.length - 1] as Candle).ts + tfMs;
+    }
+    return candles.slice(0, options.limit);
+  }
+
+  /** Balances of the account, per asset with anything free or in use. */
+  async fetchBalances(): Promise<Balance[]> {
+    this.#needCredentials('fetchBalance');
+    await this.loadMarkets();
+    const balances = await this.#call('balance', 'fetchBalance', (exchange) => exchange.fetchBalance());
+    return this.#parseBalances(balances);
+  }
+
+  /**
+   * Places one order carrying the client order id fitted to the exchange (one attempt, no lookup: see
+   * findOrCreateOrder). Replies that carry only the order id (kraken, coinbase) are completed by reading the order.
+   */
+  async createOrder(clientOrderId: string, intent: OrderIntent): Promise<OrderState> {
+    this.#needCredentials('createOrder');
+    const { amount, price } = this.#checkIntent(intent);
+    await this.validateSymbols([intent.symbol]);
+    const fitted = fitClientOrderId(this.exchangeId, clientOrderId);
+    const sendPrice = intent.type === 'limit' || (intent.side === 'buy' && this.capabilities.orders.marketBuyNeedsPrice);
+    const params = { [this.capabilities.clientOrderId.createParam]: fitted };
+    const context = `createOrder ${intent.side} ${intent.type} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
+    const placed = await this.#call('createOrder', context, (exchange) =>
+      exchange.createOrder(intent.symbol, intent.type, intent.side, amount, sendPrice ? price : undefined, params),
+    );
+    const id = placed.id;
+    if (typeof id !== 'string' || id === '') {
+      throw new KeelError('BadResponse', `${this.exchangeId} ${context}: the reply has no order id (got ${JSON.stringify(id)})`);
+    }
+    if (placed.status !== undefined && placed.status !== null && placed.filled !== undefined && placed.filled !== null) {
+      return this.#toOrderState(placed, clientOrderId, context, intent.symbol);
+    }
+    const full = await this.#call('fetchOrder', `fetchOrder ${id} ${intent.symbol}`, (exchange) => exchange.fetchOrder(id, intent.symbol));
+    return this.#toOrderState(full, clientOrderId, `fetchOrder ${id}`, intent.symbol);
+  }
+
+  /** The order with this (keel) client order id, whatever its status, or null when the exchange has none. */
+  async fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderState | null> {
+    this.#needCredentials('fetchOrderByClientId');
+    await this.validateSymbols([symbol]);
+    const fitted = fitClientOrderId(this.exchangeId, clientOrderId);
+    const lookup = this.capabilities.lookupByClientId;
+    const context = `find order ${symbol} by client order id ${clientOrderId}${fitted === clientOrderId ? '' : ` (${fitted} at the exchange)`}`;
+    const matching = (orders: Order[]): Order | undefined => orders.find((order) => order.clientOrderId === fitted && (order.symbol ?? symbol) === symbol);
+    let found: Order | undefined;
+    switch (lookup.kind) {
+      case 'fetch-order-param':
+        try {
+          found = await this.#call('fetchOrder', context, (exchange) => exchange.fetchOrder('', symbol, { [lookup.param]: fitted }));
+        } catch (error) {
+          if (isKeelError(error) && error.code === 'OrderNotFound') return null;
+          throw error;
+        }
+        break;
+      case 'open-then-closed':
+        found = matching(await this.#call('openOrders', context, (exchange) => exchange.fetchOpenOrders(symbol, undefined, undefined, { [lookup.param]: fitted })));
+        found ??= matching(await this.#call('closedOrders', context, (exchange) => exchange.fetchClosedOrders(symbol, undefined, undefined, { [lookup.param]: fitted })));
+        break;
+      case 'recent-orders':
+        found = matching(await this.#call('orders', context, (exchange) => exchange.fetchOrders(symbol, undefined, lookup.pageSize)));
+        break;
+    }
+    return found === undefined ? null : this.#toOrderState(found, clientOrderId, context, symbol);
+  }
+
+  /**
+   * The idempotent placement step: look the client order id up, and place the order only when the exchange has none.
+   * Run it on every attempt (a lost reply, a timeout, a worker restart): whatever happened to an earlier attempt, the
+   * order exists at most once.
+   */
+  async findOrCreateOrder(clientOrderId: string, intent: OrderIntent): Promise<{ order: OrderState; created: boolean }> {
+    const existing = await this.fetchOrderByClientId(intent.symbol, clientOrderId);
+    if (existing !== null) return { order: existing, created: false };
+    return { order: await this.createOrder(clientOrderId, intent), created: true };
+  }
+
+  /** Cancels the order if it is still open; returns its final state, or null when the exchange has no such order. */
+  async cancelOrder(symbol: string, clientOrderId: string): Promise<OrderState | null> {
+    const order = await this.fetchOrderByClientId(symbol, clientOrderId);
+    if (order === null || order.status !== 'open') return order;
+    try {
+      await this.#call('cancelOrder', `cancelOrder ${order.exchangeOrderId} ${symbol} (client order id ${clientOrderId})`, (exchange) =>
+        exchange.cancelOrder(order.exchangeOrderId, symbol),
+      );
+    } catch (error) {
+      // Filled or canceled in the meantime: the lookup below tells which.
+      if (!(isKeelError(error) && error.code === 'OrderNotFound')) throw error;
+    }
+    return (await this.fetchOrderByClientId(symbol, clientOrderId)) ?? order;
+  }
+
+  /**
+   * Open orders, of one symbol or all. Their clientOrderId is the exchange's (the fitted form, see fitClientOrderId),
+   * since the exchange does not know keel's original id.
+   */
+  async fetchOpenOrders(symbol?: string): Promise<OrderState[]> {
+    this.#needCredentials('fetchOpenOrders');
+    if (symbol !== undefined) await this.validateSymbols([symbol]);
+    else await this.loadMarkets();
+    const context = `fetchOpenOrders ${symbol ?? '(all symbols)'}`;
+    const orders = await this.#call('openOrders', context, (exchange) => exchange.fetchOpenOrders(symbol));
+    return orders.map((order) => this.#toOrderState(order, undefined, context, symbol));
+  }
+
+  /** The account's fills in a symbol, oldest first. */
+  async fetchMyTrades(symbol: string, sinceMs?: number, limit?: number): Promise<ExchangeTrade[]> {
+    this.#needCredentials('fetchMyTrades');
+    await this.validateSymbols([symbol]);
+    const context = `fetchMyTrades ${symbol}`;
+    const trades = await this.#call('myTrades', context, (exchange) => exchange.fetchMyTrades(symbol, sinceMs, limit));
+    return trades.map((trade, index) => this.#parseTrade(trade, `${context} trade #${index}`, symbol)).sort((a, b) => a.ts - b.ts);
+  }
+
+  async close(): Promise<void> {
+    await this.#exchange.close();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { exchangeId: this.exchangeId, baseUrl: this.baseUrl, credentials: this.hasCredentials ? '[redacted]' : 'none' };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `CcxtGateway ${JSON.stringify(this.toJSON())}`;
+  }
+
+  /** Every ccxt call: counted, and whatever it throws translated (with this gateway's credentials removed). */
+  async #call<T>(counter: Exclude<keyof CcxtGatewayCalls, 'failures' | 'ohlcvCandles'>, context: string, run: (exchange: Exchange) => Promise<T>): Promise<T> {
+    this.calls[counter]++;
+    try {
+      return await run(this.#exchange);
+    } catch (error) {
+      this.calls.failures++;
+      throw translateCcxtError(error, `${this.exchangeId} ${context}`, { secrets: this.#secrets });
+    }
+  }
+
+  #needCredentials(what: string): void {
+    if (!this.hasCredentials) {
+      throw new KeelError('AuthenticationError', `${this.exchangeId} ${what} needs API credentials (apiKey and secret); this gateway has public access only`);
+    }
+  }
+
+  #checkIntent(intent: OrderIntent): { amount: number; price: number } {
+    const where = `${this.exchangeId} order ${intent.side} ${intent.type} ${intent.symbol}`;
+    if (intent.side !== 'buy' && intent.side !== 'sell') throw new KeelError('InvalidOrder', `${where}: side must be buy or sell, got "${String(intent.side)}"`);
+    if (intent.type !== 'market' && intent.type !== 'limit') throw new KeelError('InvalidOrder', `${where}: type must be market or limit, got "${String(intent.type)}"`);
+    const amount = Number(intent.amount);
+    const price = Number(intent.price);
+    if (!Number.isFinite(amount) || amount <= 0) throw new KeelError('InvalidOrder', `${where}: amount must be a positive decimal string, got "${intent.amount}"`);
+    if (!Number.isFinite(price) || price <= 0) throw new KeelError('InvalidOrder', `${where}: price must be a positive decimal string, got "${intent.price}"`);
+    return { amount, price };
+  }
+
+  #bad(context: string, detail: string): KeelError {
+    return new KeelError('BadResponse', `${this.exchangeId} ${context}: ${detail}`);
+  }
+
+  #parseTicker(symbol: string, ticker: CcxtTicker, receivedAtMs: number): Ticker | null {
+    const context = `fetchTickers ${symbol}`;
+    const last = ticker.last ?? ticker.close;
+    if (last === undefined || last === null) return null;
+    if (typeof last !== 'number' || !Number.isFinite(last) || last <= 0) {
+      throw this.#bad(context, `last price ${String(last)}; prices must be finite and positive`);
+    }
+    let quoteVolume = ticker.quoteVolume;
+    if (quoteVolume === undefined || quoteVolume === null) {
+      const base = ticker.baseVolume;
+      quoteVolume = base === undefined || base === null ? 0 : base * (ticker.vwap ?? last);
+    }
+    if (typeof quoteVolume !== 'number' || !Number.isFinite(quoteVolume) || quoteVolume < 0) {
+      throw this.#bad(context, `quote volume ${String(quoteVolume)}; volumes must be finite and not negative`);
+    }
+    const ts = ticker.timestamp ?? receivedAtMs;
+    if (!Number.isFinite(ts)) throw this.#bad(context, `timestamp ${String(ts)}; expected epoch milliseconds`);
+    return { symbol, last, quoteVolume, ts };
+  }
+
+  #parseCandles(symbol: string, timeframe: Timeframe, rows: OHLCV[]): Candle[] {
+    const context = `fetchOHLCV ${symbol} ${timeframe}`;
+    if (!Array.isArray(rows)) throw this.#bad(context, `expected a list of candles, got ${typeof rows}`);
+    const candles = rows.map((row, index): Candle => {
+      if (!Array.isArray(row) || row.length < 6) throw this.#bad(context, `candle #${index} is ${JSON.stringify(row)}; expected [ts, open, high, low, close, volume]`);
+      const [ts, open, high, low, close, volume] = row;
+      if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < 0) throw this.#bad(context, `candle #${index} has ts ${String(ts)}; expected epoch milliseconds`);
+      const at = `candle #${index} (ts ${isoTime(ts)})`;
+      for (const [field, value] of [['open', open], ['high', high], ['low', low], ['close', close]] as const) {
+        if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw this.#bad(context, `${at} has ${field} ${String(value)}; prices must be finite and positive`);
+      }
+      if (typeof volume !== 'number' || !Number.isFinite(volume) || volume < 0) throw this.#bad(context, `${at} has volume ${String(volume)}; volumes must be finite and not negative`);
+      const candle = { ts, open: open as number, high: high as number, low: low as number, close: close as number, volume };
+      if (candle.high < Math.max(candle.open, candle.close, candle.low) || candle.low > Math.min(candle.open, candle.close)) {
+        throw this.#bad(context, `${at} has high ${candle.high} and low ${candle.low} that do not bound open ${candle.open} and close ${candle.close}`);
+      }
+      return candle;
+    });
+    candles.sort((a, b) => a.ts - b.ts);
+    for (let i = 1; i < candles.length; i++) {
+      if ((candles[i] as Candle).ts === (candles[i - 1] as Candle).ts) throw this.#bad(context, `two candles open at ${isoTime((candles[i] as Candle).ts)}`);
+    }
+    return candles;
+  }
+
+  #parseBalances(balances: Balances): Balance[] {
+    const skip = new Set(['info', 'timestamp', 'datetime', 'free', 'used', 'total', 'debt']);
+    const result: Balance[] = [];
+    for (const [asset, entry] of Object.entries(balances)) {
+      if (skip.has(asset) || entry === undefined || entry === null || typeof entry !== 'object') continue;
+      const free = entry.free ?? 0;
+      const used = entry.used ?? 0;
+      for (const [field, value] of [['free', free], ['used', used]] as const) {
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+          throw this.#bad('fetchBalance', `${asset} ${field} is ${String(value)}; balances must be finite and not negative`);
+        }
+      }
+      if (free > 0 || used > 0) result.push({ asset, free: decimalString(fromNumber(free)), used: decimalString(fromNumber(used)) });
+    }
+    return result.sort((a, b) => a.asset.localeCompare(b.asset));
+  }
+
+  #toOrderState(order: Order, keelClientOrderId: string | undefined, context: string, expectedSymbol: string | undefined): OrderState {
+    if (order === undefined || order === null || typeof order !== 'object') throw this.#bad(context, `expected an order, got ${String(order)}`);
+    const id = order.id;
+    if (typeof id !== 'string' || id === '') throw this.#bad(context, `the order has no id (got ${JSON.stringify(id)})`);
+    const at = `order ${id}`;
+    const symbol = order.symbol ?? expectedSymbol;
+    if (typeof symbol !== 'string' || symbol === '') throw this.#bad(context, `${at} has no symbol`);
+    if (order.side !== 'buy' && order.side !== 'sell') throw this.#bad(context, `${at} has side ${JSON.stringify(order.side)}; expected buy or sell`);
+    // Unknown until filled for orders sized in the quote currency (coinbase market buys): then the filled amount.
+    const amount = this.#quantity(context, `${at} amount`, order.amount ?? order.filled ?? 0);
+    const filled = this.#quantity(context, `${at} filled`, order.filled ?? 0);
+    let average = order.average ?? undefined;
+    if (average === undefined && filled > 0 && typeof order.cost === 'number') average = order.cost / filled;
+    const averagePrice = average === undefined || filled === 0 ? 0 : this.#quantity(context, `${at} average price`, average);
+    const status = this.#status(context, at, order.status, amount, filled);
+    const market = this.#exchange.markets?.[symbol];
+    const fees = (order as Order & { fees?: Order['fee'][] }).fees ?? (order.fee ? [order.fee] : []);
+    const feeQuote = feeInQuote(fees, market?.base, market?.quote, averagePrice);
+    const createdAtMs = typeof order.timestamp === 'number' && Number.isFinite(order.timestamp) ? order.timestamp : Date.now();
+    return {
+      clientOrderId: keelClientOrderId ?? order.clientOrderId ?? '',
+      exchangeOrderId: id,
+      symbol,
+      side: order.side,
+      // keel places market and limit orders only; anything else seen at the exchange (stops) reads as limit.
+      type: order.type === 'market' ? 'market' : 'limit',
+      status,
+      amount: decimalString(fromNumber(amount)),
+      filled: decimalString(fromNumber(filled)),
+      averagePrice: decimalString(fromNumber(averagePrice)),
+      feeQuote: decimalString(fromNumber(feeQuote)),
+      createdAtMs,
+    };
+  }
+
+  #status(context: string, at: string, status: string | undefined | null, amount: number, filled: number): OrderStatus {
+    switch (status) {
+      case 'open':
+        return 'open';
+      case 'closed':
+        return 'closed';
+      case 'canceled':
+      case 'cancelled':
+      case 'expired':
+        return 'canceled';
+      case 'rejected':
+        return 'rejected';
+      case undefined:
+      case null:
+        return amount > 0 && filled >= amount ? 'closed' : 'open';
+      default:
+        throw this.#bad(context, `${at} has status ${JSON.stringify(status)}; expected open, closed, canceled, expired or rejected`);
+    }
+  }
+
+  #quantity(context: string, what: string, value: unknown): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw this.#bad(context, `${what} is ${String(value)}; expected a finite number >= 0`);
+    return value;
+  }
+
+  #parseTrade(trade: Trade, context: string, expectedSymbol: string): ExchangeTrade {
+    if (typeof trade.id !== 'string' || trade.id === '') throw this.#bad(context, `the trade has no id (got ${JSON.stringify(trade.id)})`);
+    if (trade.side !== 'buy' && trade.side !== 'sell') throw this.#bad(context, `trade ${trade.id} has side ${JSON.stringify(trade.side)}`);
+    const price = this.#quantity(context, `trade ${trade.id} price`, trade.price);
+    if (price === 0) throw this.#bad(context, `trade ${trade.id} has price 0; prices must be positive`);
+    const amount = this.#quantity(context, `trade ${trade.id} amount`, trade.amount);
+    const ts = trade.timestamp;
+    if (typeof ts !== 'number' || !Number.isFinite(ts)) throw this.#bad(context, `trade ${trade.id} has timestamp ${String(ts)}`);
+    const symbol = trade.symbol ?? expectedSymbol;
+    const market = this.#exchange.markets?.[symbol];
+    const fees = (trade as Trade & { fees?: Trade['fee'][] }).fees ?? (trade.fee ? [trade.fee] : []);
+    return {
+      id: trade.id,
+      orderId: trade.order ?? '',
+      symbol,
+      side: trade.side,
+      price: decimalString(fromNumber(price)),
+      amount: decimalString(fromNumber(amount)),
+      feeQuote: decimalString(fromNumber(feeInQuote(fees, market?.base, market?.quote, price))),
+      ts,
+    };
+  }
+}
+
+/** Fees paid in the quote currency count as they are, base-currency fees at the fill price, others (BNB) as 0. */
+function feeInQuote(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined, quote: string | undefined, price: number): number {
+  let total = 0;
+  for (const fee of fees) {
+    const cost = Number(fee?.cost ?? 0);
+    if (!Number.isFinite(cost) || cost === 0) continue;
+    if (fee?.currency === quote) total += cost;
+    else if (fee?.currency === base) total += cost * price;
+  }
+  return total;
+}
+
+/**
+ * Two checks ccxt does not make, hooked where every reply passes (onRestResponse sees status, headers and body):
+ * - a Retry-After header on an error status becomes part of the error message, so translateCcxtError can read the
+ *   wait the server asked for (ccxt's own messages carry the body but not the headers);
+ * - a 2xx reply that is not JSON (cut off, or a proxy's HTML page) is a BadResponse, where ccxt would hand the
+ *   parsers a string and let them produce empty results.
+ */
+function installReplyChecks(exchange: Exchange): void {
+  const original = exchange.onRestResponse.bind(exchange);
+  exchange.onRestResponse = (statusCode, statusText, url, method, responseHeaders, responseBody, requestHeaders, requestBody) => {
+    const body = String(original(statusCode, statusText, url, method, responseHeaders, responseBody, requestHeaders, requestBody));
+    const status = Number(statusCode);
+    const where = `${exchange.id} ${String(method)} ${String(url).split('?')[0]}`;
+    if (status >= 400) {
+      const retryAfterS = retryAfterSeconds(responseHeaders);
+      if (retryAfterS !== undefined) {
+        const ErrorClass = (exchange.httpExceptions as Record<string, typeof ExchangeError>)[String(status)] ?? ExchangeError;
+        throw new ErrorClass(`${where} ${status} ${String(statusText)} Retry-After: ${retryAfterS} s ${body.slice(0, 200)}`);
+      }
+    } else if (status >= 200 && status < 300 && status !== 204 && !isJson(body)) {
+      throw new BadResponse(`${where} ${status}: the reply is not valid JSON (${body.length} bytes: ${JSON.stringify(body.slice(0, 80))})`);
+    }
+    return body;
+  };
+}
+
+function isJson(text: string): boolean {
+  if (text === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Retry-After in seconds, from either form the header takes (delta-seconds or an HTTP date). */
+function retryAfterSeconds(headers: unknown): number | undefined {
+  if (headers === null || typeof headers !== 'object') return undefined;
+  const entry = Object.entries(headers as Record<string, unknown>).find(([key]) => key.toLowerCase() === 'retry-after');
+  const value = entry === undefined ? undefined : String(entry[1]).trim();
+  if (value === undefined || value === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}

@@ -1,0 +1,168 @@
+export type FakeOrderStatus = 'open' | 'closed' | 'canceled';
+
+export interface FakeTrade {
+  id: string;
+  orderId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  price: number;
+  amount: number;
+  cost: number;
+  /** Fee in the quote currency. */
+  fee: number;
+  ts: number;
+  maker: boolean;
+}
+
+export interface FakeOrder {
+  seq: number;
+  id: string;
+  clientOrderId: string | undefined;
+  symbol: string;
+  base: string;
+  quote: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit';
+  /** Base quantity ordered (for a market buy sized in quote: what the quote bought). */
+  amount: number;
+  limitPrice: number | undefined;
+  /** Quote size of a market buy sized in the quote currency (Coinbase quote_size, Binance quoteOrderQty). */
+  quoteSize: number | undefined;
+  status: FakeOrderStatus;
+  filled: number;
+  cost: number;
+  fee: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+  trades: FakeTrade[];
+}
+
+export interface PlaceRequest {
+  symbol: string;
+  base: string;
+  quote: string;
+  side: 'buy' | 'sell';
+  type: 'market' | 'limit';
+  amount?: number;
+  quoteSize?: number;
+  limitPrice?: number;
+  clientOrderId?: string;
+}
+
+export const FAKE_FEE_RATE = 0.001;
+
+/**
+ * Order and balance state of one fake account, exchange-neutral: the dialects translate requests into it and render
+ * it in their own shapes. Market orders (and marketable limit orders) fill at once at the universe's last price;
+ * other limit orders rest until canceled. Every created order is counted per client order id, so a test can prove
+ * that a lost reply never became a second order.
+ */
+export class FakeOrderBook {
+  private readonly orders: FakeOrder[] = [];
+  private readonly byId = new Map<string, FakeOrder>();
+  readonly balances = new Map<string, { free: number; used: number }>();
+  /** Orders created per client order id (orders without one are not counted). */
+  readonly createdByClientId = new Map<string, number>();
+  private seq = 0;
+  private tradeSeq = 0;
+
+  constructor(
+    private readonly ids: { order: (seq: number) => string; trade: (seq: number) => string },
+    startingBalances: Record<string, number>,
+  ) {
+    for (const [asset, free] of Object.entries(startingBalances)) this.balances.set(asset, { free, used: 0 });
+  }
+
+  get all(): readonly FakeOrder[] {
+    return this.orders;
+  }
+
+  get(id: string): FakeOrder | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The newest order with this client order id. */
+  byClientId(clientOrderId: string): FakeOrder | undefined {
+    for (let i = this.orders.length - 1; i >= 0; i--) {
+      const order = this.orders[i] as FakeOrder;
+      if (order.clientOrderId === clientOrderId) return order;
+    }
+    return undefined;
+  }
+
+  openWithClientId(clientOrderId: string): FakeOrder | undefined {
+    return this.orders.find((order) => order.clientOrderId === clientOrderId && order.status === 'open');
+  }
+
+  trades(symbol?: string): FakeTrade[] {
+    return this.orders.flatMap((order) => order.trades).filter((trade) => symbol === undefined || trade.symbol === symbol).sort((a, b) => a.ts - b.ts);
+  }
+
+  place(request: PlaceRequest, price: number, nowMs: number): FakeOrder {
+    this.seq++;
+    const amount = request.amount ?? (request.quoteSize !== undefined ? request.quoteSize / price : 0);
+    const order: FakeOrder = {
+      seq: this.seq,
+      id: this.ids.order(this.seq),
+      clientOrderId: request.clientOrderId,
+      symbol: request.symbol,
+      base: request.base,
+      quote: request.quote,
+      side: request.side,
+      type: request.type,
+      amount,
+      limitPrice: request.limitPrice,
+      quoteSize: request.quoteSize,
+      status: 'open',
+      filled: 0,
+      cost: 0,
+      fee: 0,
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+      trades: [],
+    };
+    this.orders.push(order);
+    this.byId.set(order.id, order);
+    if (request.clientOrderId !== undefined) this.createdByClientId.set(request.clientOrderId, (this.createdByClientId.get(request.clientOrderId) ?? 0) + 1);
+    const limit = request.limitPrice;
+    const marketable = request.type === 'market' || (limit !== undefined && (request.side === 'buy' ? limit >= price : limit <= price));
+    if (marketable) this.fill(order, price, nowMs);
+    else this.reserve(order, 1);
+    return order;
+  }
+
+  cancel(order: FakeOrder, nowMs: number): void {
+    if (order.status !== 'open') return;
+    this.reserve(order, -1);
+    order.status = 'canceled';
+    order.updatedAtMs = nowMs;
+  }
+
+  private fill(order: FakeOrder, price: number, nowMs: number): void {
+    const cost = order.amount * price;
+    const fee = cost * FAKE_FEE_RATE;
+    this.tradeSeq++;
+    order.trades.push({ id: this.ids.trade(this.tradeSeq), orderId: order.id, symbol: order.symbol, side: order.side, price, amount: order.amount, cost, fee, ts: nowMs, maker: false });
+    order.filled = order.amount;
+    order.cost = cost;
+    order.fee = fee;
+    order.status = 'closed';
+    order.updatedAtMs = nowMs;
+    const sign = order.side === 'buy' ? 1 : -1;
+    this.adjust(order.base, sign * order.amount, 0);
+    this.adjust(order.quote, -sign * cost - fee, 0);
+  }
+
+  private reserve(order: FakeOrder, direction: 1 | -1): void {
+    const price = order.limitPrice ?? 0;
+    if (order.side === 'buy') this.adjust(order.quote, -direction * order.amount * price, direction * order.amount * price);
+    else this.adjust(order.base, -direction * order.amount, direction * order.amount);
+  }
+
+  private adjust(asset: string, free: number, used: number): void {
+    const balance = this.balances.get(asset) ?? { free: 0, used: 0 };
+    balance.free += free;
+    balance.used += used;
+    this.balances.set(asset, balance);
+  }
+}
