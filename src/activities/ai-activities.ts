@@ -9,6 +9,7 @@ import type { Database } from '../db/client.js';
 import { findAnalysis, recordAnalysis, usageSince } from '../db/queries/ai-analyses.js';
 import type { AnalysisKey, AnalysisRecord } from '../db/queries/ai-analyses.js';
 import { loadRecentCandles } from '../db/queries/candles.js';
+import type { KeelMetrics } from '../observability/metrics.js';
 import { toApplicationFailure } from './to-application-failure.js';
 
 /** Daily caps, counted from 00:00 UTC over every recorded analysis; an unset cap is no cap. */
@@ -25,6 +26,8 @@ export interface AiActivityDeps {
   now?: () => number;
   /** How often to heartbeat while the model call is pending. */
   heartbeatIntervalMs?: number;
+  /** AI calls by status, tokens and cost, analyses recorded. */
+  metrics?: KeelMetrics;
 }
 
 const DAY_MS = 86_400_000;
@@ -49,7 +52,7 @@ const MAX_UNRECORDED = 100;
  *   withFailureMapping's toApplicationFailure turns into an ApplicationFailure: retryable ones carry the server's
  *   Retry-After as nextRetryDelay, permanent ones are non-retryable. Cancellation stays a CancelledFailure.
  */
-export function createAiActivities({ analyst, db, budget, now = Date.now, heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS }: AiActivityDeps) {
+export function createAiActivities({ analyst, db, budget, now = Date.now, heartbeatIntervalMs = DEFAULT_HEARTBEAT_INTERVAL_MS, metrics }: AiActivityDeps) {
   /** Until when (Date.now ms) the API asked for a pause; shared by every call this worker makes. */
   let rateLimitedUntil = 0;
   const unrecorded = new Map<string, AnalysisResult>();
@@ -205,13 +208,28 @@ export function createAiActivities({ analyst, db, budget, now = Date.now, heartb
     return result;
   }
 
+  /** A reused result was paid for and counted by an earlier attempt; budget_exhausted made no model call. */
+  function observeResult(result: AnalyzeWithAiResult): void {
+    if (!metrics) return;
+    if (result.reused) {
+      metrics.observeAiCall('reused');
+      return;
+    }
+    metrics.rowsWritten('ai_analyses', 1);
+    if (result.status === 'budget_exhausted') metrics.observeAiCall('budget_exhausted');
+    else metrics.observeAiCall(result.status, { inputTokens: result.inputTokens, outputTokens: result.outputTokens, costUsd: result.costUsd });
+  }
+
   return {
     async analyzeWithAi(input: AnalyzeWithAiInput): Promise<AnalyzeWithAiResult> {
       try {
-        return await analyze(input);
+        const result = await analyze(input);
+        observeResult(result);
+        return result;
       } catch (error) {
         // As withFailureMapping, except that a cancellation must stay a CancelledFailure for Temporal to report the
         // activity as cancelled rather than failed.
+        metrics?.observeAiCall(error instanceof CancelledFailure ? 'cancelled' : 'error');
         if (error instanceof CancelledFailure) throw error;
         throw toApplicationFailure(error);
       }

@@ -13,6 +13,7 @@ import { timeframeMs } from '../domain/market-types.js';
 import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
 import type { Database } from '../db/client.js';
 import { getLastCandleTs, upsertCandles } from '../db/queries/candles.js';
+import type { KeelMetrics } from '../observability/metrics.js';
 import { withFailureMapping } from './to-application-failure.js';
 
 /** Most candles one OHLCV call asks for (the common exchange page size). */
@@ -22,10 +23,12 @@ export interface ExchangeActivityDeps {
   gateway: ExchangeGateway;
   broker: OrderBroker;
   db: Database;
+  /** Counts the candle rows syncCandles writes. Exchange calls are metered by wrapping the ports (meterGateway). */
+  metrics?: KeelMetrics;
 }
 
 /** Activities of the `keel-exchange-<exchange>` queue: every exchange call keel makes goes through one of these. */
-export function createExchangeActivities({ gateway, broker, db }: ExchangeActivityDeps) {
+export function createExchangeActivities({ gateway, broker, db, metrics }: ExchangeActivityDeps) {
   return withFailureMapping({
     /** One bulk tickers call; the universe is the configured symbols or the top coins by quote volume. */
     async scanMarket(input: ScanMarketInput): Promise<ScanMarketResult> {
@@ -66,6 +69,7 @@ export function createExchangeActivities({ gateway, broker, db }: ExchangeActivi
         untilMs: input.untilMs,
       });
       const stored = candles.length > 0 ? await upsertCandles(db, key, candles) : 0;
+      metrics?.rowsWritten('candles', stored);
       const newest = candles.at(-1)?.ts ?? lastTs;
       return { fetched: candles.length, stored, lastTs: newest };
     },

@@ -58,6 +58,8 @@ export const settingsSchema = z
       .optional(),
     KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
     KEEL_API_PORT: z.coerce.number({ message: 'KEEL_API_PORT must be a number' }).int('KEEL_API_PORT must be a whole number').min(1, 'KEEL_API_PORT must be a TCP port (1-65535)').max(65535, 'KEEL_API_PORT must be a TCP port (1-65535)').default(8080),
+    // Where the dashboard's links to workflows point; unset: http://localhost:<TEMPORAL_UI_PORT> (the local dev server's UI).
+    KEEL_TEMPORAL_UI_URL: z.string().regex(/^https?:\/\/[^\s]+$/, 'KEEL_TEMPORAL_UI_URL must be an http(s) URL such as http://localhost:8233').optional(),
   })
   .superRefine((s, ctx) => {
     if (s.KEEL_MARKET === 'replay' && !s.KEEL_REPLAY_DIR) {

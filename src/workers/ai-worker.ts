@@ -1,12 +1,14 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
 import { AnthropicAnalyst } from '../ai/anthropic-analyst.js';
 import { loadSettings, redactSettings } from '../config/settings.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import { createLogger } from '../observability/logger.js';
+import { createKeelMetrics } from '../observability/metrics.js';
 import { openDatabase } from './adapters.js';
 import { createAiWorker } from './create-ai-worker.js';
 import { runWorkersUntilSignal } from './serve.js';
-import { installTemporalRuntime } from './temporal-runtime.js';
+import { opsSettingsFromEnv, startProcessOps } from './ops.js';
+import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
 /** Printed (exit code 0) when ANTHROPIC_API_KEY is unset: AI off is a supported state, not a failure. */
 const AI_OFF_MESSAGE =
@@ -21,7 +23,9 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(settings.LOG_LEVEL, { name: 'keel-ai-worker' });
-  installTemporalRuntime(logger);
+  const ops = opsSettingsFromEnv();
+  const sdkMetricsUrl = await installTemporalRuntimeWithMetrics(logger);
+  const metrics = createKeelMetrics({ processMetrics: true });
   const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   logger.info({ settings: redactSettings(settings) }, 'starting worker');
   if (!settings.DATABASE_URL) {
@@ -35,6 +39,8 @@ async function main(): Promise<void> {
   });
   const database = await openDatabase(settings);
   const connection = await NativeConnection.connect({ address });
+  let workers: Worker[] = [];
+  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, db: database.db, whenPortTaken: 'fail' });
   const worker = await createAiWorker({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
@@ -45,9 +51,12 @@ async function main(): Promise<void> {
       ...(settings.KEEL_AI_DAILY_TOKEN_BUDGET !== undefined && { dailyTokens: settings.KEEL_AI_DAILY_TOKEN_BUDGET }),
       ...(settings.KEEL_AI_DAILY_COST_BUDGET_USD !== undefined && { dailyCostUsd: settings.KEEL_AI_DAILY_COST_BUDGET_USD }),
     },
+    metrics,
   });
+  workers = [worker];
   logger.info({ taskQueue: worker.options.taskQueue, model: analyst.model, promptVersion: analyst.promptVersion }, 'worker polling (one slot)');
-  await runWorkersUntilSignal([worker], logger, async () => {
+  await runWorkersUntilSignal(workers, logger, async () => {
+    await opsServer?.close();
     await database.close();
     await connection.close();
   });

@@ -3,6 +3,7 @@ import { createAiActivities, type AiBudget } from '../activities/ai-activities.j
 import type { MarketAnalyst } from '../ai/port.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { Database } from '../db/client.js';
+import type { KeelMetrics } from '../observability/metrics.js';
 
 export interface AiWorkerPlan {
   connection: NativeConnection;
@@ -13,6 +14,8 @@ export interface AiWorkerPlan {
   budget: AiBudget;
   /** Wall clock of the budget day (tests move it). */
   now?: () => number;
+  /** keel's metrics registry: AI calls, tokens and cost. */
+  metrics?: KeelMetrics;
 }
 
 /**
@@ -28,7 +31,7 @@ export async function createAiWorker(plan: AiWorkerPlan): Promise<Worker> {
     connection: plan.connection,
     namespace: plan.namespace,
     taskQueue: plan.queues.ai,
-    activities: createAiActivities({ analyst: plan.analyst, db: plan.db, budget: plan.budget, ...(plan.now && { now: plan.now }) }),
+    activities: createAiActivities({ analyst: plan.analyst, db: plan.db, budget: plan.budget, ...(plan.now && { now: plan.now }), metrics: plan.metrics }),
     maxConcurrentActivityTaskExecutions: 1,
     // One poller for one slot: a second poll could only hold a task the slot cannot start yet.
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 1 },

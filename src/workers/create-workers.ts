@@ -3,6 +3,8 @@ import { createDbActivities, createExchangeActivities } from '../activities/inde
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { Database } from '../db/client.js';
 import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
+import { meterBroker, meterGateway } from '../observability/metered-exchange.js';
+import type { KeelMetrics } from '../observability/metrics.js';
 import { workflowBundle } from './workflow-bundle.js';
 
 export type WorkerRole = 'cycle' | 'exchange' | 'db';
@@ -21,6 +23,8 @@ export interface WorkerPlan {
    * Every exchange worker must send the same value (the last poller's value wins).
    */
   exchangeRequestsPerSecond?: number;
+  /** keel's metrics registry: the exchange ports are metered and the activities record into it. */
+  metrics?: KeelMetrics;
 }
 
 /** One Worker per task queue this process serves. */
@@ -43,11 +47,14 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
       );
     } else if (role === 'exchange') {
       if (!plan.gateway || !plan.broker || !plan.db) throw new Error('an exchange worker needs a database, an exchange gateway and an order broker');
+      const { metrics } = plan;
+      const gateway = metrics ? meterGateway(plan.gateway, metrics) : plan.gateway;
+      const broker = metrics ? meterBroker(plan.broker, metrics, plan.gateway.exchangeId) : plan.broker;
       workers.push(
         await Worker.create({
           ...base,
           taskQueue: plan.queues.exchange,
-          activities: createExchangeActivities({ gateway: plan.gateway, broker: plan.broker, db: plan.db }),
+          activities: createExchangeActivities({ gateway, broker, db: plan.db, metrics }),
           maxConcurrentActivityTaskExecutions: 100,
           activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
           ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),
@@ -59,7 +66,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
         await Worker.create({
           ...base,
           taskQueue: plan.queues.db,
-          activities: createDbActivities({ db: plan.db }),
+          activities: createDbActivities({ db: plan.db, metrics: plan.metrics }),
           // A little above the connection pool size: queries queue in the pool rather than in Temporal.
           maxConcurrentActivityTaskExecutions: 40,
           activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },

@@ -5,10 +5,12 @@ import { redactSettings } from '../config/settings.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { Logger } from '../observability/logger.js';
 import { createLogger } from '../observability/logger.js';
+import { createKeelMetrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { buildAdapters, openDatabase } from './adapters.js';
 import { createKeelWorkers, type WorkerRole } from './create-workers.js';
-import { installTemporalRuntime } from './temporal-runtime.js';
+import { opsSettingsFromEnv, startProcessOps } from './ops.js';
+import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
 /** Runs the given workers until SIGINT/SIGTERM, then drains them and closes the database. */
 export async function runWorkersUntilSignal(workers: Worker[], logger: Logger, onStopped: () => Promise<void>): Promise<void> {
@@ -29,7 +31,9 @@ export async function runWorkersUntilSignal(workers: Worker[], logger: Logger, o
 /** Entrypoint body for a single-queue worker process (cycle, exchange or db), connecting to TEMPORAL_ADDRESS. */
 export async function serveRole(role: WorkerRole, settings: Readonly<Settings>): Promise<void> {
   const logger = createLogger(settings.LOG_LEVEL, { name: `keel-${role}-worker` });
-  installTemporalRuntime(logger);
+  const ops = opsSettingsFromEnv();
+  const sdkMetricsUrl = await installTemporalRuntimeWithMetrics(logger);
+  const metrics = createKeelMetrics({ processMetrics: true });
   const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   logger.info({ role, settings: redactSettings(settings) }, 'starting worker');
   if (!settings.DATABASE_URL && role !== 'cycle') {
@@ -40,7 +44,10 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
   await registerSearchAttributes(client, settings.TEMPORAL_NAMESPACE);
   await client.close();
   const adapters = role === 'exchange' ? await buildAdapters(settings) : role === 'db' ? { database: await openDatabase(settings) } : undefined;
-  const workers = await createKeelWorkers({
+  let workers: Worker[] = [];
+  // Up before the workers, so liveness answers while the workflow bundle builds (readiness says not yet).
+  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, ...(adapters && { db: adapters.database.db }), whenPortTaken: 'fail' });
+  workers = await createKeelWorkers({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     queues: taskQueuesFor(settings.KEEL_TASK_QUEUE_PREFIX, settings.KEEL_MARKET),
@@ -48,9 +55,11 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
     ...(adapters && { db: adapters.database.db }),
     ...(adapters && 'gateway' in adapters && { gateway: adapters.gateway, broker: adapters.broker }),
     exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+    metrics,
   });
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker polling');
   await runWorkersUntilSignal(workers, logger, async () => {
+    await opsServer?.close();
     await adapters?.database.close();
     await connection.close();
   });

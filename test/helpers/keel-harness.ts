@@ -14,6 +14,7 @@ import { freshDatabase } from './fresh-db.js';
 import { createAiWorker } from '../../src/workers/create-ai-worker.js';
 import type { MarketAnalyst } from '../../src/ai/port.js';
 import type { AiBudget } from '../../src/activities/ai-activities.js';
+import type { KeelMetrics } from '../../src/observability/metrics.js';
 
 export interface Harness {
   client: Client;
@@ -23,8 +24,8 @@ export interface Harness {
   broker: PaperBroker;
   prefix: string;
   queues: TaskQueues;
-  /** Starts workers for the roles (default all three) and returns a stop function. */
-  startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway): Promise<RunningWorkers>;
+  /** Starts workers for the roles (default all three) and returns a stop function; `metrics` as production wires it. */
+  startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway, metrics?: KeelMetrics): Promise<RunningWorkers>;
   /** Starts the one-slot AI worker with the given analyst. */
   startAiWorker(analyst: MarketAnalyst, budget?: AiBudget): Promise<RunningWorkers>;
   cycleConfig(overrides?: Partial<CycleConfig>): CycleConfig;
@@ -61,9 +62,9 @@ export async function createHarness(options: { gateway: ExchangeGateway }): Prom
     broker,
     prefix,
     queues,
-    async startWorkers(roles = ['cycle', 'exchange', 'db'], gateway = options.gateway) {
+    async startWorkers(roles = ['cycle', 'exchange', 'db'], gateway = options.gateway, metrics?: KeelMetrics) {
       const workerBroker = gateway === options.gateway ? broker : new PaperBroker({ gateway, ledger: createPaperLedger(database.db) });
-      const workers = await createKeelWorkers({ connection: nativeConnection, namespace: 'default', queues, roles, db: database.db, gateway, broker: workerBroker });
+      const workers = await createKeelWorkers({ connection: nativeConnection, namespace: 'default', queues, roles, db: database.db, gateway, broker: workerBroker, metrics });
       const runs = workers.map((w) => w.run());
       const handle: RunningWorkers = {
         workers,

@@ -47,7 +47,7 @@ describe('validateCycleConfig', () => {
 describe('validateConfigPatch', () => {
   it('refuses keys that cannot change on a running cycle', () => {
     expect(validateConfigPatch(config, { exchange: 'binance', name: 'x' })).toEqual([
-      'cannot change exchange, name on a running cycle; changeable settings: timeframe, tickPacingMs, maxTicks, universe, warmupCandles, signal, risk, childBatchSize, ticksPerRun',
+      'cannot change exchange, name on a running cycle; changeable settings: timeframe, tickPacingMs, maxTicks, universe, warmupCandles, signal, risk, childBatchSize, ticksPerRun, ai',
     ]);
   });
 
@@ -69,5 +69,14 @@ describe('validateConfigPatch', () => {
     expect(patched.signal.weights).toEqual({ rsi: 0.5, maCross: 0.25, macd: 0.25 });
     expect(patched.signal.rsiPeriod).toBe(14);
     expect(config.risk.maxOpenPositions).toBe(40);
+  });
+});
+
+describe('AI settings on a running cycle', () => {
+  it('merges an ai patch over the defaults and validates it', () => {
+    const config = defaultCycleConfig();
+    expect(applyConfigPatch(config, { ai: { mode: 'weigh', maxCoinsPerTick: 20 } }).ai).toMatchObject({ enabled: false, mode: 'weigh', maxCoinsPerTick: 20, minConfidence: 0.6 });
+    expect(validateConfigPatch(config, { ai: { mode: 'guess' } } as never)).toEqual(['ai.mode must be "veto" or "weigh" (got "guess")']);
+    expect(validateConfigPatch(config, { ai: { weight: 2 } })).toEqual(['ai.weight must be a number in [0, 1] (got 2)']);
   });
 });
