@@ -75,6 +75,13 @@ export default tseslint.config(
     ),
   },
   {
+    files: ['src/observability/**/*.ts'],
+    rules: restrict(
+      ['@temporalio/workflow', '**/workflows/**', '**/activities/**', '**/api/**', '**/config/**'],
+      'Observability wraps ports and serves metrics; it knows nothing of workflows, activities, the API or config.',
+    ),
+  },
+  {
     files: ['src/api/**/*.ts'],
     rules: restrict(
       ['**/activities/**', '**/exchange/**', '**/ai/**', '**/workflows/**', 'ccxt', '@anthropic-ai/*', '@temporalio/worker'],
