@@ -2,16 +2,25 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Database } from '../db/client.js';
-import { createBearerVerifier } from './auth.js';
+import type { CycleConfig } from '../domain/cycle-config.js';
+import { createBearerVerifier, createTokenMatcher } from './auth.js';
 import { createApiContext } from './context.js';
 import { ApiError, toApiError, type ErrorBody } from './errors.js';
+import { OperationRegistry } from './operations.js';
+import { registerCandleRoutes } from './routes/candles.js';
 import { registerCycleRecordRoutes } from './routes/cycle-records.js';
 import { registerCycleRoutes } from './routes/cycles.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerOpenApiRoute } from './routes/openapi.js';
+import { CSRF_HEADER, SESSION_COOKIE, SessionStore, csrfMatches, readCookie } from './session.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** false for the few routes anyone may call (GET /health); every other route needs the bearer token. */
+    /**
+     * false for the few routes anyone may call (GET /health, the login page); every other route needs the bearer
+     * token or a dashboard session cookie (plus the CSRF header when it changes state).
+     */
     auth?: boolean;
   }
 }
@@ -34,9 +43,27 @@ export interface ApiDeps {
   logger?: boolean | ApiLoggerOptions;
   /** Deadline of each request's Temporal calls. Default 10 s. */
   temporalTimeoutMs?: number;
+  /** Base URL of the Temporal Web UI, for the dashboard's and POST /v1/cycles's links. Default http://localhost:8233. */
+  temporalUiUrl?: string;
+  /** Settings every cycle started through POST /v1/cycles gets before the request's own (e.g. taskQueuePrefix). */
+  cycleDefaults?: Partial<Pick<CycleConfig, 'taskQueuePrefix'>>;
+  /**
+   * How long an answer of the status query or a record route (ticks, positions, ...) serves further identical
+   * requests; identical requests also share one call while it runs. Default 500 ms; 0 asks Temporal and the database
+   * every time. Changes made through this API clear the cycle's status.
+   */
+  readCacheMs?: number;
+  /** How long a dashboard login lasts. Default 12 h. */
+  sessionTtlMs?: number;
+  /** Forces the session cookie's Secure attribute (e.g. behind a TLS-terminating proxy); default: Secure over https. */
+  secureCookies?: boolean;
 }
 
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 10_000;
+const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
+const DEFAULT_READ_CACHE_MS = 500;
+const SESSION_SWEEP_MS = 60_000;
+const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 /** Requests carry at most a config patch or a pause reason. */
 const BODY_LIMIT_BYTES = 64 * 1024;
 // Fastify's request serializer does not log headers today; redaction keeps tokens out if a serializer ever does.
@@ -69,11 +96,16 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     throw new Error(`buildApp: the client talks to namespace "${deps.client.options.namespace}" but namespace "${deps.namespace}" was given`);
   }
   const verify = createBearerVerifier(deps.apiTokens);
+  const sessionTtlMs = deps.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
+  const sessions = new SessionStore({ ttlMs: sessionTtlMs });
   const ctx = createApiContext({
     client: deps.client,
     namespace: deps.namespace,
     db: deps.db,
     temporalTimeoutMs: deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS,
+    temporalUiUrl: deps.temporalUiUrl ?? 'http://localhost:8233',
+    cycleDefaults: deps.cycleDefaults ?? {},
+    readCacheMs: deps.readCacheMs ?? DEFAULT_READ_CACHE_MS,
   });
 
   const app = Fastify({
@@ -90,7 +122,31 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     if (request.routeOptions.config.auth === false) return;
-    verify(request.headers.authorization);
+    const authorization = request.headers.authorization;
+    // A bearer token, when sent, is what counts. Without one, the dashboard's session cookie may stand in.
+    if (authorization === undefined) {
+      const sessionId = readCookie(request.headers.cookie, SESSION_COOKIE);
+      if (sessionId !== undefined) {
+        const session = sessions.get(sessionId);
+        if (session === undefined) throw new ApiError('UNAUTHORIZED', 'the dashboard session has expired or is unknown: log in again at /');
+        // Cookies ride along on any request the browser makes; a header of the session's own token cannot.
+        if (STATE_CHANGING.has(request.method) && !csrfMatches(session, request.headers[CSRF_HEADER])) {
+          throw new ApiError('FORBIDDEN', `a dashboard session must send its CSRF token in the ${CSRF_HEADER} header to change anything`);
+        }
+        return;
+      }
+    }
+    verify(authorization);
+  });
+  const sweeper = setInterval(() => sessions.sweep(), SESSION_SWEEP_MS);
+  sweeper.unref();
+  const registry = new OperationRegistry();
+  app.addHook('onClose', async () => {
+    clearInterval(sweeper);
+    sessions.clear();
+    // Handlers still running (their clients may have hung up) finish before whoever owns the client closes it.
+    await registry.idle();
+    ctx.cache.clear();
   });
 
   // Bodies are JSON only (fastify also parses text/plain by default; that would turn a wrong media type into a
@@ -113,8 +169,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     throw new ApiError('NOT_FOUND', `no route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
   });
 
-  registerHealthRoutes(app);
-  registerCycleRoutes(app, ctx);
-  registerCycleRecordRoutes(app, ctx);
+  registerHealthRoutes(app, registry);
+  registerCycleRoutes(app, ctx, registry);
+  registerCycleRecordRoutes(app, ctx, registry);
+  registerCandleRoutes(app, ctx, registry);
+  registerOpenApiRoute(app, registry);
+  registerDashboardRoutes(app, ctx, { sessions, sessionTtlMs, tokenMatches: createTokenMatcher(deps.apiTokens), secureCookies: deps.secureCookies });
   return app;
 }

@@ -1,10 +1,12 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import type { CycleConfig, CycleConfigPatch } from '../domain/cycle-config.js';
+import { applyConfigPatch, defaultCycleConfig, validateCycleConfig, type CycleConfig, type CycleConfigPatch } from '../domain/cycle-config.js';
+import { startOrAttachCycle } from '../temporal/cycle-client.js';
 import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
 import { cycleWorkflowId } from '../contracts/workflow-ids.js';
 import type { CycleStatus } from '../contracts/workflow-types.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
+import type { StartCycleSettings } from './validation.js';
 
 /** What the API does to market cycles through Temporal; route handlers only parse input and call these. */
 
@@ -64,21 +66,35 @@ async function runningCycle(ctx: ApiContext, ref: CycleRef): Promise<WorkflowHan
   return handle;
 }
 
+const statusKey = (workflowId: string) => `status ${workflowId}`;
+
+/**
+ * The status query's answer. Concurrent requests for one cycle share one query, and an answer serves for a moment
+ * (ctx.cache): Temporal serves queries to one workflow one at a time.
+ */
 export async function cycleStatus(ctx: ApiContext, ref: CycleRef): Promise<CycleStatus> {
-  return ctx.temporal(async () => (await runningCycle(ctx, ref)).query(statusQuery));
+  const workflowId = cycleWorkflowId(ref.exchange, ref.name);
+  return ctx.cache.get(statusKey(workflowId), () => ctx.temporal(async () => (await runningCycle(ctx, ref)).query(statusQuery)));
+}
+
+/** Runs `change` on the running cycle; the next status request asks the cycle again. */
+async function changeCycle<T>(ctx: ApiContext, ref: CycleRef, change: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.temporal(async () => change(await runningCycle(ctx, ref)));
+  } finally {
+    ctx.cache.delete(statusKey(cycleWorkflowId(ref.exchange, ref.name)));
+  }
 }
 
 export async function pauseCycle(ctx: ApiContext, ref: CycleRef, reason: string): Promise<string> {
-  return ctx.temporal(async () => {
-    const handle = await runningCycle(ctx, ref);
+  return changeCycle(ctx, ref, async (handle) => {
     await handle.signal(pauseSignal, reason);
     return handle.workflowId;
   });
 }
 
 export async function resumeCycle(ctx: ApiContext, ref: CycleRef): Promise<string> {
-  return ctx.temporal(async () => {
-    const handle = await runningCycle(ctx, ref);
+  return changeCycle(ctx, ref, async (handle) => {
     await handle.signal(resumeSignal);
     return handle.workflowId;
   });
@@ -86,9 +102,42 @@ export async function resumeCycle(ctx: ApiContext, ref: CycleRef): Promise<strin
 
 /** Runs the `updateConfig` update; the workflow's validator rejects bad patches (WorkflowUpdateFailedError → 400). */
 export async function updateCycleConfig(ctx: ApiContext, ref: CycleRef, patch: Record<string, unknown>): Promise<CycleConfig> {
-  return ctx.temporal(async () => {
-    const handle = await runningCycle(ctx, ref);
-    // The patch is passed as sent: the validator is the one place that knows which settings may change and how.
-    return handle.executeUpdate(updateConfigUpdate, { args: [patch as CycleConfigPatch] });
-  });
+  // The patch's values are checked by the validator, the one place that knows which settings may change and how.
+  return changeCycle(ctx, ref, (handle) => handle.executeUpdate(updateConfigUpdate, { args: [patch as CycleConfigPatch] }));
+}
+
+export interface StartCycleRequest extends CycleRef {
+  settings: StartCycleSettings | undefined;
+}
+
+export interface StartCycleResult {
+  workflowId: string;
+  started: boolean;
+  webUiUrl: string;
+}
+
+/** The config of a new cycle: the defaults, the API's own defaults (task-queue prefix), then the request's settings. */
+export function cycleConfigFor(ctx: ApiContext, request: StartCycleRequest): CycleConfig {
+  const { quote, clock, marketStartMs, ...patch } = request.settings ?? {};
+  const base = defaultCycleConfig({ ...ctx.cycleDefaults, exchange: request.exchange, name: request.name });
+  return {
+    ...applyConfigPatch(base, patch as CycleConfigPatch),
+    ...(quote !== undefined && { quote }),
+    ...(clock !== undefined && { clock }),
+    ...(marketStartMs !== undefined && { marketStartMs }),
+  };
+}
+
+/**
+ * Starts the market cycle, or attaches to the running one (the workflow id is the business key, so a second start
+ * never creates a second cycle). The whole config is checked by validateCycleConfig first: BAD_REQUEST lists every
+ * problem. Attaching ignores the settings: the running cycle's config changes through PATCH .../config only.
+ */
+export async function startCycle(ctx: ApiContext, request: StartCycleRequest): Promise<StartCycleResult> {
+  const config = cycleConfigFor(ctx, request);
+  const problems = validateCycleConfig(config);
+  if (problems.length > 0) throw new ApiError('BAD_REQUEST', `invalid cycle config: ${problems.join('; ')}`);
+  const { handle, started } = await ctx.temporal(() => startOrAttachCycle(ctx.client, config));
+  ctx.cache.delete(statusKey(handle.workflowId));
+  return { workflowId: handle.workflowId, started, webUiUrl: ctx.workflowUrl(handle.workflowId) };
 }

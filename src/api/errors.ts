@@ -13,6 +13,8 @@ import { isKeelError } from '../domain/errors.js';
 export const API_ERROR_STATUS = {
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,
+  /** A dashboard session sent a state-changing request without its CSRF token. */
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
@@ -60,6 +62,8 @@ function grpcCode(error: unknown): number | undefined {
 /** Status codes fastify itself sets (body parsing, limits) mapped onto the API's codes. */
 function codeForFrameworkStatus(status: number): ApiErrorCode {
   switch (status) {
+    case 403:
+      return 'FORBIDDEN';
     case 404:
       return 'NOT_FOUND';
     case 413:

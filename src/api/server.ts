@@ -40,8 +40,10 @@ async function main(): Promise<void> {
     ...(database && { db: database.db }),
     apiTokens: tokens,
     logger: { level: settings.LOG_LEVEL },
+    temporalUiUrl: settings.KEEL_TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
+    cycleDefaults: { taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX },
   });
-  if (!database) app.log.warn('DATABASE_URL is not set: the ticks, positions, orders and signals routes answer 503');
+  if (!database) app.log.warn('DATABASE_URL is not set: the record routes (ticks, positions, orders, signals, analyses, candles) answer 503');
 
   let closing: Promise<void> | undefined;
   const shutdown = (signal: string): Promise<void> =>

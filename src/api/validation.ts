@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIMEFRAMES, type Timeframe } from '../domain/market-types.js';
 import { ApiError } from './errors.js';
 
 /** Where an input came from; error messages name it so the caller knows what to fix. */
@@ -53,10 +54,10 @@ function preview(value: unknown): string {
 const EXCHANGE_MESSAGE = 'must be a lowercase exchange id of letters and digits, such as "sim" or "binance"';
 const NAME_MESSAGE = 'must be 1-64 letters, digits, "_" or "-"';
 
-export const cycleParamsSchema = z.object({
-  exchange: z.string({ error: EXCHANGE_MESSAGE }).regex(/^[a-z0-9]+$/, EXCHANGE_MESSAGE),
-  name: z.string({ error: NAME_MESSAGE }).regex(/^[A-Za-z0-9_-]{1,64}$/, NAME_MESSAGE),
-});
+const exchangeSchema = z.string({ error: EXCHANGE_MESSAGE }).regex(/^[a-z0-9]+$/, EXCHANGE_MESSAGE).describe('exchange id, e.g. "sim"');
+const nameSchema = z.string({ error: NAME_MESSAGE }).regex(/^[A-Za-z0-9_-]{1,64}$/, NAME_MESSAGE).describe('cycle name, e.g. "main"');
+
+export const cycleParamsSchema = z.object({ exchange: exchangeSchema, name: nameSchema });
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
@@ -67,10 +68,15 @@ export const limitSchema = z
   .string({ error: LIMIT_MESSAGE })
   .regex(/^(?:[1-9]\d{0,2}|1000)$/, LIMIT_MESSAGE)
   .transform(Number)
-  .default(DEFAULT_LIMIT);
+  .default(DEFAULT_LIMIT)
+  .meta({ description: `most items to return, 1-${MAX_LIMIT} (default ${DEFAULT_LIMIT})` });
 
 const SYMBOL_MESSAGE = 'must be a market symbol such as "BTC/USDT"';
-export const symbolSchema = z.string({ error: SYMBOL_MESSAGE }).regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, SYMBOL_MESSAGE).optional();
+export const symbolSchema = z
+  .string({ error: SYMBOL_MESSAGE })
+  .regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}$/, SYMBOL_MESSAGE)
+  .describe('only this coin, e.g. "BTC/USDT"')
+  .optional();
 
 export const limitQuerySchema = z.strictObject({ limit: limitSchema });
 export const noQuerySchema = z.strictObject({});
@@ -87,8 +93,103 @@ export const pauseBodySchema = z.strictObject({
     .optional(),
 }, { error: 'must be empty or a JSON object such as {"reason":"maintenance"}' });
 
+// ---- cycle settings: PATCH .../config and POST /v1/cycles ---------------------------------------------------------
+
+/**
+ * The shapes of cycle settings: zod checks types and known keys only; ranges and cross-field rules are
+ * `validateCycleConfig`'s (the workflow's update validator runs it too), the one authority, whose messages come back
+ * in a 400. Nested sections must be objects of known keys: merged into the config as they are, anything else
+ * (a string, an array, a misspelt key) would end up inside the running cycle's config.
+ */
+const num = z.number({ error: 'must be a number' });
+const int = num.describe('whole number');
+const section = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject(shape, { error: 'must be a JSON object' }).partial().optional();
+
+const patchableShape = {
+  timeframe: z.enum(TIMEFRAMES as [Timeframe, ...Timeframe[]], { error: `must be one of ${TIMEFRAMES.join(', ')}` }),
+  tickPacingMs: int,
+  maxTicks: int.nullable(),
+  universe: section({
+    symbols: z.array(z.string({ error: 'must be a symbol such as "BTC/USDT"' }), { error: 'must be a list of symbols or null' }).max(2000).nullable(),
+    maxCoins: int,
+  }),
+  warmupCandles: int,
+  signal: section({
+    rsiPeriod: int,
+    rsiOversold: num,
+    rsiOverbought: num,
+    maFastPeriod: int,
+    maSlowPeriod: int,
+    macdFastPeriod: int,
+    macdSlowPeriod: int,
+    macdSignalPeriod: int,
+    weights: section({ rsi: num, maCross: num, macd: num }),
+    buyThreshold: num,
+    sellThreshold: num,
+  }),
+  risk: section({ maxPositionFraction: num, maxOpenPositions: int, minOrderNotional: num, cooldownTicks: int }),
+  childBatchSize: int,
+  ticksPerRun: int,
+  ai: section({
+    enabled: z.boolean({ error: 'must be true or false' }),
+    minAbsScore: num,
+    maxCoinsPerTick: int,
+    mode: z.enum(['veto', 'weigh'], { error: 'must be "veto" or "weigh"' }),
+    weight: num,
+    minConfidence: num,
+    verdictTtlTicks: int,
+  }),
+};
+
 const PATCH_MESSAGE = 'must be a JSON object of settings to change, such as {"risk":{"maxOpenPositions":20}}';
-/** The patch's contents are checked by the workflow's update validator, the one authority on cycle config. */
+/**
+ * A config patch (JSON merge patch). Other top-level keys pass through on purpose: the update validator names what
+ * may not change on a running cycle ("cannot change exchange on a running cycle; changeable settings: ...").
+ */
 export const configPatchSchema = z
-  .record(z.string(), z.unknown(), { error: PATCH_MESSAGE })
+  .looseObject(patchableShape, { error: PATCH_MESSAGE })
+  .partial()
   .refine((patch) => Object.keys(patch).length > 0, PATCH_MESSAGE);
+
+export const startCycleSettingsSchema = z
+  .strictObject(
+    {
+      ...patchableShape,
+      quote: z.string({ error: 'must be a string such as "USDT"' }),
+      clock: z.enum(['wall', 'market'], { error: 'must be "wall" or "market"' }),
+      marketStartMs: int.describe('market clock: close time (epoch ms) of the first candle'),
+    },
+    { error: 'must be a JSON object of cycle settings' },
+  )
+  .partial();
+
+export type StartCycleSettings = z.output<typeof startCycleSettingsSchema>;
+
+export const startCycleBodySchema = z.strictObject(
+  {
+    exchange: z.enum(['sim', 'replay'], { error: 'must be "sim" (simulated market) or "replay" (recorded candle files)' }),
+    name: nameSchema,
+    config: startCycleSettingsSchema.optional().describe('cycle settings that differ from the defaults (see the README); ignored when the cycle already runs'),
+  },
+  { error: 'must be a JSON object such as {"exchange":"sim","name":"main"}' },
+);
+
+// ---- GET /v1/candles/:exchange/:base/:quote ---------------------------------------------------------------------
+
+const ASSET_MESSAGE = 'must be 1-20 upper-case letters or digits, such as "BTC"';
+const assetSchema = z.string({ error: ASSET_MESSAGE }).regex(/^[A-Z0-9]{1,20}$/, ASSET_MESSAGE);
+
+export const candleParamsSchema = z.object({
+  exchange: exchangeSchema,
+  base: assetSchema.describe('base asset, e.g. "BTC"'),
+  quote: assetSchema.describe('quote asset, e.g. "USDT"'),
+});
+
+const TIMEFRAME_MESSAGE = `must be one of ${TIMEFRAMES.join(', ')}`;
+export const candleQuerySchema = z.strictObject({
+  timeframe: z
+    .enum(TIMEFRAMES as [Timeframe, ...Timeframe[]], { error: TIMEFRAME_MESSAGE })
+    .default('1h')
+    .meta({ description: 'candle timeframe', default: '1h' }),
+  limit: limitSchema,
+});

@@ -5,10 +5,13 @@ import type { CycleHandle } from '../../../src/temporal/cycle-client.js';
 import type { CycleStatus } from '../../../src/contracts/workflow-types.js';
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
+import { recordAnalysis, type AnalysisRecord } from '../../../src/db/queries/ai-analyses.js';
 import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
+import { createSchemaValidator, fetchOpenApi, responseSchema, type OpenApiDocument } from './openapi-helpers.js';
 
 const TOKEN = 'test-token';
 const COINS = 6;
+const UI = 'http://temporal-ui.test:8233';
 
 describe('keel HTTP API over a running cycle (real Temporal, real database)', () => {
   let harness: Harness;
@@ -32,6 +35,9 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
       apiTokens: [TOKEN],
       // Everything fastify logs, at the most verbose level, to check that no token ever shows up.
       logger: { level: 'trace', stream: { write: (line) => void logLines.push(line) } },
+      temporalUiUrl: UI,
+      // Cycles started through POST /v1/cycles run on this file's workers.
+      cycleDefaults: { taskQueuePrefix: harness.prefix },
     });
   });
 
@@ -293,6 +299,303 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
         expect(res.json()).toEqual({ code: 'UNAVAILABLE', message: expect.stringContaining('DATABASE_URL') });
       } finally {
         await noDb.close();
+      }
+    });
+  });
+
+  describe('starting cycles (POST /v1/cycles)', () => {
+    it('starts a cycle (201), attaches to it on a second call (200), and the cycle runs on the API\'s queues', async () => {
+      const name = `apistart${Date.now().toString(36)}`;
+      const workflowId = `cycle/sim/${name}`;
+      const body = { exchange: 'sim', name, config: { universe: { maxCoins: 2 }, maxTicks: 2, tickPacingMs: 0 } };
+      const first = await call({ method: 'POST', url: '/v1/cycles', payload: body });
+      expect(first.statusCode).toBe(201);
+      expect(first.json()).toEqual({ workflowId, started: true, webUiUrl: `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}` });
+      const started = harness.client.workflow.getHandle(workflowId) as CycleHandle;
+      extraHandles.push(started);
+
+      const again = await call({ method: 'POST', url: '/v1/cycles', payload: { exchange: 'sim', name } });
+      expect(again.statusCode).toBe(200);
+      expect(again.json()).toMatchObject({ workflowId, started: false });
+
+      // It ticks on this file's workers (the API's cycleDefaults), with the requested settings.
+      await started.result();
+      const ticks = await call({ method: 'GET', url: `/v1/cycles/sim/${name}/ticks` });
+      expect(ticks.json<{ items: Array<{ coins: number }> }>().items).toEqual([expect.objectContaining({ coins: 2 }), expect.objectContaining({ coins: 2 })]);
+    });
+
+    it('answers 400 with every validator message for bad settings, and starts nothing', async () => {
+      const name = `apibad${Date.now().toString(36)}`;
+      const res = await call({ method: 'POST', url: '/v1/cycles', payload: { exchange: 'sim', name, config: { signal: { weights: { rsi: 0.9 } }, risk: { maxOpenPositions: 0 } } } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({
+        code: 'BAD_REQUEST',
+        message: 'invalid cycle config: signal.weights must add up to 1 (rsi 0.9 + maCross 0.35 + macd 0.25 = 1.5); risk.maxOpenPositions must be an integer from 1 to 2000 (got 0)',
+      });
+      expect((await call({ method: 'GET', url: `/v1/cycles/sim/${name}` })).statusCode).toBe(404);
+    });
+
+    it('answers 400 naming the field for a malformed body', async () => {
+      const cases: Array<[unknown, string]> = [
+        [{ exchange: 'binance', name: 'x' }, 'body field "exchange" must be "sim"'],
+        [{ exchange: 'sim' }, 'body field "name" must be 1-64 letters'],
+        [{ exchange: 'sim', name: 'x', colour: 'red' }, 'unknown body field "colour"'],
+        [{ exchange: 'sim', name: 'x', config: { signal: { rsiPeriod: '14' } } }, 'body field "config.signal.rsiPeriod" must be a number (got "14")'],
+        [{ exchange: 'sim', name: 'x', config: { exchange: 'sim' } }, 'unknown body field "exchange"'],
+        [[], 'body must be a JSON object'],
+      ];
+      for (const [payload, message] of cases) {
+        const res = await call({ method: 'POST', url: '/v1/cycles', payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+        expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(res.json(), JSON.stringify(payload)).toEqual({ code: 'BAD_REQUEST', message: expect.stringContaining(message) });
+      }
+      const empty = await call({ method: 'POST', url: '/v1/cycles', headers: { 'content-type': 'application/json' } });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json()).toMatchObject({ code: 'BAD_REQUEST' });
+    });
+  });
+
+  describe('AI analyses and candles', () => {
+    function analysis(overrides: Partial<AnalysisRecord>): AnalysisRecord {
+      return {
+        cycleId: handle.workflowId,
+        tickTs: Date.UTC(2024, 0, 10, 5),
+        symbol: 'BTC/USDT',
+        status: 'ok',
+        model: 'claude-haiku-4-5',
+        promptVersion: 'v1',
+        promptHash: 'abc123',
+        inputTokens: 900,
+        outputTokens: 120,
+        costUsd: 0.0015,
+        latencyMs: 850,
+        signalAction: 'buy',
+        signalScore: 0.31,
+        action: 'buy',
+        confidence: 0.8,
+        rationale: 'momentum with volume',
+        riskFlags: [],
+        rawOutput: null,
+        errorCode: null,
+        errorMessage: null,
+        attempt: 1,
+        analyzedAtMs: Date.UTC(2024, 0, 10, 5, 0, 3),
+        ...overrides,
+      };
+    }
+
+    it('lists the cycle\'s analyses newest first, optionally for one coin', async () => {
+      await recordAnalysis(harness.database.db, analysis({}));
+      await recordAnalysis(harness.database.db, analysis({ symbol: 'ETH/USDT', action: 'hold', confidence: 0.4, analyzedAtMs: Date.UTC(2024, 0, 10, 5, 0, 9) }));
+      await recordAnalysis(harness.database.db, analysis({ cycleId: 'cycle/sim/someone-else', symbol: 'ETH/USDT' }));
+
+      const all = await call({ method: 'GET', url: `${base}/analyses` });
+      expect(all.statusCode).toBe(200);
+      const items = all.json<{ cycleId: string; items: AnalysisRecord[] }>();
+      expect(items.cycleId).toBe(handle.workflowId);
+      expect(items.items.map((a) => a.symbol)).toEqual(['ETH/USDT', 'BTC/USDT']);
+      expect(items.items[1]).toEqual(analysis({}));
+
+      const eth = await call({ method: 'GET', url: `${base}/analyses?symbol=ETH%2FUSDT&limit=5` });
+      expect(eth.json<{ items: AnalysisRecord[] }>().items).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', cycleId: handle.workflowId, action: 'hold' })]);
+      const bad = await call({ method: 'GET', url: `${base}/analyses?symbol=eth` });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json<{ message: string }>().message).toContain('query parameter "symbol"');
+    });
+
+    it('lists stored candles of a symbol, oldest first, honouring limit and timeframe', async () => {
+      const res = await call({ method: 'GET', url: '/v1/candles/sim/BTC/USDT?limit=5' });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<{ exchange: string; symbol: string; timeframe: string; items: Array<{ ts: number; open: number; close: number }> }>();
+      expect(body).toMatchObject({ exchange: 'sim', symbol: 'BTC/USDT', timeframe: '1h' });
+      expect(body.items).toHaveLength(5);
+      const ts = body.items.map((c) => c.ts);
+      expect(ts).toEqual([...ts].sort((a, b) => a - b));
+      expect(ts[1]! - ts[0]!).toBe(3_600_000);
+
+      for (const url of ['/v1/candles/sim/BTC/USDT?timeframe=4h', '/v1/candles/sim/NOPE/USDT', '/v1/candles/binance/BTC/USDT']) {
+        const none = await call({ method: 'GET', url });
+        expect(none.statusCode, url).toBe(200);
+        expect(none.json<{ items: unknown[] }>().items, url).toEqual([]);
+      }
+      const badBase = await call({ method: 'GET', url: '/v1/candles/sim/btc/USDT' });
+      expect(badBase.statusCode).toBe(400);
+      expect(badBase.json<{ message: string }>().message).toContain('path parameter "base"');
+      const badTf = await call({ method: 'GET', url: '/v1/candles/sim/BTC/USDT?timeframe=2h' });
+      expect(badTf.statusCode).toBe(400);
+      expect(badTf.json<{ message: string }>().message).toContain('query parameter "timeframe" must be one of 1m, 5m, 15m, 30m, 1h, 4h, 1d');
+    });
+  });
+
+  describe('OpenAPI document', () => {
+    let doc: OpenApiDocument;
+
+    it('is served at /v1/openapi.json behind authentication', async () => {
+      expect((await call({ method: 'GET', url: '/v1/openapi.json', token: null })).statusCode).toBe(401);
+      doc = await fetchOpenApi(app, TOKEN);
+      expect(doc.openapi).toBe('3.1.0');
+      const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+      expect(operations.sort()).toEqual(
+        [
+          'GET /health',
+          'GET /v1/cycles',
+          'POST /v1/cycles',
+          'GET /v1/cycles/{exchange}/{name}',
+          'POST /v1/cycles/{exchange}/{name}/pause',
+          'POST /v1/cycles/{exchange}/{name}/resume',
+          'PATCH /v1/cycles/{exchange}/{name}/config',
+          'GET /v1/cycles/{exchange}/{name}/ticks',
+          'GET /v1/cycles/{exchange}/{name}/positions',
+          'GET /v1/cycles/{exchange}/{name}/orders',
+          'GET /v1/cycles/{exchange}/{name}/signals',
+          'GET /v1/cycles/{exchange}/{name}/analyses',
+          'GET /v1/candles/{exchange}/{base}/{quote}',
+          'GET /v1/openapi.json',
+        ].sort(),
+      );
+      for (const [path, methods] of Object.entries(doc.paths)) {
+        for (const op of Object.values(methods)) {
+          const statuses = Object.keys(op.responses);
+          if (path === '/health') {
+            expect(op.security).toEqual([]);
+            expect(statuses).not.toContain('401');
+          } else {
+            expect(statuses, path).toContain('401');
+          }
+          for (const status of statuses.filter((s) => Number(s) >= 400)) {
+            expect(responseSchema(op, Number(status)), `${path} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+          }
+        }
+      }
+      expect(doc.components.schemas.Error).toMatchObject({ required: ['code', 'message'], additionalProperties: false });
+    });
+
+    it('describes what the routes really return', async () => {
+      const validator = createSchemaValidator(doc);
+      const checks: Array<[string, string]> = [
+        ['/v1/cycles', '/v1/cycles'],
+        [base, '/v1/cycles/{exchange}/{name}'],
+        [`${base}/ticks`, '/v1/cycles/{exchange}/{name}/ticks'],
+        [`${base}/positions`, '/v1/cycles/{exchange}/{name}/positions'],
+        [`${base}/orders`, '/v1/cycles/{exchange}/{name}/orders'],
+        [`${base}/signals`, '/v1/cycles/{exchange}/{name}/signals'],
+        [`${base}/analyses`, '/v1/cycles/{exchange}/{name}/analyses'],
+        ['/v1/candles/sim/BTC/USDT', '/v1/candles/{exchange}/{base}/{quote}'],
+      ];
+      for (const [url, path] of checks) {
+        const res = await call({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(200);
+        const validate = validator(responseSchema(doc.paths[path]!.get!, 200)!);
+        expect(validate(res.json()), `${url}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        expect(res.json<{ items?: unknown[] }>().items?.length ?? 1, url).toBeGreaterThan(0);
+      }
+      const error = await call({ method: 'GET', url: '/v1/cycles/sim/nope' });
+      expect(validator(doc.components.schemas.Error!)(error.json())).toBe(true);
+    });
+  });
+
+  describe('dashboard sessions', () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+    async function login(): Promise<{ cookie: string; setCookie: string; csrf: string }> {
+      const res = await app.inject({ method: 'POST', url: '/login', headers: form, payload: `token=${encodeURIComponent(TOKEN)}` });
+      expect(res.statusCode).toBe(303);
+      expect(res.headers.location).toBe('/dashboard');
+      const setCookie = String(res.headers['set-cookie']);
+      const cookie = setCookie.split(';')[0]!;
+      const session = await app.inject({ method: 'GET', url: '/dashboard/session', headers: { cookie } });
+      expect(session.statusCode).toBe(200);
+      return { cookie, setCookie, csrf: session.json<{ csrfToken: string }>().csrfToken };
+    }
+
+    it('logs in with the token and sets an HttpOnly, SameSite=Strict cookie holding a random session id', async () => {
+      const page = await app.inject({ method: 'GET', url: '/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+      expect(page.body).toContain('name="token"');
+      expect((await app.inject({ method: 'GET', url: '/dashboard' })).headers.location).toBe('/');
+
+      const { cookie, setCookie } = await login();
+      expect(setCookie).toMatch(/^keel_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+      expect(setCookie).not.toContain(TOKEN);
+      const second = await login();
+      expect(second.cookie).not.toBe(cookie);
+
+      expect((await app.inject({ method: 'GET', url: '/', headers: { cookie } })).headers.location).toBe('/dashboard');
+      const dashboard = await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } });
+      expect(dashboard.statusCode).toBe(200);
+      expect(dashboard.body).toContain('/dashboard/assets/dashboard.js');
+      const session = await app.inject({ method: 'GET', url: '/dashboard/session', headers: { cookie } });
+      expect(session.json()).toMatchObject({ namespace: 'default', temporalUiUrl: UI, workflowUrlTemplate: `${UI}/namespaces/default/workflows/WORKFLOW_ID` });
+      expect(session.body).not.toContain(TOKEN);
+    });
+
+    it('refuses a wrong token, a cross-site login and a session-less session request', async () => {
+      const wrong = await app.inject({ method: 'POST', url: '/login', headers: form, payload: 'token=not-the-token' });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.body).toContain('That token is not valid.');
+      expect(wrong.body).not.toContain('not-the-token');
+      expect(wrong.headers['set-cookie']).toBeUndefined();
+      const json = await app.inject({ method: 'POST', url: '/login', payload: { token: 'nope' } });
+      expect(json.statusCode).toBe(401);
+      expect(json.json()).toEqual({ code: 'UNAUTHORIZED', message: 'invalid token' });
+      const ok = await app.inject({ method: 'POST', url: '/login', payload: { token: TOKEN } });
+      expect(ok.statusCode).toBe(204);
+      expect(String(ok.headers['set-cookie'])).toMatch(/^keel_session=/);
+      const crossSite = await app.inject({ method: 'POST', url: '/login', headers: { ...form, origin: 'https://evil.example', host: 'keel.local' }, payload: `token=${TOKEN}` });
+      expect(crossSite.statusCode).toBe(403);
+      expect(crossSite.headers['set-cookie']).toBeUndefined();
+      const noSession = await app.inject({ method: 'GET', url: '/dashboard/session' });
+      expect(noSession.statusCode).toBe(401);
+      expect(noSession.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    });
+
+    it('accepts the cookie on /v1 reads; changes need the CSRF header', async () => {
+      const { cookie, csrf } = await login();
+      expect((await app.inject({ method: 'GET', url: '/v1/cycles', headers: { cookie } })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: base, headers: { cookie } })).statusCode).toBe(200);
+
+      for (const headers of [{ cookie }, { cookie, 'x-csrf-token': 'forged' }, { cookie, 'x-requested-with': 'XMLHttpRequest' }]) {
+        const res = await app.inject({ method: 'POST', url: `${base}/pause`, headers });
+        expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+        expect(res.json()).toEqual({ code: 'FORBIDDEN', message: expect.stringContaining('x-csrf-token') });
+      }
+      // Another session's token is no good either.
+      const other = await login();
+      expect((await app.inject({ method: 'POST', url: `${base}/pause`, headers: { cookie, 'x-csrf-token': other.csrf } })).statusCode).toBe(403);
+
+      const paused = await app.inject({ method: 'POST', url: `${base}/pause`, headers: { cookie, 'x-csrf-token': csrf }, payload: { reason: 'dashboard test' } });
+      expect(paused.statusCode).toBe(202);
+      const resumed = await app.inject({ method: 'POST', url: `${base}/resume`, headers: { cookie, 'x-csrf-token': csrf } });
+      expect(resumed.statusCode).toBe(202);
+      await waitFor('the cycle running again', async () => ((await status()).paused ? undefined : true));
+
+      // A bearer token, when sent, is what counts: a bad one fails even next to a good cookie.
+      expect((await app.inject({ method: 'GET', url: base, headers: { cookie, authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    });
+
+    it('logs out (CSRF-checked), after which the cookie is worthless; sessions expire', async () => {
+      const { cookie, csrf } = await login();
+      expect((await app.inject({ method: 'POST', url: '/logout', headers: { cookie } })).statusCode).toBe(403);
+      const out = await app.inject({ method: 'POST', url: '/logout', headers: { cookie, 'x-csrf-token': csrf } });
+      expect(out.statusCode).toBe(204);
+      expect(String(out.headers['set-cookie'])).toContain('Max-Age=0');
+      const after = await app.inject({ method: 'GET', url: '/v1/cycles', headers: { cookie } });
+      expect(after.statusCode).toBe(401);
+      expect(after.json()).toEqual({ code: 'UNAUTHORIZED', message: expect.stringContaining('log in again') });
+      expect((await app.inject({ method: 'GET', url: '/dashboard', headers: { cookie } })).headers.location).toBe('/');
+
+      const shortLived = buildApp({ client: harness.client, namespace: 'default', apiTokens: [TOKEN], sessionTtlMs: 200, secureCookies: true });
+      try {
+        const res = await shortLived.inject({ method: 'POST', url: '/login', payload: { token: TOKEN } });
+        expect(String(res.headers['set-cookie'])).toMatch(/; Secure$/);
+        const shortCookie = String(res.headers['set-cookie']).split(';')[0]!;
+        expect((await shortLived.inject({ method: 'GET', url: '/v1/cycles?limit=1', headers: { cookie: shortCookie } })).statusCode).toBe(200);
+        await new Promise((r) => setTimeout(r, 300));
+        expect((await shortLived.inject({ method: 'GET', url: '/v1/cycles?limit=1', headers: { cookie: shortCookie } })).statusCode).toBe(401);
+      } finally {
+        await shortLived.close();
       }
     });
   });

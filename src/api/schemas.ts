@@ -1,0 +1,309 @@
+import { z } from 'zod';
+import type { CycleStatus, TickSummary } from '../contracts/workflow-types.js';
+import type { AiConfig } from '../domain/ai-policy.js';
+import type { CycleConfig, RiskConfig, UniverseConfig } from '../domain/cycle-config.js';
+import { TIMEFRAMES, type Candle, type Timeframe } from '../domain/market-types.js';
+import type { SignalConfig } from '../domain/signal-types.js';
+import type { AnalysisRecord } from '../db/queries/ai-analyses.js';
+import type { StoredOrder } from '../db/queries/orders.js';
+import type { SignalRow, StoredPosition, TickRow } from '../db/queries/ticks.js';
+import type { CycleSummary } from './cycles.js';
+import { API_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './errors.js';
+
+/**
+ * Response bodies as zod schemas. They are not used to serialize (handlers return plain objects); they are what the
+ * OpenAPI document publishes, and each is checked at compile time against the TypeScript type the handler returns,
+ * so the document cannot drift from the code: a field added to CycleStatus fails `tsc` here until it is described.
+ */
+
+/**
+ * Schemas with an id become `#/components/schemas/<id>` in the OpenAPI document. Ids and descriptions live in zod's
+ * global registry (where `.describe()` puts descriptions), so the document's descriptions come from the same place.
+ */
+export const apiSchemas = z.globalRegistry;
+
+function named<S extends z.ZodType>(id: string, schema: S): S {
+  return schema.meta({ ...apiSchemas.get(schema), id }) as S;
+}
+
+// Exact type equality (not mere assignability): a missing or extra optional field fails too.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function sameType<_Check extends true>(): void {}
+
+const int = () => z.number().int();
+const decimal = (what: string) => z.string().describe(`${what}, decimal string`);
+const epochMs = (what: string) => int().describe(`${what}, epoch milliseconds`);
+
+export const timeframeSchema = z.enum(TIMEFRAMES as [Timeframe, ...Timeframe[]]);
+
+export const errorBodySchema = named(
+  'Error',
+  z
+    .object({
+      code: z.enum(Object.keys(API_ERROR_STATUS) as [ApiErrorCode, ...ApiErrorCode[]]),
+      message: z.string().describe('What went wrong, written for the caller (never a stack trace)'),
+    })
+    .describe('The one error body of every route'),
+);
+sameType<Equals<z.output<typeof errorBodySchema>, ErrorBody>>();
+
+const signalConfigSchema = named(
+  'SignalConfig',
+  z.object({
+    rsiPeriod: int(),
+    rsiOversold: z.number(),
+    rsiOverbought: z.number(),
+    maFastPeriod: int(),
+    maSlowPeriod: int(),
+    macdFastPeriod: int(),
+    macdSlowPeriod: int(),
+    macdSignalPeriod: int(),
+    weights: z.object({ rsi: z.number(), maCross: z.number(), macd: z.number() }).describe('must add up to 1'),
+    buyThreshold: z.number(),
+    sellThreshold: z.number(),
+  }),
+);
+sameType<Equals<z.output<typeof signalConfigSchema>, SignalConfig>>();
+
+const riskConfigSchema = named(
+  'RiskConfig',
+  z.object({ maxPositionFraction: z.number(), maxOpenPositions: int(), minOrderNotional: z.number(), cooldownTicks: int() }),
+);
+sameType<Equals<z.output<typeof riskConfigSchema>, RiskConfig>>();
+
+const universeConfigSchema = named(
+  'UniverseConfig',
+  z.object({
+    symbols: z.array(z.string()).nullable().describe('explicit symbols, or null for the top coins by quote volume'),
+    maxCoins: int(),
+  }),
+);
+sameType<Equals<z.output<typeof universeConfigSchema>, UniverseConfig>>();
+
+const aiConfigSchema = named(
+  'AiConfig',
+  z.object({
+    enabled: z.boolean(),
+    minAbsScore: z.number(),
+    maxCoinsPerTick: int(),
+    mode: z.enum(['veto', 'weigh']),
+    weight: z.number(),
+    minConfidence: z.number(),
+    verdictTtlTicks: int(),
+  }),
+);
+sameType<Equals<z.output<typeof aiConfigSchema>, AiConfig>>();
+
+export const cycleConfigSchema = named(
+  'CycleConfig',
+  z.object({
+    exchange: z.string(),
+    name: z.string(),
+    quote: z.string(),
+    timeframe: timeframeSchema,
+    clock: z.enum(['wall', 'market']),
+    marketStartMs: epochMs('market clock: close time of the first candle'),
+    tickPacingMs: int(),
+    maxTicks: int().nullable(),
+    universe: universeConfigSchema,
+    warmupCandles: int(),
+    signal: signalConfigSchema,
+    risk: riskConfigSchema,
+    childBatchSize: int(),
+    ticksPerRun: int(),
+    taskQueuePrefix: z.string(),
+    ai: aiConfigSchema.optional(),
+  }),
+);
+sameType<Equals<z.output<typeof cycleConfigSchema>, CycleConfig>>();
+
+const tickSummarySchema = named(
+  'TickSummary',
+  z.object({
+    tickNo: int(),
+    tickTs: epochMs('close time of the candle the tick processed'),
+    coins: int(),
+    evaluated: int(),
+    failed: int(),
+    skipped: int(),
+    buys: int(),
+    sells: int(),
+    ordersFilled: int(),
+    equity: decimal('portfolio value after the tick'),
+    cash: decimal('free cash after the tick'),
+    durationMs: int(),
+    completedAtMs: epochMs('wall time the tick completed'),
+  }),
+);
+sameType<Equals<z.output<typeof tickSummarySchema>, TickSummary>>();
+
+export const cycleStatusSchema = named(
+  'CycleStatus',
+  z.object({
+    cycleId: z.string(),
+    phase: z.enum(['waiting', 'ticking', 'paused', 'finished']),
+    paused: z.boolean(),
+    tickNo: int(),
+    currentTickTs: int().nullable(),
+    nextTickTs: int().nullable(),
+    lastTick: tickSummarySchema.nullable(),
+    config: cycleConfigSchema,
+    cash: z.string().nullable(),
+    openPositions: int(),
+    openCircuits: z.array(z.string()).describe('symbols skipped by their circuit breaker'),
+    ai: z.object({ enabled: z.boolean(), pending: int(), verdicts: int(), suspendedUntilMs: int().nullable() }),
+  }),
+);
+sameType<Equals<z.output<typeof cycleStatusSchema>, CycleStatus>>();
+
+const cycleSummarySchema = named(
+  'CycleSummary',
+  z.object({
+    workflowId: z.string(),
+    exchange: z.string().nullable(),
+    name: z.string().nullable(),
+    status: z.string().describe("Temporal's execution status of the latest run: RUNNING, COMPLETED, TERMINATED, ..."),
+    startTime: z.string().describe('start of the latest run, ISO 8601'),
+    closeTime: z.string().nullable(),
+  }),
+);
+sameType<Equals<z.output<typeof cycleSummarySchema>, CycleSummary>>();
+
+export const cycleListSchema = named('CycleList', z.object({ namespace: z.string(), items: z.array(cycleSummarySchema) }));
+
+export const startCycleResponseSchema = named(
+  'StartCycleResult',
+  z.object({
+    workflowId: z.string(),
+    started: z.boolean().describe('true: a new cycle was started (201); false: it was already running and the given settings were not applied (200)'),
+    webUiUrl: z.string().describe("the cycle's page in the Temporal Web UI"),
+  }),
+);
+
+export const signalSentSchema = named(
+  'SignalSent',
+  z.object({ workflowId: z.string(), signal: z.enum(['pause', 'resume']) }).describe('the signal was delivered; the cycle acts on it after its current tick'),
+);
+
+const tickRowSchema = named(
+  'Tick',
+  z.object({
+    cycleId: z.string(),
+    tickNo: int(),
+    tickTs: epochMs('close time of the candle the tick processed'),
+    startedAtMs: epochMs('wall time'),
+    completedAtMs: epochMs('wall time'),
+    durationMs: int(),
+    coins: int(),
+    failedCoins: z.array(z.string()),
+    ordersPlaced: int(),
+    cash: decimal('free cash'),
+    equity: decimal('portfolio value'),
+    realizedPnl: decimal('realized PnL since the cycle started'),
+  }),
+);
+sameType<Equals<z.output<typeof tickRowSchema>, TickRow>>();
+
+const positionSchema = named(
+  'Position',
+  z.object({
+    symbol: z.string(),
+    quantity: decimal('base quantity'),
+    averagePrice: decimal('average entry price'),
+    openedTick: int(),
+    updatedTickTs: epochMs('market time of the tick that last wrote the position'),
+  }),
+);
+sameType<Equals<z.output<typeof positionSchema>, StoredPosition>>();
+
+const orderSchema = named(
+  'Order',
+  z.object({
+    clientOrderId: z.string(),
+    exchangeOrderId: z.string(),
+    cycleId: z.string(),
+    tickTs: int(),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    type: z.enum(['market', 'limit']),
+    status: z.enum(['open', 'closed', 'canceled', 'rejected']),
+    amount: decimal('base amount'),
+    price: decimal('limit or reference price'),
+    filled: decimal('filled base amount'),
+    averagePrice: decimal('average fill price'),
+    feeQuote: decimal('fee in quote currency'),
+    reason: z.string(),
+    createdAtMs: epochMs('wall time'),
+    updatedAtMs: epochMs('wall time'),
+  }),
+);
+sameType<Equals<z.output<typeof orderSchema>, StoredOrder>>();
+
+const signalActionSchema = z.enum(['buy', 'sell', 'hold']);
+
+const signalRowSchema = named(
+  'Signal',
+  z.object({
+    cycleId: z.string(),
+    tickTs: int(),
+    symbol: z.string(),
+    candleTs: epochMs('open time of the latest closed candle evaluated'),
+    price: z.number(),
+    score: z.number().describe('combined score in [-1, 1]'),
+    action: signalActionSchema,
+    volatility: z.number(),
+    regime: z.enum(['trending_up', 'trending_down', 'ranging', 'volatile']),
+    indicators: z.object({ rsi: z.number(), maFast: z.number(), maSlow: z.number(), macd: z.number(), macdSignal: z.number(), macdHistogram: z.number() }),
+  }),
+);
+sameType<Equals<z.output<typeof signalRowSchema>, SignalRow>>();
+
+const analysisSchema = named(
+  'Analysis',
+  z.object({
+    cycleId: z.string(),
+    tickTs: int(),
+    symbol: z.string(),
+    status: z.enum(['ok', 'invalid_output', 'error', 'budget_exhausted']),
+    model: z.string(),
+    promptVersion: z.string(),
+    promptHash: z.string().nullable(),
+    inputTokens: int(),
+    outputTokens: int(),
+    costUsd: z.number().nullable(),
+    latencyMs: int().nullable(),
+    signalAction: signalActionSchema,
+    signalScore: z.number(),
+    action: signalActionSchema.nullable(),
+    confidence: z.number().nullable(),
+    rationale: z.string().nullable(),
+    riskFlags: z.array(z.string()),
+    rawOutput: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+    attempt: int(),
+    analyzedAtMs: epochMs('wall time of the analysis'),
+  }),
+);
+sameType<Equals<z.output<typeof analysisSchema>, AnalysisRecord>>();
+
+const candleSchema = named(
+  'Candle',
+  z.object({ ts: epochMs('open time'), open: z.number(), high: z.number(), low: z.number(), close: z.number(), volume: z.number() }),
+);
+sameType<Equals<z.output<typeof candleSchema>, Candle>>();
+
+const cycleItems = <S extends z.ZodType>(id: string, item: S) => named(id, z.object({ cycleId: z.string(), items: z.array(item) }));
+
+export const tickListSchema = cycleItems('TickList', tickRowSchema);
+export const positionListSchema = cycleItems('PositionList', positionSchema);
+export const orderListSchema = cycleItems('OrderList', orderSchema);
+export const signalListSchema = cycleItems('SignalList', signalRowSchema);
+export const analysisListSchema = cycleItems('AnalysisList', analysisSchema);
+export const candleListSchema = named(
+  'CandleList',
+  z.object({ exchange: z.string(), symbol: z.string(), timeframe: timeframeSchema, items: z.array(candleSchema).describe('oldest first') }),
+);
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+export const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }).describe('this document');
