@@ -208,14 +208,46 @@ export function validateCycleConfig(config: CycleConfig): string[] {
   return problems;
 }
 
+/** The keys each nested section of a patch may hold; anything else is a typo, not a setting. */
+const SECTION_KEYS: Record<string, readonly string[]> = {
+  universe: ['symbols', 'maxCoins'],
+  risk: Object.keys(DEFAULT_RISK_CONFIG),
+  signal: Object.keys(DEFAULT_SIGNAL_CONFIG),
+  'signal.weights': Object.keys(DEFAULT_SIGNAL_CONFIG.weights),
+  ai: Object.keys(DEFAULT_AI_CONFIG),
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Nested sections must be objects of known keys: `{"risk": ""}` or `risk.maxOpenPosition` must not slip through. */
+function sectionProblems(patch: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const check = (path: string, value: unknown) => {
+    if (!isPlainObject(value)) {
+      problems.push(`${path} must be an object of settings (got ${JSON.stringify(value)})`);
+      return;
+    }
+    const allowed = SECTION_KEYS[path]!;
+    const unknown = Object.keys(value).filter((k) => !allowed.includes(k));
+    if (unknown.length > 0) problems.push(`unknown ${path} setting${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `${path}.${k}`).join(', ')}; ${path} settings: ${allowed.join(', ')}`);
+    if (path === 'signal' && value.weights !== undefined) check('signal.weights', value.weights);
+  };
+  for (const section of ['universe', 'risk', 'signal', 'ai']) {
+    if (patch[section] !== undefined) check(section, patch[section]);
+  }
+  return problems;
+}
+
 /** Validates a patch against the current config; returns problems (empty when the patch may be applied). */
 export function validateConfigPatch(config: CycleConfig, patch: unknown): string[] {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
+  if (!isPlainObject(patch)) {
     return ['config update must be an object of settings to change'];
   }
   const unknownKeys = Object.keys(patch).filter((k) => !PATCHABLE_KEYS.has(k));
   if (unknownKeys.length > 0) {
     return [`cannot change ${unknownKeys.join(', ')} on a running cycle; changeable settings: ${[...PATCHABLE_KEYS].join(', ')}`];
   }
+  const shapeProblems = sectionProblems(patch);
+  if (shapeProblems.length > 0) return shapeProblems;
   return validateCycleConfig(applyConfigPatch(config, patch as CycleConfigPatch));
 }

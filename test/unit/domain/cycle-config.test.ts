@@ -80,3 +80,17 @@ describe('AI settings on a running cycle', () => {
     expect(validateConfigPatch(config, { ai: { weight: 2 } })).toEqual(['ai.weight must be a number in [0, 1] (got 2)']);
   });
 });
+
+describe('config patches are checked for shape before they are merged', () => {
+  const config = defaultCycleConfig();
+  it('refuses a section that is not an object', () => {
+    expect(validateConfigPatch(config, { risk: '' })).toEqual(['risk must be an object of settings (got "")']);
+    expect(validateConfigPatch(config, { universe: '/' })).toEqual(['universe must be an object of settings (got "/")']);
+    expect(validateConfigPatch(config, { signal: { weights: [1] } })).toEqual(['signal.weights must be an object of settings (got [1])']);
+  });
+  it('names misspelt nested settings and lists the right ones', () => {
+    expect(validateConfigPatch(config, { risk: { maxOpenPosition: 3 } })).toEqual([
+      'unknown risk setting risk.maxOpenPosition; risk settings: maxPositionFraction, maxOpenPositions, minOrderNotional, cooldownTicks',
+    ]);
+  });
+});
