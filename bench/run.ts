@@ -10,6 +10,7 @@ import { DEFAULT_AI_CONFIG } from '../src/domain/ai-policy.js';
 import { taskQueuesFor } from '../src/contracts/task-queues.js';
 import { createAiWorker } from '../src/workers/create-ai-worker.js';
 import { reply, startFakeAnthropic } from '../test/helpers/fake-anthropic.js';
+import { runApiBench } from './api-bench.js';
 
 /**
  * `npm run bench`: keel's tick figures on this machine, zero-latency simulated market, local dev server,
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     if (!only || only === '250') await scenario(stack, 250, figures);
     if (!only || only === '1000') await scenario(stack, 1000, figures);
     if (!only || only === 'ai') await aiScenario(stack, figures);
+    if (!only || only === 'api') figures.push(...(await runApiBench(stack, { log })));
   } finally {
     clearInterval(rssSampler);
     await stack.close();
