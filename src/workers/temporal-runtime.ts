@@ -1,6 +1,6 @@
-import net from 'node:net';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type LogEntry, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../observability/logger.js';
+import { freePort } from '../temporal/dev-server.js';
 
 export interface TemporalRuntimeOptions {
   /**
@@ -62,18 +62,6 @@ export function installTemporalRuntime(logger: Logger, level: LogLevel = 'INFO',
   if (options.prometheusBindAddress !== undefined) sdkMetricsUrl = `http://${options.prometheusBindAddress}/metrics`;
 }
 
-function freeLocalPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * installTemporalRuntime with the SDK's Prometheus exporter on a free 127.0.0.1 port (retried if another process
  * takes the port first). Returns the URL to scrape, for the ops server; null if the runtime was already installed
@@ -82,7 +70,7 @@ function freeLocalPort(): Promise<number> {
 export async function installTemporalRuntimeWithMetrics(logger: Logger, level: LogLevel = 'INFO'): Promise<string | null> {
   if (installed) return sdkMetricsUrl;
   for (let attempt = 1; ; attempt++) {
-    const bindAddress = `127.0.0.1:${await freeLocalPort()}`;
+    const bindAddress = `127.0.0.1:${await freePort()}`;
     try {
       installTemporalRuntime(logger, level, { prometheusBindAddress: bindAddress });
       return sdkMetricsUrl;

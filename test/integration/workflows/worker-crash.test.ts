@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 import { countCandles } from '../../../src/db/queries/candles.js';
 import { listSignals } from '../../../src/db/queries/ticks.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
 import { countOrders } from '../../../src/db/queries/paper-ledger.js';
 import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
+import { spawnWorkerProcess } from '../../helpers/spawn-worker-process.js';
 
 const COINS = 120;
 const WARMUP = 100;
@@ -13,29 +14,6 @@ const SEED = 23;
 const usingPostgres = Boolean(process.env.DATABASE_URL);
 
 if (!usingPostgres) console.warn('skipping the worker-crash test: a worker in another process needs PostgreSQL (set DATABASE_URL; .ci/run does)');
-
-/** Starts keel's workers in a separate OS process, so the test can SIGKILL them like a crash. */
-async function spawnWorkerProcess(harness: Harness): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: harness.database.url,
-      KEEL_TEST_TEMPORAL_ADDRESS: inject('temporalAddress'),
-      KEEL_TEST_PREFIX: harness.prefix,
-      KEEL_TEST_SEED: String(SEED),
-      KEEL_TEST_COINS: String(COINS),
-      KEEL_TEST_LATENCY_MS: '40',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('worker-process ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited early with code ${code}`)));
-  });
-  return child;
-}
 
 async function kill(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
@@ -57,7 +35,7 @@ describe.skipIf(!usingPostgres)('a worker killed mid-tick', () => {
 
   it('completes the tick on a new worker: no candle stored twice, no order placed twice', async () => {
     const db = harness.database.db;
-    const first = await spawnWorkerProcess(harness);
+    const first = await spawnWorkerProcess(harness, { seed: SEED, coins: COINS, latencyMs: 40 });
     children.push(first);
     const { handle } = await harness.startCycle({
       maxTicks: 1,
@@ -74,7 +52,7 @@ describe.skipIf(!usingPostgres)('a worker killed mid-tick', () => {
     await kill(first);
 
     // Crash 2: a second worker process dies as soon as the first paper order lands, mid order placement.
-    const second = await spawnWorkerProcess(harness);
+    const second = await spawnWorkerProcess(harness, { seed: SEED, coins: COINS, latencyMs: 40 });
     children.push(second);
     await waitFor('the first paper order', async () => ((await countOrders(db, handle.workflowId)) > 0 ? true : undefined), 180_000, 10);
     await kill(second);

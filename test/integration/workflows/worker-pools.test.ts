@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 import { createHarness, type Harness } from '../../helpers/keel-harness.js';
+import { spawnWorkerProcess } from '../../helpers/spawn-worker-process.js';
 
 const COINS = 40;
 const SEED = 31;
@@ -14,26 +15,7 @@ describe.skipIf(!usingPostgres)('scalable worker pools', () => {
   const children: ChildProcess[] = [];
 
   async function spawnPool(role: 'cycle' | 'exchange'): Promise<void> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/worker-process.ts'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: harness.database.url,
-        KEEL_TEST_TEMPORAL_ADDRESS: inject('temporalAddress'),
-        KEEL_TEST_PREFIX: harness.prefix,
-        KEEL_TEST_SEED: String(SEED),
-        KEEL_TEST_COINS: String(COINS),
-        KEEL_TEST_ROLES: role,
-        KEEL_TEST_LATENCY_MS: '20',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('worker-process ready')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`${role} worker exited early with code ${code}`)));
-    });
+    children.push(await spawnWorkerProcess(harness, { seed: SEED, coins: COINS, roles: role, latencyMs: 20 }));
   }
 
   beforeAll(async () => {
