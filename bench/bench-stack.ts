@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createDatabase, type KeelDatabase } from '../src/db/client.js';
+import { createScratchDatabase } from '../test/helpers/fresh-db.js';
 import { createPaperLedger } from '../src/db/queries/paper-ledger.js';
 import type { ExchangeGateway } from '../src/exchange/port.js';
 import { PaperBroker } from '../src/exchange/paper-broker.js';
@@ -28,7 +29,10 @@ export async function startBenchStack(): Promise<BenchStack> {
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
-  const database = await createDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL } : {});
+  // On PostgreSQL, a throw-away database per run: candles left by an earlier run would make syncs free and the
+  // figures wrong.
+  const scratch = process.env.DATABASE_URL ? await createScratchDatabase() : undefined;
+  const database = await createDatabase(scratch ? { url: scratch.url } : {});
   return {
     server,
     client,
@@ -38,6 +42,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       await nativeConnection.close();
       await connection.close();
       await database.close();
+      await scratch?.drop();
       await server.stop();
     },
   };
