@@ -60,7 +60,9 @@ async function runningCycle(ctx: ApiContext, ref: CycleRef): Promise<WorkflowHan
   const handle = ctx.client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   if (description.type !== 'marketCycle') throw new ApiError('NOT_FOUND', `${workflowId} is not a market cycle`);
-  if (description.status.name !== 'RUNNING') {
+  // The cycle continues as new after every tick: a describe can land on the run that just closed. Signals, queries and
+  // updates sent without a run id reach the current run, so that cycle is running.
+  if (description.status.name !== 'RUNNING' && description.status.name !== 'CONTINUED_AS_NEW') {
     throw new ApiError('CONFLICT', `market cycle ${workflowId} is not running (${description.status.name})`);
   }
   return handle;
