@@ -11,6 +11,7 @@ import { taskQueuesFor } from '../src/contracts/task-queues.js';
 import { createAiWorker } from '../src/workers/create-ai-worker.js';
 import { reply, startFakeAnthropic } from '../test/helpers/fake-anthropic.js';
 import { runApiBench } from './api-bench.js';
+import { runExchangeBench } from './exchange-bench.js';
 
 /**
  * `npm run bench`: keel's tick figures on this machine, zero-latency simulated market, local dev server,
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     if (!only || only === '1000') await scenario(stack, 1000, figures);
     if (!only || only === 'ai') await aiScenario(stack, figures);
     if (!only || only === 'api') figures.push(...(await runApiBench(stack, { log })));
+    if (!only || only === 'exchange') figures.push(...(await runExchangeBench()));
   } finally {
     clearInterval(rssSampler);
     await stack.close();

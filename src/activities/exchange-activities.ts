@@ -3,16 +3,26 @@ import type {
   BrokerAccountInput,
   GetOrderInput,
   PlaceOrderInput,
+  ReconcileAccountInput,
+  ReconcileAccountResult,
   ScanMarketInput,
   ScanMarketResult,
   SyncCandlesInput,
   SyncCandlesResult,
+  ValidateMarketConfigInput,
+  ValidateMarketConfigResult,
 } from '../contracts/activity-types.js';
-import type { Balance, OrderState } from '../domain/market-types.js';
+import { Dec } from '../domain/decimal-math.js';
+import { KeelError, isKeelError } from '../domain/errors.js';
+import type { Balance, OrderState, Timeframe } from '../domain/market-types.js';
 import { timeframeMs } from '../domain/market-types.js';
-import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
+import { planRequestBudget } from '../domain/request-budget.js';
+import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
 import type { Database } from '../db/client.js';
 import { getLastCandleTs, upsertCandles } from '../db/queries/candles.js';
+import { knownExchangeOrderIds, openOrdersOfCycle } from '../db/queries/orders.js';
+import { paperOrdersUnknownToKeel, recordReconciliation } from '../db/queries/reconciliation.js';
+import type { ReconciliationFinding } from '../db/queries/reconciliation.js';
 import type { KeelMetrics } from '../observability/metrics.js';
 import { withFailureMapping } from './to-application-failure.js';
 
@@ -25,10 +35,26 @@ export interface ExchangeActivityDeps {
   db: Database;
   /** Counts the candle rows syncCandles writes. Exchange calls are metered by wrapping the ports (meterGateway). */
   metrics?: KeelMetrics;
+  /** A real exchange's symbol and timeframe rules (the ccxt gateway); sim and replay have none. */
+  marketRules?: MarketRules;
+  /** Account reads for reconciling a live account; unused with the paper broker, which reconciles against its ledger. */
+  accountReader?: AccountReader;
+  /**
+   * The exchange queue's request budget (KEEL_EXCHANGE_RPS, the server-side limit ccxt's limiter matches) and what the
+   * planner needs to know of the exchange. Absent for sim and replay: no budget is planned.
+   */
+  requestBudget?: { requestsPerSecond: number; supportedTimeframes?: Timeframe[] };
 }
 
+/** Findings kept in a reconciliation result (the table has them all). */
+const MAX_UNKNOWN_ORDERS_RETURNED = 20;
+/** Unknown paper orders read per reconciliation. */
+const MAX_PAPER_UNKNOWN = 100;
+/** Symbols named in a refusal. */
+const MAX_EXAMPLE_SYMBOLS = 10;
+
 /** Activities of the `keel-exchange-<exchange>` queue: every exchange call keel makes goes through one of these. */
-export function createExchangeActivities({ gateway, broker, db, metrics }: ExchangeActivityDeps) {
+export function createExchangeActivities({ gateway, broker, db, metrics, marketRules, accountReader, requestBudget }: ExchangeActivityDeps) {
   return withFailureMapping({
     /** One bulk tickers call; the universe is the configured symbols or the top coins by quote volume. */
     async scanMarket(input: ScanMarketInput): Promise<ScanMarketResult> {
@@ -92,7 +118,179 @@ export function createExchangeActivities({ gateway, broker, db, metrics }: Excha
     async fetchBalances(input: BrokerAccountInput): Promise<Balance[]> {
       return broker.fetchBalances(input.account, input.quote);
     },
+
+    /**
+     * The market settings of a cycle, checked when it starts and before a config update applies: every symbol listed
+     * (and quoted in the cycle's quote currency), the timeframe served, and the request plan within the exchange's
+     * budget. Returns ok, or throws a non-retryable InvalidConfig naming every problem with the valid choices or the
+     * figures.
+     */
+    async validateMarketConfig(input: ValidateMarketConfigInput): Promise<ValidateMarketConfigResult> {
+      const problems: string[] = [];
+      if (input.symbols !== null) {
+        const wrongQuote = input.symbols.filter((symbol) => symbol.split('/')[1] !== input.quote);
+        if (wrongQuote.length > 0) problems.push(`universe.symbols must be quoted in ${input.quote}, the cycle's quote currency: ${wrongQuote.join(', ')} ${wrongQuote.length > 1 ? 'are' : 'is'} not`);
+        const rest = input.symbols.filter((symbol) => !wrongQuote.includes(symbol));
+        if (marketRules !== undefined) {
+          await collect(problems, 'BadSymbol', () => marketRules.validateSymbols(rest));
+        } else if (rest.length > 0) {
+          const listed = await gateway.listSymbols(input.quote);
+          const known = new Set(listed);
+          const unknown = rest.filter((symbol) => !known.has(symbol));
+          if (unknown.length > 0) {
+            const examples = listed.slice(0, MAX_EXAMPLE_SYMBOLS);
+            problems.push(
+              `unknown symbol${unknown.length > 1 ? 's' : ''} on ${input.exchange}: ${unknown.join(', ')}; valid symbols include ` +
+                `${examples.join(', ')}${listed.length > examples.length ? ', ...' : ''} (${listed.length} in all for ${input.quote})`,
+            );
+          }
+        }
+      }
+      if (marketRules !== undefined) await collect(problems, 'NotSupported', async () => void marketRules.validateTimeframe(input.timeframe));
+      let budget: string | null = null;
+      if (requestBudget !== undefined) {
+        const coins = input.symbols === null ? input.maxCoins : Math.min(input.symbols.length, input.maxCoins);
+        const plan = planRequestBudget({
+          exchange: input.exchange,
+          requestsPerSecond: requestBudget.requestsPerSecond,
+          coins,
+          timeframes: [input.timeframe],
+          ...(requestBudget.supportedTimeframes !== undefined && { supportedTimeframes: requestBudget.supportedTimeframes }),
+        });
+        if (plan.fits) budget = plan.message;
+        else problems.push(`request plan over budget (KEEL_EXCHANGE_RPS ${requestBudget.requestsPerSecond}): ${plan.message}`);
+      }
+      if (problems.length > 0) throw new KeelError('InvalidConfig', `market config rejected: ${problems.join('; ')}`);
+      if (budget !== null) log.info('request budget', { exchange: input.exchange, plan: budget });
+      return { ok: true, budget };
+    },
+
+    /**
+     * Reads the account once (open orders, recent fills, balances: from the exchange for a live account, from the
+     * paper ledger, which plays the exchange, for a paper one) and compares it with keel's database and the cycle's
+     * positions. Whatever keel's records do not explain is recorded as a finding, logged and reported, and its symbol
+     * comes back in doubt; nothing is adopted into keel's orders or positions.
+     */
+    async reconcileAccount(input: ReconcileAccountInput): Promise<ReconcileAccountResult> {
+      const findings: ReconciliationFinding[] = [];
+      const unknownOrders: OrderState[] = [];
+      let balances: Balance[];
+      let tradesRead = 0;
+      if (broker.mode === 'paper') {
+        for (const order of await paperOrdersUnknownToKeel(db, input.account, MAX_PAPER_UNKNOWN)) {
+          unknownOrders.push(order);
+          findings.push({ kind: 'unknown_order', ref: order.exchangeOrderId, symbol: order.symbol, detail: `paper ledger has ${describeOrder(order)}; keel's orders table does not` });
+        }
+        balances = await broker.fetchBalances(input.account, input.quote);
+      } else {
+        if (accountReader === undefined) throw new KeelError('InvalidConfig', `reconciling the live ${input.exchange} account needs account reads; this exchange worker was built without them`);
+        const open = await readWithRetries('fetchOpenOrders', () => accountReader.fetchOpenOrders());
+        balances = await readWithRetries('fetchBalances', () => accountReader.fetchBalances());
+        const listed = new Set(await readWithRetries('listSymbols', () => gateway.listSymbols(input.quote)));
+        const interesting = new Set<string>([...input.positions.map((p) => p.symbol), ...open.map((o) => o.symbol)]);
+        for (const balance of balances) {
+          const symbol = `${balance.asset}/${input.quote}`;
+          if (balance.asset !== input.quote && listed.has(symbol) && new Dec(balance.free).plus(balance.used).gt(0)) interesting.add(symbol);
+        }
+        const trades = await readWithRetries('fetchRecentTrades', () => accountReader.fetchRecentTrades([...interesting].filter((symbol) => listed.has(symbol)), input.sinceMs));
+        tradesRead = trades.length;
+        const known = await knownExchangeOrderIds(db, [...open.map((o) => o.exchangeOrderId), ...trades.map((t) => t.orderId)]);
+        for (const order of open) {
+          if (known.has(order.exchangeOrderId)) continue;
+          unknownOrders.push(order);
+          findings.push({ kind: 'unknown_order', ref: order.exchangeOrderId, symbol: order.symbol, detail: `${input.exchange} has open ${describeOrder(order)}; keel's orders table does not` });
+        }
+        const unknownOrderIds = new Set(unknownOrders.map((o) => o.exchangeOrderId));
+        for (const trade of trades) {
+          if (known.has(trade.orderId) || unknownOrderIds.has(trade.orderId)) continue;
+          findings.push({
+            kind: 'unknown_trade',
+            ref: trade.id,
+            symbol: trade.symbol,
+            detail: `${input.exchange} filled ${trade.side} ${trade.amount} ${trade.symbol} at ${trade.price} (trade ${trade.id}, order ${trade.orderId}, ${new Date(trade.ts).toISOString()}); keel's orders table has no such order`,
+          });
+        }
+        const openIds = new Set(open.map((o) => o.exchangeOrderId));
+        for (const stored of await openOrdersOfCycle(db, input.cycleId)) {
+          if (openIds.has(stored.exchangeOrderId)) continue;
+          findings.push({ kind: 'stale_open_order', ref: stored.exchangeOrderId, symbol: stored.symbol, detail: `keel recorded ${stored.side} ${stored.amount} ${stored.symbol} (client order id ${stored.clientOrderId}) as open; ${input.exchange} no longer lists it as open` });
+        }
+      }
+      for (const position of input.positions) {
+        const base = position.symbol.split('/')[0] ?? position.symbol;
+        const balance = balances.find((b) => b.asset === base);
+        const held = balance === undefined ? new Dec(0) : new Dec(balance.free).plus(balance.used);
+        const expected = new Dec(position.amount);
+        // A relative tolerance for exchanges that report balances as floats.
+        if (held.lt(expected.times(1 - 1e-9))) {
+          findings.push({ kind: 'balance_short', ref: base, symbol: position.symbol, detail: `the cycle holds ${position.amount} ${base} but the ${broker.mode === 'paper' ? 'paper ledger' : input.exchange} account has ${held.toFixed()}` });
+        }
+      }
+
+      const recorded = await recordReconciliation(db, { cycleId: input.cycleId, exchange: input.exchange, findings });
+      const inDoubt = [...new Set(findings.map((f) => f.symbol))].sort();
+      const counts = countBy(findings.map((f) => f.kind));
+      const report =
+        findings.length === 0
+          ? `reconciled ${input.exchange} ${broker.mode} account ${input.account}: nothing unexplained (${input.positions.length} positions checked${broker.mode === 'live' ? `, ${tradesRead} recent fills read` : ''}); ${recorded.resolved} earlier findings resolved`
+          : `reconciled ${input.exchange} ${broker.mode} account ${input.account}: ${Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(', ')}; ` +
+            `not traded while in doubt: ${inDoubt.join(', ')} (${recorded.opened} new, ${recorded.resolved} resolved; see reconciliation_findings)`;
+      if (findings.length > 0) {
+        for (const finding of findings) log.warn('reconciliation finding', { cycleId: input.cycleId, kind: finding.kind, symbol: finding.symbol, detail: finding.detail });
+        log.warn(report, { cycleId: input.cycleId, inDoubt });
+      } else {
+        log.info(report, { cycleId: input.cycleId });
+      }
+      return {
+        inDoubt,
+        unknownOrders: unknownOrders.slice(0, MAX_UNKNOWN_ORDERS_RETURNED).map((o) => ({ symbol: o.symbol, side: o.side, status: o.status, amount: o.amount, exchangeOrderId: o.exchangeOrderId, clientOrderId: o.clientOrderId })),
+        findings: findings.length,
+        report,
+      };
+    },
   });
+}
+
+/** In-place attempts of one read inside reconcileAccount, and the longest wait between them. */
+const READ_ATTEMPTS = 3;
+const MAX_READ_WAIT_MS = 2_000;
+
+/**
+ * One account read, retried in place on a retryable error (honouring a rate limit's wait, up to 2 s): reconciliation
+ * makes several reads per attempt, and a single 5xx should not throw the others away. What still fails goes back to
+ * Temporal's retry policy.
+ */
+async function readWithRetries<T>(what: string, read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isKeelError(error) || !error.retryable || attempt >= READ_ATTEMPTS) throw error;
+      const waitMs = Math.min(error.retryAfterMs ?? 250 * attempt, MAX_READ_WAIT_MS);
+      log.info('reconciliation read failed; trying again', { read: what, attempt, code: error.code, waitMs });
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
+  }
+}
+
+/** Runs a check that throws KeelError `code` and keeps its message as a problem; other errors propagate. */
+async function collect(problems: string[], code: string, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error) {
+    if (isKeelError(error) && error.code === code) problems.push(error.message);
+    else throw error;
+  }
+}
+
+function describeOrder(order: OrderState): string {
+  return `${order.side} ${order.type} ${order.amount} ${order.symbol} (${order.status}, order ${order.exchangeOrderId}${order.clientOrderId === '' ? '' : `, client order id ${order.clientOrderId}`})`;
+}
+
+function countBy(values: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 export type ExchangeActivities = ReturnType<typeof createExchangeActivities>;

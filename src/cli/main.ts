@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'start': {
-        const config = await withReplayStart(cycleConfigFromSettings(settings), createGateway(settings));
+        const config = settings.KEEL_MARKET === 'replay' ? await withReplayStart(cycleConfigFromSettings(settings), createGateway(settings)) : cycleConfigFromSettings(settings);
         const { handle: started, started: isNew } = await startOrAttachCycle(client, config);
         print(`${isNew ? 'started' : 'already running'}: ${started.workflowId}\n${webUiWorkflowUrl(`http://localhost:${settings.TEMPORAL_UI_PORT}`, settings.TEMPORAL_NAMESPACE, started.workflowId)}`, { workflowId: started.workflowId, started: isNew });
         return 0;

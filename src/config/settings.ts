@@ -24,7 +24,9 @@ export const settingsSchema = z
       .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
       .optional(),
     KEEL_DATA_DIR: z.string().min(1).default('.keel'),
-    KEEL_MARKET: z.enum(['sim', 'replay'], { message: 'KEEL_MARKET must be "sim" or "replay" (ccxt exchanges arrive with live market data support)' }).default('sim'),
+    KEEL_MARKET: z
+      .enum(['sim', 'replay', 'kraken', 'coinbase', 'binance'], { message: 'KEEL_MARKET must be "sim", "replay", or a ccxt exchange: "kraken", "coinbase" or "binance"' })
+      .default('sim'),
     KEEL_CYCLE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'KEEL_CYCLE_NAME must be 1-64 letters, digits, "_" or "-"').default('main'),
     KEEL_COINS: positiveInt('KEEL_COINS').max(2000, 'KEEL_COINS must be at most 2000').default(250),
     KEEL_SEED: z.coerce.number().int().default(42),
@@ -60,13 +62,39 @@ export const settingsSchema = z
     KEEL_API_PORT: z.coerce.number({ message: 'KEEL_API_PORT must be a number' }).int('KEEL_API_PORT must be a whole number').min(1, 'KEEL_API_PORT must be a TCP port (1-65535)').max(65535, 'KEEL_API_PORT must be a TCP port (1-65535)').default(8080),
     // Where the dashboard's links to workflows point; unset: http://localhost:<TEMPORAL_UI_PORT> (the local dev server's UI).
     KEEL_TEMPORAL_UI_URL: z.string().regex(/^https?:\/\/[^\s]+$/, 'KEEL_TEMPORAL_UI_URL must be an http(s) URL such as http://localhost:8233').optional(),
+    // ccxt exchanges (KEEL_MARKET=kraken|coinbase|binance): public market data with the paper broker unless
+    // KEEL_LIVE_TRADING=true with keys and both notional caps. The keys are secrets: redacted, never logged.
+    KEEL_QUOTE: z.string().regex(/^[A-Z0-9]{2,10}$/, 'KEEL_QUOTE must be an upper-case asset such as USDT or USD').default('USDT'),
+    KEEL_EXCHANGE_BASE_URL: z.string().regex(/^https?:\/\/[^\s]+$/, 'KEEL_EXCHANGE_BASE_URL must be an http(s) URL (it replaces the exchange API origin, for a test fake or a proxy)').optional(),
+    KEEL_EXCHANGE_API_KEY: z.string().min(1).optional(),
+    KEEL_EXCHANGE_API_SECRET: z.string().min(1).optional(),
+    // How many exchange-worker replicas share KEEL_EXCHANGE_RPS: each one's ccxt limiter takes this share, so together
+    // they never exceed the budget even when the server-side limit lets a one-second burst through.
+    KEEL_EXCHANGE_REPLICAS: positiveInt('KEEL_EXCHANGE_REPLICAS').max(100, 'KEEL_EXCHANGE_REPLICAS must be at most 100').default(1),
+    KEEL_EXCHANGE_TIMEOUT_MS: positiveInt('KEEL_EXCHANGE_TIMEOUT_MS').max(60_000, 'KEEL_EXCHANGE_TIMEOUT_MS must be at most 60000 (activities time out after 15 s)').default(10_000),
+    KEEL_LIVE_MAX_ORDER_NOTIONAL: z.coerce.number({ message: 'KEEL_LIVE_MAX_ORDER_NOTIONAL must be a number' }).positive('KEEL_LIVE_MAX_ORDER_NOTIONAL must be positive').optional(),
+    KEEL_LIVE_MAX_DAILY_NOTIONAL: z.coerce.number({ message: 'KEEL_LIVE_MAX_DAILY_NOTIONAL must be a number' }).positive('KEEL_LIVE_MAX_DAILY_NOTIONAL must be positive').optional(),
   })
   .superRefine((s, ctx) => {
     if (s.KEEL_MARKET === 'replay' && !s.KEEL_REPLAY_DIR) {
       ctx.addIssue({ code: 'custom', path: ['KEEL_REPLAY_DIR'], message: 'KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json' });
     }
+    if ((s.KEEL_EXCHANGE_API_KEY === undefined) !== (s.KEEL_EXCHANGE_API_SECRET === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [s.KEEL_EXCHANGE_API_KEY === undefined ? 'KEEL_EXCHANGE_API_KEY' : 'KEEL_EXCHANGE_API_SECRET'], message: 'set both KEEL_EXCHANGE_API_KEY and KEEL_EXCHANGE_API_SECRET, or neither' });
+    }
     if (s.KEEL_LIVE_TRADING) {
-      ctx.addIssue({ code: 'custom', path: ['KEEL_LIVE_TRADING'], message: 'live trading needs a ccxt exchange with API keys, which this version does not support yet; keel paper-trades (unset KEEL_LIVE_TRADING)' });
+      const ccxt = s.KEEL_MARKET !== 'sim' && s.KEEL_MARKET !== 'replay';
+      if (!ccxt) {
+        ctx.addIssue({ code: 'custom', path: ['KEEL_LIVE_TRADING'], message: `live trading needs a ccxt exchange (KEEL_MARKET=kraken, coinbase or binance), not "${s.KEEL_MARKET}"; unset KEEL_LIVE_TRADING to paper-trade` });
+      }
+      if (s.KEEL_EXCHANGE_API_KEY === undefined || s.KEEL_EXCHANGE_API_SECRET === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['KEEL_LIVE_TRADING'], message: 'live trading needs the account keys KEEL_EXCHANGE_API_KEY and KEEL_EXCHANGE_API_SECRET; unset KEEL_LIVE_TRADING to paper-trade' });
+      }
+      for (const key of ['KEEL_LIVE_MAX_ORDER_NOTIONAL', 'KEEL_LIVE_MAX_DAILY_NOTIONAL'] as const) {
+        if (s[key] === undefined) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `live trading needs ${key} (in the quote currency): orders over the cap are refused before any exchange call` });
+        }
+      }
     }
   });
 
@@ -89,7 +117,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, cwd = process
   return Object.freeze({ ...parsed.data, dataDirAbs: path.resolve(cwd, parsed.data.KEEL_DATA_DIR) });
 }
 
-const SECRET_KEYS = new Set(['ANTHROPIC_API_KEY', 'KEEL_API_TOKEN']);
+const SECRET_KEYS = new Set(['ANTHROPIC_API_KEY', 'KEEL_API_TOKEN', 'KEEL_EXCHANGE_API_KEY', 'KEEL_EXCHANGE_API_SECRET']);
 
 /** Settings safe to print: secrets masked, passwords stripped from URLs. */
 export function redactSettings(settings: Readonly<Settings>): Record<string, unknown> {
@@ -97,7 +125,7 @@ export function redactSettings(settings: Readonly<Settings>): Record<string, unk
     Object.entries(settings).map(([k, v]) => {
       if (v === undefined) return [k, v];
       if (SECRET_KEYS.has(k)) return [k, '***'];
-      if (k === 'DATABASE_URL' && typeof v === 'string') return [k, redactUrl(v)];
+      if ((k === 'DATABASE_URL' || k === 'KEEL_EXCHANGE_BASE_URL') && typeof v === 'string') return [k, redactUrl(v)];
       return [k, v];
     }),
   );

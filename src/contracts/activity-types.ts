@@ -73,6 +73,55 @@ export interface OrderRecordInput {
   order: OrderState;
 }
 
+/** Config-time check of the market settings a cycle starts with or is changed to. */
+export interface ValidateMarketConfigInput {
+  exchange: string;
+  quote: string;
+  /** Explicit universe, or null for the top coins by volume. */
+  symbols: string[] | null;
+  timeframe: Timeframe;
+  maxCoins: number;
+}
+
+export interface ValidateMarketConfigResult {
+  ok: true;
+  /** The request-budget plan in one sentence (ccxt exchanges), or null where no budget applies (sim, replay). */
+  budget: string | null;
+}
+
+export interface ReconcileAccountInput {
+  exchange: string;
+  cycleId: string;
+  /** The broker account (the cycle id for paper accounts). */
+  account: string;
+  quote: string;
+  /** Fills older than this (epoch ms, wall time) are not read. */
+  sinceMs: number;
+  /** What the cycle believes it holds: symbol and base amount (decimal string). */
+  positions: Array<{ symbol: string; amount: string }>;
+}
+
+/** An order the exchange (or paper ledger) has and keel's database does not, compactly. */
+export interface UnknownOrderSummary {
+  symbol: string;
+  side: string;
+  status: string;
+  amount: string;
+  exchangeOrderId: string;
+  clientOrderId: string;
+}
+
+export interface ReconcileAccountResult {
+  /** Symbols whose state is in doubt: the cycle does not trade them until a later reconciliation clears them. */
+  inDoubt: string[];
+  /** Unknown orders, at most 20. */
+  unknownOrders: UnknownOrderSummary[];
+  /** Findings in all (unknown orders and trades, balance shortfalls, stale open orders). */
+  findings: number;
+  /** One line for logs and the Web UI. */
+  report: string;
+}
+
 /** One bulk write per tick. */
 export type TickRecordInput = TickRecord;
 

@@ -48,6 +48,13 @@ export interface MarketCycleState {
   aiPending?: Record<string, number>;
   /** AI is suspended until this epoch ms after the daily budget ran out. */
   aiSuspendedUntilMs?: number;
+  /**
+   * Symbols whose state is in doubt (an order whose outcome is unknown, or what the last reconciliation could not
+   * explain): not traded until a reconciliation clears them. Absent before reconciliation existed.
+   */
+  inDoubt?: string[];
+  /** Why the account must be reconciled before the next tick (cycle start, an order fault); absent when it need not. */
+  reconcileReason?: string;
 }
 
 export interface MarketCycleInput {

@@ -71,12 +71,16 @@ export interface ExchangeCapabilities {
     /** A market buy is sized in the quote currency, so ccxt needs the reference price to turn the amount into cost. */
     marketBuyNeedsPrice: boolean;
   };
+  myTrades: {
+    /** One fetchMyTrades call answers every symbol (reconciliation reads recent fills once); else one call per symbol. */
+    allSymbolsInOneCall: boolean;
+  };
   publicRest: {
     /** Public REST requests per second keel plans with (budget planner and ccxt's limiter). */
     requestsPerSecond: number;
     /**
-     * What ccxt charges its limiter for one OHLCV call, in its own units for this exchange (ccxt's per-endpoint
-     * `cost`). The gateway sets ccxt's rateLimit so that `requestsPerSecond` OHLCV calls pass per second.
+     * What ccxt itself would charge its limiter for one OHLCV call (its per-endpoint `cost`), for reference: keel's
+     * gateway counts every call as one, as the server-side budget does, so `requestsPerSecond` calls pass per second.
      */
     ccxtCostPerCall: number;
     source: string;
@@ -115,6 +119,8 @@ const KRAKEN: ExchangeCapabilities = {
     source: 'POST /0/private/OpenOrders and /0/private/ClosedOrders with cl_ord_id',
   },
   orders: { marketBuyNeedsPrice: false },
+  // POST /0/private/TradesHistory answers every pair.
+  myTrades: { allSymbolsInOneCall: true },
   publicRest: {
     requestsPerSecond: 1,
     ccxtCostPerCall: 1.2, // ccxt kraken: 'OHLC': { 'cost': 1.2 }
@@ -154,6 +160,8 @@ const COINBASE: ExchangeCapabilities = {
   },
   // market_market_ioc buys take quote_size; ccxt computes it as amount x price (createMarketBuyOrderRequiresPrice).
   orders: { marketBuyNeedsPrice: true },
+  // GET /api/v3/brokerage/orders/historical/fills: product_id is an optional filter.
+  myTrades: { allSymbolsInOneCall: true },
   publicRest: {
     requestsPerSecond: 10,
     ccxtCostPerCall: 3, // ccxt coinbase: every v3 public endpoint costs 3 (of 34 ms)
@@ -187,6 +195,8 @@ const BINANCE: ExchangeCapabilities = {
   },
   lookupByClientId: { kind: 'fetch-order-param', param: 'origClientOrderId', source: 'GET /api/v3/order?symbol=..&origClientOrderId=..' },
   orders: { marketBuyNeedsPrice: false },
+  // GET /api/v3/myTrades requires symbol.
+  myTrades: { allSymbolsInOneCall: false },
   publicRest: {
     // 6000 weight per minute per IP (100/s); klines weigh 2, so 50 klines/s would fit. keel plans with ccxt's own
     // rateLimit (50 ms, 20 requests/s) to leave room for the heavier bulk ticker calls.

@@ -9,7 +9,7 @@ import { translateCcxtError } from './ccxt-errors.js';
 import { pointApiUrlsAt } from './ccxt-urls.js';
 import { checkAsOf, checkOhlcvRequest, isoTime, newGatewayCalls } from './market-args.js';
 import type { GatewayCalls, OhlcvRequest } from './market-args.js';
-import type { ExchangeGateway } from './port.js';
+import type { AccountReader, ExchangeGateway, ExchangeTrade, MarketRules } from './port.js';
 
 export interface CcxtGatewayOptions {
   /** 'kraken', 'coinbase' or 'binance' (see capabilities.ts). */
@@ -22,9 +22,11 @@ export interface CcxtGatewayOptions {
   /** Per request, until the reply's headers arrive. Default 10 s. */
   timeoutMs?: number;
   /**
-   * OHLCV calls per second ccxt's own limiter lets through: the same budget the request-budget planner counts.
-   * ccxt weighs endpoints (capabilities publicRest.ccxtCostPerCall), so other calls pass in proportion to their cost.
-   * Default: the exchange's public REST limit.
+   * Calls per second ccxt's own limiter lets through, every call counted as one, as the request-budget planner and the
+   * exchange queue's server-side limit count them (one activity, one call). With several exchange-worker replicas
+   * this is each replica's share of the budget. The limiter never bursts: at most floor(rateLimitPerSecond) calls fall
+   * in any one-second window (one call per 1/rate s below 1/s), so replicas' shares add up to no more than the budget
+   * at the exchange in any second. Default: the exchange's public REST limit.
    */
   rateLimitPerSecond?: number;
 }
@@ -44,18 +46,7 @@ export interface CcxtGatewayCalls extends GatewayCalls {
   failures: number;
 }
 
-/** One fill of the account's own orders. Decimal strings, as everywhere money is concerned. */
-export interface ExchangeTrade {
-  id: string;
-  orderId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  price: string;
-  amount: string;
-  /** Fee converted to the quote currency where possible (quote- or base-denominated fees); '0' otherwise. */
-  feeQuote: string;
-  ts: number;
-}
+export type { ExchangeTrade };
 
 const CCXT_CLASSES: Record<CcxtExchangeId, new (config: Record<string, unknown>) => Exchange> = { kraken, coinbase, binance };
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -70,7 +61,7 @@ export type CcxtMarketSummary = { symbol: string; base: string; quote: string; a
  * (credentials removed), and replies checked before keel uses them (NaN or negative prices, missing ids and fields
  * become BadResponse naming the symbol, the field and the value). Exchange quirks come from capabilities.ts.
  */
-export class CcxtGateway implements ExchangeGateway {
+export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader {
   readonly exchangeId: CcxtExchangeId;
   readonly capabilities: ExchangeCapabilities;
   readonly baseUrl: string | undefined;
@@ -98,9 +89,9 @@ export class CcxtGateway implements ExchangeGateway {
     this.#secrets = [options.apiKey, options.secret].filter((value): value is string => value !== undefined && value !== '');
     const ExchangeClass = CCXT_CLASSES[this.exchangeId];
     const exchange = new ExchangeClass({
+      // ccxt calls throttle() before every request; keel replaces it with its own spacer below.
       enableRateLimit: true,
-      // ccxt waits rateLimit x cost ms per call; one OHLCV call should take 1000 / rps ms of the budget.
-      rateLimit: 1000 / (rps * this.capabilities.publicRest.ccxtCostPerCall),
+      rateLimit: 1000 / limiterRate(rps),
       timeout: timeoutMs,
       options: { ...this.capabilities.ccxtOptions },
       ...(options.apiKey !== undefined && { apiKey: options.apiKey, secret: options.secret }),
@@ -109,6 +100,11 @@ export class CcxtGateway implements ExchangeGateway {
       exchange.urls['api'] = pointApiUrlsAt(exchange.urls['api'], options.baseUrl) as typeof exchange.urls.api;
     }
     installReplyChecks(exchange);
+    // ccxt's own limiter weighs endpoints (a Binance bulk ticker call costs 40 OHLCV calls' worth) and, after a pause,
+    // lets two calls through back to back. keel counts every call as one, as the request-budget planner and the
+    // server-side task-queue limit do (one activity, one call), and never bursts.
+    const spacer = new CallSpacer(rps);
+    exchange.throttle = () => spacer.wait();
     this.#exchange = exchange;
   }
 
@@ -130,6 +126,9 @@ export class CcxtGateway implements ExchangeGateway {
       });
       this.#markets.catch(() => {
         this.#markets = undefined;
+        // ccxt keeps a failed loadMarkets promise and hands it to every later call (its own methods load markets
+        // first), so one lost reply would fail this gateway for good: forget it, and the next call loads again.
+        (this.#exchange as unknown as { marketsLoading: unknown }).marketsLoading = undefined;
       });
     }
     return this.#markets;
@@ -168,9 +167,17 @@ export class CcxtGateway implements ExchangeGateway {
     if (symbols !== undefined) await this.validateSymbols(symbols);
     const wanted = symbols ?? (await this.listSymbols(quote));
     if (wanted.length === 0) return [];
-    // Up to maxSymbolsPerCall symbols are named in the call; beyond that one call for every ticker is cheaper.
-    const named = this.capabilities.tickers.needsSymbolList || wanted.length <= this.capabilities.tickers.maxSymbolsPerCall;
-    const raw = await this.#call('tickers', `fetchTickers ${wanted.length} ${quote} symbols`, (exchange) => exchange.fetchTickers(named ? wanted : undefined));
+    let raw: Record<string, CcxtTicker | undefined>;
+    if (symbols !== undefined && wanted.length === 1) {
+      // One symbol (the paper broker's price check): the single-ticker endpoint, which exchanges weigh far lighter than
+      // the bulk one (Binance: 2 against 80, which would hold ccxt's limiter for seconds).
+      const symbol = wanted[0] as string;
+      raw = { [symbol]: await this.#call('tickers', `fetchTicker ${symbol}`, (exchange) => exchange.fetchTicker(symbol)) };
+    } else {
+      // Up to maxSymbolsPerCall symbols are named in the call; beyond that one call for every ticker is cheaper.
+      const named = this.capabilities.tickers.needsSymbolList || wanted.length <= this.capabilities.tickers.maxSymbolsPerCall;
+      raw = await this.#call('tickers', `fetchTickers ${wanted.length} ${quote} symbols`, (exchange) => exchange.fetchTickers(named ? wanted : undefined));
+    }
     const receivedAtMs = Date.now();
     const tickers: Ticker[] = [];
     for (const symbol of wanted) {
@@ -236,7 +243,27 @@ export class CcxtGateway implements ExchangeGateway {
     if (placed.status !== undefined && placed.status !== null && placed.filled !== undefined && placed.filled !== null) {
       return this.#toOrderState(placed, clientOrderId, context, intent.symbol);
     }
-    const full = await this.#call('fetchOrder', `fetchOrder ${id} ${intent.symbol}`, (exchange) => exchange.fetchOrder(id, intent.symbol));
+    let full: Order;
+    try {
+      full = await this.#call('fetchOrder', `fetchOrder ${id} ${intent.symbol}`, (exchange) => exchange.fetchOrder(id, intent.symbol));
+    } catch (error) {
+      if (!(isKeelError(error) && error.retryable)) throw error;
+      // The order IS placed; only reading it back failed. Report it as just accepted: the caller polls its state
+      // (orderExecution reads it by client order id until it is final), rather than retrying the placement.
+      return {
+        clientOrderId,
+        exchangeOrderId: id,
+        symbol: intent.symbol,
+        side: intent.side,
+        type: intent.type,
+        status: 'open',
+        amount: intent.amount,
+        filled: '0',
+        averagePrice: '0',
+        feeQuote: '0',
+        createdAtMs: Date.now(),
+      };
+    }
     return this.#toOrderState(full, clientOrderId, `fetchOrder ${id}`, intent.symbol);
   }
 
@@ -315,6 +342,26 @@ export class CcxtGateway implements ExchangeGateway {
     const context = `fetchMyTrades ${symbol}`;
     const trades = await this.#call('myTrades', context, (exchange) => exchange.fetchMyTrades(symbol, sinceMs, limit));
     return trades.map((trade, index) => this.#parseTrade(trade, `${context} trade #${index}`, symbol)).sort((a, b) => a.ts - b.ts);
+  }
+
+  /**
+   * The account's fills since `sinceMs`, oldest first: one call for all symbols where the exchange allows it (kraken,
+   * coinbase), else one call per symbol of `symbols` (binance needs the symbol).
+   */
+  async fetchRecentTrades(symbols: readonly string[], sinceMs: number): Promise<ExchangeTrade[]> {
+    this.#needCredentials('fetchMyTrades');
+    await this.loadMarkets();
+    if (this.capabilities.myTrades.allSymbolsInOneCall) {
+      const context = `fetchMyTrades (all symbols) since ${isoTime(sinceMs)}`;
+      const trades = await this.#call('myTrades', context, (exchange) => exchange.fetchMyTrades(undefined, sinceMs));
+      return trades
+        .map((trade, index) => this.#parseTrade(trade, `${context} trade #${index}`, trade.symbol ?? ''))
+        .filter((trade) => trade.ts >= sinceMs)
+        .sort((a, b) => a.ts - b.ts);
+    }
+    const all: ExchangeTrade[] = [];
+    for (const symbol of [...new Set(symbols)].sort()) all.push(...(await this.fetchMyTrades(symbol, sinceMs)));
+    return all.filter((trade) => trade.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
   }
 
   async close(): Promise<void> {
@@ -505,6 +552,53 @@ export class CcxtGateway implements ExchangeGateway {
       ts,
     };
   }
+}
+
+/**
+ * The call rate the spacer keeps for a budget of `rps` calls per second: whole calls per second (a share of 7.5 is 7,
+ * so two replicas never put 16 calls in one second of a 15/s budget), 1% under, so a late timer followed by a punctual
+ * one cannot fit one call more into a one-second window.
+ */
+function limiterRate(rps: number): number {
+  return (rps >= 1 ? Math.floor(rps) : rps) * 0.99;
+}
+
+/**
+ * Spaces calls 1/rate apart on a fixed schedule (each call takes the next slot, never earlier than now: a late timer
+ * does not push every later call back, and a pause earns no burst), and, whatever timers do, never lets more than
+ * floor(rps) calls go within one second: a stalled event loop that wakes several calls at once holds the extra ones.
+ */
+class CallSpacer {
+  readonly #spacingMs: number;
+  readonly #perSecond: number;
+  #next = 0;
+  /** When the last `perSecond` calls went. */
+  readonly #sent: number[] = [];
+
+  constructor(rps: number) {
+    this.#spacingMs = 1000 / limiterRate(rps);
+    this.#perSecond = Math.max(1, Math.floor(rps));
+  }
+
+  async wait(): Promise<void> {
+    const requested = performance.now();
+    const slot = Math.max(requested, this.#next);
+    this.#next = slot + this.#spacingMs;
+    if (slot > requested) await sleep(slot - requested);
+    for (;;) {
+      const now = performance.now();
+      while (this.#sent.length > 0 && (this.#sent[0] as number) <= now - 1000) this.#sent.shift();
+      if (this.#sent.length < this.#perSecond) {
+        this.#sent.push(now);
+        return;
+      }
+      await sleep((this.#sent[0] as number) + 1000 - now + 1);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Fees paid in the quote currency count as they are, base-currency fees at the fill price, others (BNB) as 0. */

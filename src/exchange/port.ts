@@ -37,3 +37,46 @@ export interface OrderBroker {
   cancelOrder(account: string, clientOrderId: string, symbol: string): Promise<OrderState | null>;
   fetchBalances(account: string, quote: string): Promise<Balance[]>;
 }
+
+/**
+ * Config-time checks only a real exchange can make (its listed symbols, its candle timeframes). Sim and replay have
+ * none: they list their own symbols and serve every keel timeframe.
+ */
+export interface MarketRules {
+  /** Throws BadSymbol naming valid symbols when any of `symbols` is not listed (or not active). */
+  validateSymbols(symbols: readonly string[]): Promise<void>;
+  /** Throws NotSupported naming the supported timeframes when the exchange has no such candles. */
+  validateTimeframe(timeframe: string): Timeframe;
+}
+
+/** One fill of the account's own orders. Decimal strings, as everywhere money is concerned. */
+export interface ExchangeTrade {
+  id: string;
+  orderId: string;
+  symbol: string;
+  side: 'buy' | 'sell';
+  price: string;
+  amount: string;
+  /** Fee converted to the quote currency where possible (quote- or base-denominated fees); '0' otherwise. */
+  feeQuote: string;
+  ts: number;
+}
+
+/** Account-wide reads of a live exchange account, each made once per reconciliation. */
+export interface AccountReader {
+  /** Open orders of every symbol (one call). Their clientOrderId is the exchange's form of it. */
+  fetchOpenOrders(): Promise<OrderState[]>;
+  /**
+   * The account's fills since `sinceMs`: one call for every symbol where the exchange allows it, else one call per
+   * symbol of `symbols` (the symbols whose state matters).
+   */
+  fetchRecentTrades(symbols: readonly string[], sinceMs: number): Promise<ExchangeTrade[]>;
+  fetchBalances(): Promise<Balance[]>;
+}
+
+/** The gateway's own symbol and timeframe rules, when it has them (the ccxt gateway does; sim and replay do not). */
+export function marketRulesOf(gateway: ExchangeGateway): MarketRules | undefined {
+  const candidate = gateway as Partial<MarketRules>;
+  if (typeof candidate.validateSymbols !== 'function' || typeof candidate.validateTimeframe !== 'function') return undefined;
+  return { validateSymbols: (symbols) => candidate.validateSymbols!.call(gateway, symbols), validateTimeframe: (timeframe) => candidate.validateTimeframe!.call(gateway, timeframe) };
+}

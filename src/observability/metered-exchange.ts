@@ -1,5 +1,5 @@
 import { isKeelError } from '../domain/errors.js';
-import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
+import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
 import type { KeelMetrics } from './metrics.js';
 import { OK } from './metrics.js';
 
@@ -51,5 +51,24 @@ export function meterBroker(broker: OrderBroker, metrics: KeelMetrics, exchange:
     placeOrder: (request) => call('placeOrder', () => broker.placeOrder(request)),
     cancelOrder: (account, clientOrderId, symbol) => call('cancelOrder', () => broker.cancelOrder(account, clientOrderId, symbol)),
     fetchBalances: (account, quote) => call('fetchBalances', () => broker.fetchBalances(account, quote)),
+  };
+}
+
+/** A real exchange's symbol and timeframe checks, metered like {@link meterGateway} (timeframes need no call). */
+export function meterMarketRules(rules: MarketRules, metrics: KeelMetrics, exchange: string): MarketRules {
+  const call = meter(metrics, exchange);
+  return {
+    validateSymbols: (symbols) => call('validateSymbols', () => rules.validateSymbols(symbols)),
+    validateTimeframe: (timeframe) => rules.validateTimeframe(timeframe),
+  };
+}
+
+/** The live account reads of reconciliation, metered like {@link meterGateway}. */
+export function meterAccountReader(reader: AccountReader, metrics: KeelMetrics, exchange: string): AccountReader {
+  const call = meter(metrics, exchange);
+  return {
+    fetchOpenOrders: () => call('fetchOpenOrders', () => reader.fetchOpenOrders()),
+    fetchRecentTrades: (symbols, sinceMs) => call('fetchRecentTrades', () => reader.fetchRecentTrades(symbols, sinceMs)),
+    fetchBalances: () => call('fetchAccountBalances', () => reader.fetchBalances()),
   };
 }

@@ -2,8 +2,10 @@ import { Worker, type NativeConnection } from '@temporalio/worker';
 import { createDbActivities, createExchangeActivities } from '../activities/index.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { Database } from '../db/client.js';
-import type { ExchangeGateway, OrderBroker } from '../exchange/port.js';
-import { meterBroker, meterGateway } from '../observability/metered-exchange.js';
+import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
+import { marketRulesOf } from '../exchange/port.js';
+import type { Timeframe } from '../domain/market-types.js';
+import { meterAccountReader, meterBroker, meterGateway, meterMarketRules } from '../observability/metered-exchange.js';
 import type { KeelMetrics } from '../observability/metrics.js';
 import { workflowBundle } from './workflow-bundle.js';
 
@@ -25,6 +27,15 @@ export interface WorkerPlan {
   exchangeRequestsPerSecond?: number;
   /** keel's metrics registry: the exchange ports are metered and the activities record into it. */
   metrics?: KeelMetrics;
+  /** Symbol and timeframe rules for config checks; default: the gateway's own, if it has them (ccxt). */
+  marketRules?: MarketRules;
+  /** Live account reads for reconciliation (the ccxt gateway with keys); not needed with the paper broker. */
+  accountReader?: AccountReader;
+  /**
+   * Plan the request budget at config time against `exchangeRequestsPerSecond` (ccxt exchanges), with the timeframes
+   * the exchange serves. Absent: no budget is planned (sim, replay).
+   */
+  requestBudget?: { supportedTimeframes?: Timeframe[] };
 }
 
 /** One Worker per task queue this process serves. */
@@ -50,11 +61,18 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
       const { metrics } = plan;
       const gateway = metrics ? meterGateway(plan.gateway, metrics) : plan.gateway;
       const broker = metrics ? meterBroker(plan.broker, metrics, plan.gateway.exchangeId) : plan.broker;
+      const rules = plan.marketRules ?? marketRulesOf(plan.gateway);
+      const marketRules = rules && metrics ? meterMarketRules(rules, metrics, plan.gateway.exchangeId) : rules;
+      const accountReader = plan.accountReader && metrics ? meterAccountReader(plan.accountReader, metrics, plan.gateway.exchangeId) : plan.accountReader;
+      if (plan.requestBudget !== undefined && plan.exchangeRequestsPerSecond === undefined) {
+        throw new Error('planning the request budget needs exchangeRequestsPerSecond (the server-side budget of the exchange queue)');
+      }
+      const requestBudget = plan.requestBudget === undefined ? undefined : { ...plan.requestBudget, requestsPerSecond: plan.exchangeRequestsPerSecond! };
       workers.push(
         await Worker.create({
           ...base,
           taskQueue: plan.queues.exchange,
-          activities: createExchangeActivities({ gateway, broker, db: plan.db, metrics }),
+          activities: createExchangeActivities({ gateway, broker, db: plan.db, metrics, marketRules, accountReader, requestBudget }),
           maxConcurrentActivityTaskExecutions: 100,
           activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
           ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),

@@ -9,7 +9,9 @@ export function cycleConfigFromSettings(settings: Readonly<Settings>, overrides:
     exchange: settings.KEEL_MARKET,
     name: settings.KEEL_CYCLE_NAME,
     timeframe: settings.KEEL_TIMEFRAME as Timeframe,
-    clock: settings.KEEL_CLOCK,
+    quote: settings.KEEL_QUOTE,
+    // A real exchange publishes candles as they close: its cycles tick on the wall clock.
+    clock: settings.KEEL_MARKET === 'sim' || settings.KEEL_MARKET === 'replay' ? settings.KEEL_CLOCK : 'wall',
     tickPacingMs: settings.KEEL_TICK_PACING_MS,
     maxTicks: settings.KEEL_MAX_TICKS ?? null,
     universe: { symbols: null, maxCoins: settings.KEEL_COINS },

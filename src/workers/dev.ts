@@ -50,11 +50,13 @@ async function main(): Promise<void> {
   const ops = opsSettingsFromEnv();
   const sdkMetricsUrl = await installTemporalRuntimeWithMetrics(logger, 'WARN');
   const metrics = createKeelMetrics({ processMetrics: true });
-  say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${settings.KEEL_CLOCK} clock · paper trading`);
+  const clock = cycleConfigFromSettings(settings).clock;
+  say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${clock} clock · ${settings.KEEL_LIVE_TRADING ? 'LIVE trading' : 'paper trading'}`);
 
   const temporal = await connectTemporal(settings);
   say(`database: ${settings.DATABASE_URL ? `PostgreSQL ${redactUrl(settings.DATABASE_URL)}` : `embedded PGlite in ${path.join(settings.dataDirAbs, 'pglite')}`}`);
   const adapters = await buildAdapters(settings);
+  say(`exchange: ${adapters.description}`);
 
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   const connection = await Connection.connect({ address: temporal.address });
@@ -70,7 +72,10 @@ async function main(): Promise<void> {
     db: adapters.database.db,
     gateway: adapters.gateway,
     broker: adapters.broker,
-    exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+    ...(adapters.marketRules && { marketRules: adapters.marketRules }),
+    ...(adapters.accountReader && { accountReader: adapters.accountReader }),
+    ...(adapters.requestBudget && { requestBudget: adapters.requestBudget }),
+    exchangeRequestsPerSecond: adapters.exchangeRequestsPerSecond,
     metrics,
   });
   if (settings.ANTHROPIC_API_KEY) {
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
   const running = runWorkersUntilSignal(workers, logger, async () => {
     clearInterval(progress);
     await opsServer?.close();
-    await adapters.database.close();
+    await adapters.close();
     await nativeConnection.close();
     await connection.close();
     await temporal.server?.stop();

@@ -7,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import { createLogger } from '../observability/logger.js';
 import { createKeelMetrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
-import { buildAdapters, openDatabase } from './adapters.js';
+import { buildAdapters, exchangeRequestsPerSecond, openDatabase } from './adapters.js';
 import { createKeelWorkers, type WorkerRole } from './create-workers.js';
 import { opsSettingsFromEnv, startProcessOps } from './ops.js';
 import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
@@ -43,24 +43,33 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
   const client = await Connection.connect({ address });
   await registerSearchAttributes(client, settings.TEMPORAL_NAMESPACE);
   await client.close();
-  const adapters = role === 'exchange' ? await buildAdapters(settings) : role === 'db' ? { database: await openDatabase(settings) } : undefined;
+  const exchange = role === 'exchange' ? await buildAdapters(settings) : undefined;
+  const database = exchange?.database ?? (role === 'db' ? await openDatabase(settings) : undefined);
+  if (exchange) logger.info({ market: exchange.description }, 'exchange adapters ready');
   let workers: Worker[] = [];
   // Up before the workers, so liveness answers while the workflow bundle builds (readiness says not yet).
-  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, ...(adapters && { db: adapters.database.db }), whenPortTaken: 'fail' });
+  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, ...(database && { db: database.db }), whenPortTaken: 'fail' });
   workers = await createKeelWorkers({
     connection,
     namespace: settings.TEMPORAL_NAMESPACE,
     queues: taskQueuesFor(settings.KEEL_TASK_QUEUE_PREFIX, settings.KEEL_MARKET),
     roles: [role],
-    ...(adapters && { db: adapters.database.db }),
-    ...(adapters && 'gateway' in adapters && { gateway: adapters.gateway, broker: adapters.broker }),
-    exchangeRequestsPerSecond: settings.KEEL_EXCHANGE_RPS,
+    ...(database && { db: database.db }),
+    ...(exchange && {
+      gateway: exchange.gateway,
+      broker: exchange.broker,
+      ...(exchange.marketRules && { marketRules: exchange.marketRules }),
+      ...(exchange.accountReader && { accountReader: exchange.accountReader }),
+      ...(exchange.requestBudget && { requestBudget: exchange.requestBudget }),
+    }),
+    exchangeRequestsPerSecond: exchange?.exchangeRequestsPerSecond ?? exchangeRequestsPerSecond(settings),
     metrics,
   });
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker polling');
   await runWorkersUntilSignal(workers, logger, async () => {
     await opsServer?.close();
-    await adapters?.database.close();
+    if (exchange) await exchange.close();
+    else await database?.close();
     await connection.close();
   });
 }

@@ -24,20 +24,35 @@ const PERMANENT_ERROR_TYPES = [
   'LiveTradingDisabled',
 ];
 
-/** Exchange reads: short attempts, several retries with backoff; rate-limit errors carry their own nextRetryDelay. */
-/** A crashed worker's attempt is retried once this passes; ccxt's own request timeout is 10 s. */
+/**
+ * Exchange reads: short attempts, several retries with a gentle backoff (1, 1.5, 2.3, 3.4 ... at most 10 s apart, about
+ * 50 s in all): sporadic 5xx and timeouts are retried quickly, and a longer outage fails the coin for this tick (the next
+ * tick syncs what it missed) instead of holding the tick for minutes. Rate-limit errors carry their own nextRetryDelay.
+ * A crashed worker's attempt is retried once startToClose passes; ccxt's own request timeout is 10 s.
+ */
 const exchangeRead: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+  retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
 /**
  * Order placement: safe to retry only because every attempt looks the client order id up first (a lost response
- * is found, not re-sent). Longer ceiling, since an order that never lands is worse than a late one.
+ * is found, not re-sent). More patience than reads (about 4 minutes in all), since an order that never lands is worse
+ * than a late one, with the same gentle backoff so a sporadic fault costs seconds, not a minute.
  */
 const exchangeWrite: ActivityOptions = {
   startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 12, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+  retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '30 seconds', maximumAttempts: 15, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+/**
+ * Reconciliation reads the account with several calls in one attempt (each retried in place a few times, see
+ * reconcileAccount); read-only, so any number of attempts is safe. When it still fails, the cycle keeps the coins in
+ * doubt untraded and tries again before the next tick.
+ */
+const reconciliation: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 8, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 
 /** Database work: bulk statements finish in well under a second; retry transient outages for about a minute. */
@@ -59,4 +74,8 @@ export function exchangeWriteActivities(queues: TaskQueues, summary?: string) {
 
 export function databaseActivities(queues: TaskQueues, summary?: string) {
   return proxyActivities<DbActivities>({ ...database, taskQueue: queues.db, ...withSummary(summary) });
+}
+
+export function reconciliationActivities(queues: TaskQueues, summary?: string) {
+  return proxyActivities<ExchangeActivities>({ ...reconciliation, taskQueue: queues.exchange, ...withSummary(summary) });
 }

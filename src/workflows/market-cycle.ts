@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -17,6 +18,7 @@ import { KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { AiVerdictMessage, CycleStatus, CyclePhase, MarketCycleInput, MarketCycleState, TickSummary } from '../contracts/workflow-types.js';
 import { exchangeReadActivities } from './activity-profiles.js';
+import { RECONCILE_ACCOUNT_PATCH, VALIDATE_MARKET_CONFIG_PATCH, reconcileAccount, validateMarketConfig } from './account-checks.js';
 import { runTick } from './market-tick.js';
 
 /** Wall clock: wait this long after a candle closes so the exchange has published it. */
@@ -64,7 +66,13 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
   });
   setHandler(
     updateConfigUpdate,
-    (patch) => {
+    async (patch) => {
+      // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
+      // within budget); a refusal fails the update with the reason and the running config stays as it was.
+      if ((patch.universe !== undefined || patch.timeframe !== undefined) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
+        const candidate = applyConfigPatch(state.config, patch);
+        await validateMarketConfig(candidate, taskQueuesFor(candidate.taskQueuePrefix, candidate.exchange), { lenient: false });
+      }
       state.config = applyConfigPatch(state.config, patch);
       configVersion += 1;
       log.info('config updated', { patch });
@@ -82,10 +90,14 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
   setHandler(statusQuery, (): CycleStatus => statusOf(cycleId, state, phase, currentTickTs));
 
   if (state.portfolio === null) {
-    // First run: the cycle's cash is what the broker account holds (the paper broker seeds it on first use).
     const queues = taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange);
+    // First run: refuse market settings the exchange cannot serve (unknown symbols, a timeframe it has no candles
+    // for, a request plan over budget) before anything else happens.
+    if (patched(VALIDATE_MARKET_CONFIG_PATCH)) await validateMarketConfig(state.config, queues, { lenient: true });
+    // The cycle's cash is what the broker account holds (the paper broker seeds it on first use).
     const balances = await exchangeReadActivities(queues).fetchBalances({ exchange: state.config.exchange, account: cycleId, quote: state.config.quote });
     state.portfolio = emptyPortfolio(state.config.quote, balances.find((b) => b.asset === state.config.quote)?.free ?? '0');
+    if (patched(RECONCILE_ACCOUNT_PATCH)) state.reconcileReason = 'cycle start';
   }
 
   let ticksThisRun = 0;
@@ -118,8 +130,15 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
 
     phase = 'ticking';
     currentTickTs = tickTs;
+    const queues = taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange);
+    // Reconcile before the tick at cycle start, after a tick with an order whose fate is unknown, and while coins are
+    // in doubt (so a later reconciliation can clear them).
+    if ((state.reconcileReason !== undefined || (state.inDoubt?.length ?? 0) > 0) && patched(RECONCILE_ACCOUNT_PATCH)) {
+      describe(state, `reconciling the account (${state.reconcileReason ?? 'coins in doubt'})`);
+      await reconcileAccount(state, cycleId, queues);
+    }
     describe(state, `tick ${state.tickNo + 1} running (candle close ${new Date(tickTs).toISOString()})`);
-    const summary: TickSummary = await runTick(state, tickTs, taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange));
+    const summary: TickSummary = await runTick(state, tickTs, queues);
     state.tickNo = summary.tickNo;
     state.lastTick = summary;
     state.nextTickTs = tickTs + tfMs;
@@ -197,6 +216,7 @@ function describe(state: MarketCycleState, headline: string): void {
       `- ticks done: ${state.tickNo}`,
       last ? `- last tick: #${last.tickNo}, ${last.evaluated}/${last.coins} coins in ${last.durationMs} ms, equity ${last.equity} ${state.config.quote}` : '- last tick: none yet',
       `- next tick: ${state.nextTickTs === null ? 'at the next candle close' : new Date(state.nextTickTs).toISOString()}`,
+      ...((state.inDoubt?.length ?? 0) > 0 ? [`- in doubt, not traded until reconciled: ${state.inDoubt!.join(', ')}`] : []),
     ].join('\n'),
   );
 }

@@ -1,4 +1,4 @@
-import { executeChild, log, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import type { OrderState } from '../domain/market-types.js';
@@ -15,6 +15,7 @@ import { orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
+import { RECONCILE_ACCOUNT_PATCH, orderOutcomeUnknown } from './account-checks.js';
 
 const ORDER_FILL_TIMEOUT_MS = 60_000;
 
@@ -79,7 +80,8 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     risk: config.risk,
     cooldowns: state.cooldowns,
     tickNo: state.tickNo,
-    blockedSymbols: failedCoins,
+    // Coins in doubt (an order of unknown fate, or what reconciliation could not explain) are not traded.
+    blockedSymbols: [...failedCoins, ...(state.inDoubt ?? [])],
   });
 
   // (5) One child per order intent; the client order id comes from business keys only.
@@ -104,9 +106,11 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
 
   let portfolioAfter = portfolio;
   const filled: OrderState[] = [];
+  const unknownFate: string[] = [];
   for (const result of orderResults) {
     if (!result.ok) {
       log.warn('order not executed', { symbol: result.symbol, errorType: result.errorType, message: result.message });
+      if (orderOutcomeUnknown(result.errorType)) unknownFate.push(result.symbol);
       continue;
     }
     if (Number(result.order.filled) > 0) {
@@ -116,6 +120,13 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     }
   }
   state.portfolio = portfolioAfter;
+  // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
+  // happens before the next tick.
+  if (unknownFate.length > 0 && patched(RECONCILE_ACCOUNT_PATCH)) {
+    state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
+    state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
+    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate });
+  }
   for (const [symbol, until] of Object.entries(state.cooldowns)) {
     if (until <= state.tickNo + 1) delete state.cooldowns[symbol];
   }

@@ -6,7 +6,8 @@ import { taskQueuesFor, type TaskQueues } from '../../src/contracts/task-queues.
 import { createPaperLedger } from '../../src/db/queries/paper-ledger.js';
 import type { ExchangeGateway } from '../../src/exchange/port.js';
 import { PaperBroker } from '../../src/exchange/paper-broker.js';
-import { createKeelWorkers, type WorkerRole } from '../../src/workers/create-workers.js';
+import { createKeelWorkers, type WorkerPlan, type WorkerRole } from '../../src/workers/create-workers.js';
+import type { OrderBroker } from '../../src/exchange/port.js';
 import { installTemporalRuntime } from '../../src/workers/temporal-runtime.js';
 import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -24,13 +25,21 @@ export interface Harness {
   broker: PaperBroker;
   prefix: string;
   queues: TaskQueues;
-  /** Starts workers for the roles (default all three) and returns a stop function; `metrics` as production wires it. */
-  startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway, metrics?: KeelMetrics): Promise<RunningWorkers>;
+  /**
+   * Starts workers for the roles (default all three) and returns a stop function; `metrics` as production wires it;
+   * `exchange` overrides the broker (default the harness's paper broker) and adds what a ccxt market brings.
+   */
+  startWorkers(roles?: WorkerRole[], gateway?: ExchangeGateway, metrics?: KeelMetrics, exchange?: ExchangeExtras): Promise<RunningWorkers>;
   /** Starts the one-slot AI worker with the given analyst. */
   startAiWorker(analyst: MarketAnalyst, budget?: AiBudget): Promise<RunningWorkers>;
   cycleConfig(overrides?: Partial<CycleConfig>): CycleConfig;
   startCycle(overrides?: Partial<CycleConfig>): ReturnType<typeof startOrAttachCycle>;
   teardown(): Promise<void>;
+}
+
+/** What an exchange worker of a ccxt market gets besides the gateway (see src/workers/adapters.ts). */
+export interface ExchangeExtras extends Partial<Pick<WorkerPlan, 'marketRules' | 'accountReader' | 'requestBudget' | 'exchangeRequestsPerSecond'>> {
+  broker?: OrderBroker;
 }
 
 export interface RunningWorkers {
@@ -62,9 +71,10 @@ export async function createHarness(options: { gateway: ExchangeGateway }): Prom
     broker,
     prefix,
     queues,
-    async startWorkers(roles = ['cycle', 'exchange', 'db'], gateway = options.gateway, metrics?: KeelMetrics) {
-      const workerBroker = gateway === options.gateway ? broker : new PaperBroker({ gateway, ledger: createPaperLedger(database.db) });
-      const workers = await createKeelWorkers({ connection: nativeConnection, namespace: 'default', queues, roles, db: database.db, gateway, broker: workerBroker, metrics });
+    async startWorkers(roles = ['cycle', 'exchange', 'db'], gateway = options.gateway, metrics?: KeelMetrics, exchange: ExchangeExtras = {}) {
+      const { broker: brokerOverride, ...extras } = exchange;
+      const workerBroker = brokerOverride ?? (gateway === options.gateway ? broker : new PaperBroker({ gateway, ledger: createPaperLedger(database.db) }));
+      const workers = await createKeelWorkers({ connection: nativeConnection, namespace: 'default', queues, roles, db: database.db, gateway, broker: workerBroker, metrics, ...extras });
       const runs = workers.map((w) => w.run());
       const handle: RunningWorkers = {
         workers,

@@ -7,3 +7,4 @@ export { positions } from './positions.js';
 export { paperOrders } from './paper-orders.js';
 export { balances } from './balances.js';
 export { aiAnalyses } from './ai-analyses.js';
+export { reconciliationFindings } from './reconciliation-findings.js';

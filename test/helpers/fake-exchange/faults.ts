@@ -13,6 +13,8 @@ export interface FaultSettings {
   latencyMs?: number;
   /** Share of order placements that are carried out but whose reply is lost (the connection drops). */
   loseOrderResponseRate?: number;
+  /** The replies to the next this many order placements that reach the fake unharmed are lost, whatever the rate. */
+  loseFirstOrderResponses?: number;
   /** Route keys ('kraken.OHLC') or kinds ('markets', 'public', 'private') the random faults apply to; default all. */
   routes?: string[];
   /** Seed of the fault draws; default the fake's seed. */
@@ -38,6 +40,7 @@ export class FaultInjector {
   private settings: FaultSettings = {};
   private prng: Prng;
   private burstLeft = 0;
+  private losesLeft = 0;
   readonly injected: FaultCounts = { rateLimit: 0, timeout: 0, status5xx: 0, malformed: 0, lose: 0 };
 
   constructor(private readonly defaultSeed: number) {
@@ -53,10 +56,17 @@ export class FaultInjector {
     this.settings = { ...settings };
     this.prng = new Prng(settings.seed ?? this.defaultSeed);
     this.burstLeft = settings.rateLimitBurst?.count ?? 0;
+    this.losesLeft = settings.loseFirstOrderResponses ?? 0;
   }
 
   clear(): void {
     this.set({});
+  }
+
+  /** Answers the next `count` requests with 429 and this Retry-After, keeping every other setting and the draws. */
+  armRateLimitBurst(count: number, retryAfterS: number): void {
+    this.settings = { ...this.settings, rateLimitBurst: { count, retryAfterS } };
+    this.burstLeft = count;
   }
 
   get latencyMs(): number {
@@ -77,6 +87,10 @@ export class FaultInjector {
     if (this.draw(this.settings.timeoutRate)) return this.count('timeout');
     if (this.draw(this.settings.status5xxRate)) return this.count('status5xx');
     if (this.draw(this.settings.malformedJsonRate)) return this.count('malformed');
+    if (route.createsOrder === true && this.losesLeft > 0) {
+      this.losesLeft--;
+      return this.count('lose');
+    }
     if (route.createsOrder === true && this.draw(this.settings.loseOrderResponseRate)) return this.count('lose');
     return 'none';
   }

@@ -193,6 +193,17 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
       fake.faults.clear();
     });
 
+    it('a failed market load is tried again by the next call (ccxt would keep the failure)', async () => {
+      const fresh = connect();
+      fake.faults.set({ status5xxRate: 1, routes: ['markets'] });
+      expect((await rejection(fresh.listSymbols(quote))).code).toBe('ExchangeNotAvailable');
+      expect((await rejection(fresh.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 2, untilMs: fake.nowMs }))).code).toBe('ExchangeNotAvailable');
+      fake.faults.clear();
+      expect(await fresh.listSymbols(quote)).toHaveLength(COINS);
+      expect(await fresh.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 2, untilMs: fake.nowMs })).toHaveLength(2);
+      await fresh.close();
+    });
+
     it('latency is waited out', async () => {
       fake.faults.set({ latencyMs: 150 });
       const started = Date.now();

@@ -28,8 +28,41 @@ describe('settings', () => {
     expect(() => loadSettings({ KEEL_MARKET: 'replay' })).toThrow('KEEL_REPLAY_DIR: KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json');
   });
 
-  it('refuses the live switch while live trading is unavailable', () => {
-    expect(() => loadSettings({ KEEL_LIVE_TRADING: 'true' })).toThrow(/live trading needs a ccxt exchange with API keys/);
+  it('accepts the ccxt exchanges as markets, paper trading on their public data by default', () => {
+    for (const market of ['kraken', 'coinbase', 'binance']) {
+      expect(loadSettings({ KEEL_MARKET: market })).toMatchObject({ KEEL_MARKET: market, KEEL_LIVE_TRADING: false, KEEL_QUOTE: 'USDT' });
+    }
+    expect(() => loadSettings({ KEEL_MARKET: 'mtgox' })).toThrow('KEEL_MARKET: KEEL_MARKET must be "sim", "replay", or a ccxt exchange: "kraken", "coinbase" or "binance"');
+  });
+
+  it('allows the live switch only on purpose: a ccxt exchange, both keys and both notional caps', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadSettings(env);
+      } catch (error) {
+        return (error as SettingsError).problems;
+      }
+      return [];
+    };
+    expect(problems({ KEEL_LIVE_TRADING: 'true' })).toEqual([
+      'KEEL_LIVE_TRADING: live trading needs a ccxt exchange (KEEL_MARKET=kraken, coinbase or binance), not "sim"; unset KEEL_LIVE_TRADING to paper-trade',
+      'KEEL_LIVE_TRADING: live trading needs the account keys KEEL_EXCHANGE_API_KEY and KEEL_EXCHANGE_API_SECRET; unset KEEL_LIVE_TRADING to paper-trade',
+      'KEEL_LIVE_MAX_ORDER_NOTIONAL: live trading needs KEEL_LIVE_MAX_ORDER_NOTIONAL (in the quote currency): orders over the cap are refused before any exchange call',
+      'KEEL_LIVE_MAX_DAILY_NOTIONAL: live trading needs KEEL_LIVE_MAX_DAILY_NOTIONAL (in the quote currency): orders over the cap are refused before any exchange call',
+    ]);
+    expect(problems({ KEEL_MARKET: 'kraken', KEEL_EXCHANGE_API_KEY: 'k' })).toEqual(['KEEL_EXCHANGE_API_SECRET: set both KEEL_EXCHANGE_API_KEY and KEEL_EXCHANGE_API_SECRET, or neither']);
+    const live = loadSettings({
+      KEEL_MARKET: 'kraken',
+      KEEL_LIVE_TRADING: 'true',
+      KEEL_EXCHANGE_API_KEY: 'key-1234567890',
+      KEEL_EXCHANGE_API_SECRET: 'secret-1234567890',
+      KEEL_LIVE_MAX_ORDER_NOTIONAL: '50',
+      KEEL_LIVE_MAX_DAILY_NOTIONAL: '500',
+    });
+    expect(live).toMatchObject({ KEEL_LIVE_TRADING: true, KEEL_LIVE_MAX_ORDER_NOTIONAL: 50, KEEL_LIVE_MAX_DAILY_NOTIONAL: 500 });
+    const shown = JSON.stringify(redactSettings(live));
+    expect(shown).not.toContain('key-1234567890');
+    expect(shown).not.toContain('secret-1234567890');
   });
 
   it('never prints secrets: API keys masked, database passwords stripped', () => {
