@@ -144,7 +144,8 @@ export async function countOrders(db: Database, account: string): Promise<number
   });
 }
 
-function toOrderState(row: typeof paperOrders.$inferSelect): OrderState {
+/** A paper_orders row as the exchange-side order it stands for. */
+export function toOrderState(row: typeof paperOrders.$inferSelect): OrderState {
   return {
     clientOrderId: row.clientOrderId,
     exchangeOrderId: row.exchangeOrderId,

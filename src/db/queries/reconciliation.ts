@@ -1,3 +1,4 @@
+import { toOrderState } from './paper-ledger.js';
 import { and, asc, eq, isNull, notExists, sql } from 'drizzle-orm';
 import type { OrderState } from '../../domain/market-types.js';
 import type { Database } from '../client.js';
@@ -35,19 +36,7 @@ export async function paperOrdersUnknownToKeel(db: Database, account: string, li
       .where(and(eq(paperOrders.account, account), notExists(db.select({ one: sql`1` }).from(orders).where(eq(orders.clientOrderId, paperOrders.clientOrderId)))))
       .orderBy(asc(paperOrders.createdAtMs))
       .limit(limit);
-    return rows.map((row) => ({
-      clientOrderId: row.clientOrderId,
-      exchangeOrderId: row.exchangeOrderId,
-      symbol: row.symbol,
-      side: row.side,
-      type: row.type,
-      status: row.status,
-      amount: row.amount,
-      filled: row.filled,
-      averagePrice: row.averagePrice,
-      feeQuote: row.feeQuote,
-      createdAtMs: row.createdAtMs,
-    }));
+    return rows.map(toOrderState);
   });
 }
 
