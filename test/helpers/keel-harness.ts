@@ -130,3 +130,11 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Risk limits that leave room for every buy signal (no position cap, tiny minimum order), so the orders a tick places
+ * are decided by the signal thresholds alone. Lower the fraction when many coins must share the cash.
+ */
+export function roomForEveryBuy(maxPositionFraction = 0.01): CycleConfig['risk'] {
+  return { maxPositionFraction, maxOpenPositions: 1000, minOrderNotional: 1, cooldownTicks: 1 };
+}

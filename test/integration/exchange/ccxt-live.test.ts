@@ -38,6 +38,8 @@ installTemporalRuntime(
 
 if (!sharedDataAvailable()) {
   describe('live trading on the fake exchange', () => {
+    // Skipped on purpose: these tests replay recorded exchange replies from ../shared/data, which a user's fresh
+    // clone does not have; the placeholder makes the skip and its reason visible in the test report.
     it.skip(SHARED_DATA_MISSING, () => undefined);
   });
 }

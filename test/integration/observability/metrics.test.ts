@@ -6,7 +6,7 @@ import { createKeelMetrics, type KeelMetrics } from '../../../src/observability/
 import type { OpsServer } from '../../../src/observability/ops-server.js';
 import { startProcessOps } from '../../../src/workers/ops.js';
 import { installTemporalRuntimeWithMetrics } from '../../../src/workers/temporal-runtime.js';
-import { createHarness, waitFor, type Harness, type RunningWorkers } from '../../helpers/keel-harness.js';
+import { createHarness, waitFor, type Harness, type RunningWorkers, roomForEveryBuy } from '../../helpers/keel-harness.js';
 
 const COINS = 8;
 const WARMUP = 100;
@@ -89,7 +89,7 @@ describe('metrics, health and structured logs of a worker process after one tick
       maxTicks: 1,
       warmupCandles: WARMUP,
       universe: { symbols: null, maxCoins: COINS },
-      risk: { maxPositionFraction: 0.01, maxOpenPositions: 1000, minOrderNotional: 1, cooldownTicks: 1 },
+      risk: roomForEveryBuy(),
     });
     const final = await handle.result();
     expect(final.lastTick).toMatchObject({ evaluated: COINS, failed: 0 });

@@ -8,10 +8,10 @@ import { listAnalyses } from '../../../src/db/queries/ai-analyses.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
 import { listSignals } from '../../../src/db/queries/ticks.js';
 import { reply, startFakeAnthropic, type FakeAnthropic } from '../../helpers/fake-anthropic.js';
-import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
+import { createHarness, waitFor, type Harness, roomForEveryBuy } from '../../helpers/keel-harness.js';
 
 const COINS = 50;
-const PERMISSIVE_RISK = { maxPositionFraction: 0.005, maxOpenPositions: 1000, minOrderNotional: 1, cooldownTicks: 1 };
+const PERMISSIVE_RISK = roomForEveryBuy(0.005);
 
 function aiOn(overrides: Partial<AiConfig> = {}): AiConfig {
   return { ...DEFAULT_AI_CONFIG, enabled: true, minAbsScore: 0, maxCoinsPerTick: COINS, ...overrides };

@@ -5,7 +5,7 @@ import { countCandles } from '../../../src/db/queries/candles.js';
 import { listSignals, listTicks } from '../../../src/db/queries/ticks.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
 import { countOrders } from '../../../src/db/queries/paper-ledger.js';
-import { createHarness, type Harness } from '../../helpers/keel-harness.js';
+import { createHarness, type Harness, roomForEveryBuy } from '../../helpers/keel-harness.js';
 
 const COINS = 60;
 const WARMUP = 100;
@@ -27,7 +27,7 @@ describe('one full tick over 60 simulated coins (real Temporal, real database)',
       warmupCandles: WARMUP,
       universe: { symbols: null, maxCoins: COINS },
       // Room for every buy signal, so the order set is decided by the threshold alone.
-      risk: { maxPositionFraction: 0.01, maxOpenPositions: 1000, minOrderNotional: 1, cooldownTicks: 1 },
+      risk: roomForEveryBuy(),
     });
     const final = await handle.result();
     expect(final.tickNo).toBe(1);

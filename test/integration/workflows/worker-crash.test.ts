@@ -5,7 +5,7 @@ import { countCandles } from '../../../src/db/queries/candles.js';
 import { listSignals } from '../../../src/db/queries/ticks.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
 import { countOrders } from '../../../src/db/queries/paper-ledger.js';
-import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
+import { createHarness, waitFor, type Harness, roomForEveryBuy } from '../../helpers/keel-harness.js';
 import { spawnWorkerProcess } from '../../helpers/spawn-worker-process.js';
 
 const COINS = 120;
@@ -41,7 +41,7 @@ describe.skipIf(!usingPostgres)('a worker killed mid-tick', () => {
       maxTicks: 1,
       warmupCandles: WARMUP,
       universe: { symbols: null, maxCoins: COINS },
-      risk: { maxPositionFraction: 0.005, maxOpenPositions: 1000, minOrderNotional: 1, cooldownTicks: 1 },
+      risk: roomForEveryBuy(0.005),
     });
 
     // Crash 1: while coins are syncing (some candles stored, not all).
