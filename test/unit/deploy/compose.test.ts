@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse, parseDocument } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { settingsSchema } from '../../../src/config/settings.js';
 import { KEEL_SEARCH_ATTRIBUTE_FLAGS } from '../../../src/contracts/search-attributes.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -309,6 +310,29 @@ describe('docker-compose.yml: keel services', () => {
     const test = (api.healthcheck as { test: string[] }).test;
     expect(test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(test[3]).toContain('/health');
+  });
+
+  // Settings that make no sense in this deployment: the embedded dev server and database, and the API's own listen
+  // address, which the keel-api service fixes (0.0.0.0:8080) rather than taking from .env.
+  const NOT_FROM_ENV_FILE = new Set(['TEMPORAL_CLI_PATH', 'KEEL_DATA_DIR']);
+
+  it('passes every keel setting (src/config/settings.ts) to some keel service, so none is silently unreachable', () => {
+    const passed = new Set(keelServices.flatMap(([name]) => Object.keys(environmentOf(raw.services[name]!))));
+    const missing = Object.keys(settingsSchema.shape).filter((key) => !passed.has(key) && !NOT_FROM_ENV_FILE.has(key));
+    expect(missing).toEqual([]);
+  });
+
+  it('gives live trading and the exchange keys to the exchange worker only', () => {
+    const liveOnly = ['KEEL_LIVE_TRADING', 'KEEL_EXCHANGE_API_KEY', 'KEEL_EXCHANGE_API_SECRET', 'KEEL_LIVE_MAX_ORDER_NOTIONAL', 'KEEL_LIVE_MAX_DAILY_NOTIONAL'];
+    for (const [name, s] of keelServices) {
+      const env = environmentOf(s);
+      for (const key of liveOnly) expect(key in env, `${name} ${key}`).toBe(name === 'keel-exchange-worker');
+    }
+  });
+
+  it('tells each exchange worker how many replicas share the budget (KEEL_EXCHANGE_REPLICAS = deploy.replicas)', () => {
+    const exchange = service('keel-exchange-worker');
+    expect(Number(environmentOf(exchange).KEEL_EXCHANGE_REPLICAS)).toBe(exchange.deploy?.replicas);
   });
 });
 
