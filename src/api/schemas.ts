@@ -6,6 +6,7 @@ import { TIMEFRAMES, type Candle, type Timeframe } from '../domain/market-types.
 import type { SignalConfig } from '../domain/signal-types.js';
 import type { AnalysisRecord } from '../db/queries/ai-analyses.js';
 import type { StoredOrder } from '../db/queries/orders.js';
+import type { StoredFinding } from '../db/queries/reconciliation.js';
 import type { SignalRow, StoredPosition, TickRow } from '../db/queries/ticks.js';
 import type { CycleSummary } from './cycles.js';
 import { API_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './errors.js';
@@ -151,6 +152,8 @@ export const cycleStatusSchema = named(
     cash: z.string().nullable(),
     openPositions: int(),
     openCircuits: z.array(z.string()).describe('symbols skipped by their circuit breaker'),
+    inDoubt: z.array(z.string()).describe('symbols not traded until a reconciliation with the exchange clears them (an order of unknown outcome, or what the exchange has and keel does not)'),
+    reconcileReason: z.string().nullable().describe('why the account is reconciled before the next tick; null when it need not be'),
     ai: z.object({ enabled: z.boolean(), pending: int(), verdicts: int(), suspendedUntilMs: int().nullable() }),
   }),
 );
@@ -287,6 +290,24 @@ const analysisSchema = named(
 );
 sameType<Equals<z.output<typeof analysisSchema>, AnalysisRecord>>();
 
+const findingSchema = named(
+  'ReconciliationFinding',
+  z.object({
+    cycleId: z.string(),
+    exchange: z.string(),
+    kind: z.enum(['unknown_order', 'unknown_trade', 'balance_short', 'stale_open_order']).describe(
+      'unknown_order: open at the exchange, not in keel\'s orders; unknown_trade: a fill of an order keel does not have; balance_short: the exchange holds less than the position; stale_open_order: keel has it open, the exchange does not',
+    ),
+    ref: z.string().describe('the exchange order id, trade id or asset it is about'),
+    symbol: z.string(),
+    detail: z.string(),
+    firstSeenAtMs: epochMs('wall time of the reconciliation that first saw it'),
+    lastSeenAtMs: epochMs('wall time of the latest reconciliation that saw it'),
+    resolvedAtMs: int().nullable().describe('wall time of the first reconciliation that no longer saw it; null while open (the coin is in doubt)'),
+  }),
+);
+sameType<Equals<z.output<typeof findingSchema>, StoredFinding>>();
+
 const candleSchema = named(
   'Candle',
   z.object({ ts: epochMs('open time'), open: z.number(), high: z.number(), low: z.number(), close: z.number(), volume: z.number() }),
@@ -300,6 +321,7 @@ export const positionListSchema = cycleItems('PositionList', positionSchema);
 export const orderListSchema = cycleItems('OrderList', orderSchema);
 export const signalListSchema = cycleItems('SignalList', signalRowSchema);
 export const analysisListSchema = cycleItems('AnalysisList', analysisSchema);
+export const findingListSchema = cycleItems('ReconciliationFindingList', findingSchema);
 export const candleListSchema = named(
   'CandleList',
   z.object({ exchange: z.string(), symbol: z.string(), timeframe: timeframeSchema, items: z.array(candleSchema).describe('oldest first') }),

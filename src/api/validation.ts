@@ -83,6 +83,16 @@ export const noQuerySchema = z.strictObject({});
 export const emptyBodySchema = z.strictObject({}, { error: 'must be empty' });
 export const symbolLimitQuerySchema = z.strictObject({ symbol: symbolSchema, limit: limitSchema });
 
+const OPEN_MESSAGE = 'must be "true" (open findings only) or "false" (every finding)';
+export const findingsQuerySchema = z.strictObject({
+  open: z
+    .enum(['true', 'false'], { error: OPEN_MESSAGE })
+    .transform((v) => v === 'true')
+    .default(false)
+    .meta({ description: 'true: only findings a reconciliation still sees (their coins are in doubt); default false: all' }),
+  limit: limitSchema,
+});
+
 const REASON_MAX_CHARS = 500;
 export const pauseBodySchema = z.strictObject({
   reason: z

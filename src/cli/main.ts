@@ -160,6 +160,8 @@ function formatStatus(s: CycleStatus): string {
     `  next tick    ${s.nextTickTs ? new Date(s.nextTickTs).toISOString() : 'next candle close'}`,
     `  cash         ${s.cash ?? '-'} ${s.config.quote}, ${s.openPositions} open positions${last ? `, equity ${last.equity}` : ''}`,
     `  circuits     ${s.openCircuits.length > 0 ? s.openCircuits.join(', ') : 'all closed'}`,
+    `  in doubt     ${s.inDoubt.length > 0 ? `${s.inDoubt.join(', ')} (not traded until a reconciliation clears them; GET …/findings says why)` : 'none'}`,
+    ...(s.reconcileReason ? [`  reconcile    before the next tick: ${s.reconcileReason}`] : []),
   ].join('\n');
 }
 

@@ -77,6 +77,10 @@ export interface CycleStatus {
   cash: string | null;
   openPositions: number;
   openCircuits: string[];
+  /** Coins not traded until a reconciliation with the exchange clears them (see reconciliation_findings). */
+  inDoubt: string[];
+  /** Why the account is reconciled before the next tick, or null when it need not be. */
+  reconcileReason: string | null;
   ai: { enabled: boolean; pending: number; verdicts: number; suspendedUntilMs: number | null };
 }
 

@@ -41,7 +41,7 @@ async function connectTemporal(settings: Readonly<Settings>): Promise<{ address:
 function progressLine(status: CycleStatus): string {
   const t = status.lastTick!;
   const candle = new Date(t.tickTs).toISOString().replace('T', ' ').slice(0, 16);
-  return `tick ${String(t.tickNo).padStart(4)} │ candle ${candle} │ ${t.evaluated}/${t.coins} coins${t.failed ? ` (${t.failed} failed)` : ''} │ ${t.buys} buys ${t.sells} sells │ ${(t.durationMs / 1000).toFixed(1)} s │ equity ${Number(t.equity).toFixed(2)} ${status.config.quote} │ ${status.openPositions} positions`;
+  return `tick ${String(t.tickNo).padStart(4)} │ candle ${candle} │ ${t.evaluated}/${t.coins} coins${t.failed ? ` (${t.failed} failed)` : ''} │ ${t.buys} buys ${t.sells} sells │ ${(t.durationMs / 1000).toFixed(1)} s │ equity ${Number(t.equity).toFixed(2)} ${status.config.quote} │ ${status.openPositions} positions${status.inDoubt.length > 0 ? ` │ ${status.inDoubt.length} in doubt (not traded until reconciled)` : ''}`;
 }
 
 async function main(): Promise<void> {

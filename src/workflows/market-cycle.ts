@@ -169,6 +169,8 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
     cash: state.portfolio?.cash ?? null,
     openPositions: state.portfolio ? Object.keys(state.portfolio.positions).length : 0,
     openCircuits: Object.entries(state.coinHealth).filter(([, h]) => h.skipUntilTick > state.tickNo).map(([s]) => s),
+    inDoubt: state.inDoubt ?? [],
+    reconcileReason: state.reconcileReason ?? null,
     ai: {
       enabled: state.config.ai?.enabled ?? false,
       pending: Object.keys(state.aiPending ?? {}).length,

@@ -120,6 +120,12 @@ function renderCycles(rows) {
     const stateCell = document.createElement('span');
     stateCell.append(span(label, `badge ${className}`));
     if (detail) stateCell.append(' ', span(detail, 'muted small'));
+    // Coins reconciliation could not explain are not traded; say so where the operator looks first.
+    if (status && status.inDoubt.length > 0) {
+      const doubt = span(`${status.inDoubt.length} in doubt`, 'badge doubt');
+      doubt.title = `not traded until a reconciliation clears them: ${status.inDoubt.join(', ')} (GET …/findings says why)`;
+      stateCell.append(' ', doubt);
+    }
     tr.append(cell(stateCell, 'state'));
 
     const last = status?.lastTick;

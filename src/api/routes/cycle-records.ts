@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { cycleWorkflowId } from '../../contracts/workflow-ids.js';
 import { listAnalyses } from '../../db/queries/ai-analyses.js';
 import { listOrders } from '../../db/queries/orders.js';
+import { listFindings } from '../../db/queries/reconciliation.js';
 import { listPositions, listSignals, listTicks } from '../../db/queries/ticks.js';
 import type { ApiContext } from '../context.js';
 import { addOperation, type OperationRegistry } from '../operations.js';
-import { analysisListSchema, orderListSchema, positionListSchema, signalListSchema, tickListSchema } from '../schemas.js';
-import { cycleParamsSchema, limitQuerySchema, symbolLimitQuerySchema } from '../validation.js';
+import { analysisListSchema, findingListSchema, orderListSchema, positionListSchema, signalListSchema, tickListSchema } from '../schemas.js';
+import { cycleParamsSchema, findingsQuerySchema, limitQuerySchema, symbolLimitQuerySchema } from '../validation.js';
 
 const TAG = 'records';
 const READ_ONLY_NOTE = 'Read from PostgreSQL, so an ended cycle answers too; an unknown cycle has no rows. Identical requests share one read, whose answer serves for up to 0.5 s (rows change once per tick).';
@@ -122,6 +123,28 @@ export function registerCycleRecordRoutes(app: FastifyInstance, ctx: ApiContext,
       ctx.cache.get(`GET ${request.url}`, async () => {
         const cycleId = cycleWorkflowId(params.exchange, params.name);
         return { cycleId, items: await listAnalyses(ctx.database(), { cycleId, limit: query.limit, ...(query.symbol !== undefined && { symbol: query.symbol }) }) };
+      }),
+  );
+
+  addOperation(
+    app,
+    registry,
+    {
+      method: 'GET',
+      path: '/v1/cycles/:exchange/:name/findings',
+      operationId: 'listFindings',
+      tag: TAG,
+      summary: 'What reconciliation with the exchange found that keel does not know (never adopted), newest first; open ones keep their coin untraded',
+      description: READ_ONLY_NOTE,
+      params: cycleParamsSchema,
+      query: findingsQuerySchema,
+      responses: { 200: { description: 'the findings', schema: findingListSchema } },
+      errors: ['UNAVAILABLE'],
+    },
+    async ({ params, query }, request) =>
+      ctx.cache.get(`GET ${request.url}`, async () => {
+        const cycleId = cycleWorkflowId(params.exchange, params.name);
+        return { cycleId, items: await listFindings(ctx.database(), { cycleId, open: query.open, limit: query.limit }) };
       }),
   );
 }

@@ -1,5 +1,5 @@
 import { toOrderState } from './paper-ledger.js';
-import { and, asc, eq, isNull, notExists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, notExists, sql } from 'drizzle-orm';
 import type { OrderState } from '../../domain/market-types.js';
 import type { Database } from '../client.js';
 import { withDatabaseErrors } from '../errors.js';
@@ -79,10 +79,10 @@ export async function recordReconciliation(db: Database, input: { cycleId: strin
 }
 
 /** The cycle's findings, newest first; `open` only those not resolved. */
-export async function listFindings(db: Database, query: { cycleId: string; open?: boolean }): Promise<StoredFinding[]> {
+export async function listFindings(db: Database, query: { cycleId: string; open?: boolean; limit?: number }): Promise<StoredFinding[]> {
   return withDatabaseErrors('listFindings', async () => {
     const filter = query.open === true ? and(eq(reconciliationFindings.cycleId, query.cycleId), isNull(reconciliationFindings.resolvedAt)) : eq(reconciliationFindings.cycleId, query.cycleId);
-    const rows = await db.select().from(reconciliationFindings).where(filter).orderBy(asc(reconciliationFindings.firstSeenAt), asc(reconciliationFindings.ref));
+    const rows = await db.select().from(reconciliationFindings).where(filter).orderBy(desc(reconciliationFindings.firstSeenAt), asc(reconciliationFindings.ref)).limit(query.limit ?? 1000);
     return rows.map(({ firstSeenAt, lastSeenAt, resolvedAt, ...rest }) => ({
       ...rest,
       firstSeenAtMs: firstSeenAt.getTime(),

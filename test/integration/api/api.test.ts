@@ -6,6 +6,7 @@ import type { CycleStatus } from '../../../src/contracts/workflow-types.js';
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 import { recordAnalysis, type AnalysisRecord } from '../../../src/db/queries/ai-analyses.js';
+import { recordReconciliation, type StoredFinding } from '../../../src/db/queries/reconciliation.js';
 import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
 import { createSchemaValidator, fetchOpenApi, responseSchema, type OpenApiDocument } from './openapi-helpers.js';
 
@@ -403,6 +404,28 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
       expect(bad.json<{ message: string }>().message).toContain('query parameter "symbol"');
     });
 
+    it('lists reconciliation findings, all or only the open ones (whose coins are in doubt)', async () => {
+      const db = harness.database.db;
+      const unknownOrder = { kind: 'unknown_order' as const, ref: 'ex-1', symbol: 'SOL/USDT', detail: 'open at the exchange, not in keel\'s orders' };
+      const shortBalance = { kind: 'balance_short' as const, ref: 'ADA', symbol: 'ADA/USDT', detail: 'exchange holds 1, position says 2' };
+      await recordReconciliation(db, { cycleId: handle.workflowId, exchange: 'sim', findings: [unknownOrder, shortBalance] });
+      await recordReconciliation(db, { cycleId: handle.workflowId, exchange: 'sim', findings: [unknownOrder] });
+      await recordReconciliation(db, { cycleId: 'cycle/sim/someone-else', exchange: 'sim', findings: [shortBalance] });
+
+      const all = await call({ method: 'GET', url: `${base}/findings` });
+      expect(all.statusCode).toBe(200);
+      const items = all.json<{ cycleId: string; items: StoredFinding[] }>().items;
+      expect(items.map((f) => [f.ref, f.resolvedAtMs === null])).toEqual(expect.arrayContaining([['ex-1', true], ['ADA', false]]));
+      expect(items).toHaveLength(2);
+      expect(items.every((f) => f.cycleId === handle.workflowId && f.exchange === 'sim')).toBe(true);
+
+      const open = await call({ method: 'GET', url: `${base}/findings?open=true&limit=10` });
+      expect(open.json<{ items: StoredFinding[] }>().items).toEqual([expect.objectContaining({ ...unknownOrder, resolvedAtMs: null })]);
+      const bad = await call({ method: 'GET', url: `${base}/findings?open=yes` });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json<{ message: string }>().message).toContain('query parameter "open" must be "true"');
+    });
+
     it('lists stored candles of a symbol, oldest first, honouring limit and timeframe', async () => {
       const res = await call({ method: 'GET', url: '/v1/candles/sim/BTC/USDT?limit=5' });
       expect(res.statusCode).toBe(200);
@@ -449,6 +472,7 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
           'GET /v1/cycles/{exchange}/{name}/orders',
           'GET /v1/cycles/{exchange}/{name}/signals',
           'GET /v1/cycles/{exchange}/{name}/analyses',
+          'GET /v1/cycles/{exchange}/{name}/findings',
           'GET /v1/candles/{exchange}/{base}/{quote}',
           'GET /v1/openapi.json',
         ].sort(),

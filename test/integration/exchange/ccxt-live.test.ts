@@ -176,6 +176,8 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
     const cycleId = handle.workflowId;
     await waitFor('the first tick', async () => ((await handle.query(statusQuery)).tickNo >= 1 ? true : undefined), 60_000, 100);
 
+    const statusAfterFirstTick = await handle.query(statusQuery);
+    expect(statusAfterFirstTick.inDoubt).toEqual([doubtful]);
     const findings = await listFindings(db, { cycleId, open: true });
     expect(findings).toEqual([expect.objectContaining({ kind: 'unknown_order', symbol: doubtful, ref: manual.id, exchange: EXCHANGE })]);
     expect(findings[0]!.detail).toContain('keel\'s orders table does not');
@@ -187,7 +189,9 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
 
     // The order goes away; the reconciliation before the next tick clears the coin.
     fake.book.cancel(manual, fake.nowMs);
-    await handle.result();
+    const final = await handle.result();
+    expect(final.inDoubt).toEqual([]);
+    expect(final.reconcileReason).toBeNull();
     const after = await listFindings(db, { cycleId });
     expect(after).toHaveLength(1);
     expect(after[0]!.resolvedAtMs).not.toBeNull();
