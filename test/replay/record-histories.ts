@@ -12,6 +12,9 @@ import { AnthropicAnalyst } from '../../src/ai/anthropic-analyst.js';
 import { taskQueuesFor } from '../../src/contracts/task-queues.js';
 import { createAiWorker } from '../../src/workers/create-ai-worker.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
+import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../../src/contracts/messages.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const OUT_DIR = path.resolve('test/replay/histories');
 const label = process.argv[2] ?? new Date().toISOString().slice(0, 10);
@@ -35,13 +38,27 @@ try {
     exchange: 'sim',
     name: 'recorded',
     taskQueuePrefix: 'rec-',
-    tickPacingMs: 2_000,
-    maxTicks: 2,
+    tickPacingMs: 3_000,
+    maxTicks: 3,
     universe: { symbols: null, maxCoins: 12 },
     risk: { maxPositionFraction: 0.02, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
     ai: { ...DEFAULT_AI_CONFIG, enabled: true, minAbsScore: 0, maxCoinsPerTick: 3 },
   });
   const { handle } = await startOrAttachCycle(stack.client, config);
+  // Operator messages between ticks, so the histories cover the handlers too: an accepted update that the exchange
+  // validates (a new universe), one it refuses (an unknown symbol), one that re-plans the wait, and pause/resume.
+  const latest = stack.client.workflow.getHandle(handle.workflowId);
+  while ((await latest.query(statusQuery)).tickNo < 1) await sleep(100);
+  await latest.executeUpdate(updateConfigUpdate, { args: [{ universe: { maxCoins: 10 } }] });
+  const refused = await latest.executeUpdate(updateConfigUpdate, { args: [{ universe: { symbols: ['NOPE/USDT'] } }] }).then(
+    () => 'accepted',
+    (error: unknown) => (error as Error).message,
+  );
+  if (refused === 'accepted') throw new Error('the unknown symbol was accepted: the recording would not cover a refused update');
+  await latest.executeUpdate(updateConfigUpdate, { args: [{ tickPacingMs: 2_500 }] });
+  await latest.signal(pauseSignal, 'recording a pause');
+  while ((await latest.query(statusQuery)).phase !== 'paused') await sleep(100);
+  await latest.signal(resumeSignal);
   await handle.result();
   await stop();
   aiWorker.shutdown();

@@ -5,6 +5,12 @@ import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/workers/workflow-bundle.js';
 
 const HISTORY_DIR = path.resolve('test/replay/histories');
+
+/** The few fields of a recorded history event (JSON form) that the coverage check reads. */
+interface HistoryEvent {
+  workflowExecutionUpdateCompletedEventAttributes?: { outcome: { success?: unknown; failure?: unknown } };
+  workflowExecutionSignaledEventAttributes?: { signalName: string };
+}
 const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort();
 
 /**
@@ -15,6 +21,17 @@ describe('recorded workflow histories replay against the current workflow code',
   it('has recorded histories of every workflow type', () => {
     const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution|ai-analysis).*$/, '$1')));
     expect([...kinds].sort()).toEqual(['ai-analysis', 'coin-cycle', 'market-cycle', 'order-execution']);
+  });
+
+  it('covers the operator messages: config updates (accepted and refused), pause and resume', () => {
+    const events = files
+      .filter((f) => f.includes('market-cycle'))
+      .flatMap((f) => (JSON.parse(readFileSync(path.join(HISTORY_DIR, f), 'utf8')) as { history: { events: HistoryEvent[] } }).history.events);
+    const updates = events.flatMap((e) => (e.workflowExecutionUpdateCompletedEventAttributes ? [e.workflowExecutionUpdateCompletedEventAttributes.outcome] : []));
+    expect(updates.some((o) => o.success !== undefined)).toBe(true);
+    expect(updates.some((o) => o.failure !== undefined)).toBe(true);
+    const signals = new Set(events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : [])));
+    expect([...signals]).toEqual(expect.arrayContaining(['pause', 'resume', 'aiVerdict']));
   });
 
   it.each(files)('%s replays without a determinism error', async (file) => {
