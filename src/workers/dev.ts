@@ -5,6 +5,7 @@ import { loadSettings, redactUrl, SettingsError, type Settings } from '../config
 import { statusQuery } from '../contracts/messages.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { CycleStatus } from '../contracts/workflow-types.js';
+import { timeframeMs } from '../domain/market-types.js';
 import { createLogger } from '../observability/logger.js';
 import { createKeelMetrics } from '../observability/metrics.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
 
   const config = await withReplayStart(cycleConfigFromSettings(settings), adapters.gateway);
+  if (settings.KEEL_MARKET === 'replay' && config.maxTicks !== null) {
+    const lastTickMs = config.marketStartMs + (config.maxTicks - 1) * timeframeMs(config.timeframe);
+    say(`replay: ${config.maxTicks} ticks, candle closes ${new Date(config.marketStartMs).toISOString()} to ${new Date(lastTickMs).toISOString()}; the cycle finishes at the end of the data`);
+  }
   const workers = await createKeelWorkers({
     connection: nativeConnection,
     namespace: settings.TEMPORAL_NAMESPACE,
