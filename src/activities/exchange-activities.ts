@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type {
   BrokerAccountInput,
   GetOrderInput,
@@ -24,6 +24,7 @@ import { knownExchangeOrderIds, openOrdersOfCycle } from '../db/queries/orders.j
 import { paperOrdersUnknownToKeel, recordReconciliation } from '../db/queries/reconciliation.js';
 import type { ReconciliationFinding } from '../db/queries/reconciliation.js';
 import type { KeelMetrics } from '../observability/metrics.js';
+import { placementFailure } from './placement-failure.js';
 import { withFailureMapping } from './to-application-failure.js';
 
 /** Most candles one OHLCV call asks for (the common exchange page size). */
@@ -102,7 +103,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
 
     /** Looks the client order id up first, then places: a retried or replayed call finds the order instead of doubling it. */
     async placeOrder(input: PlaceOrderInput): Promise<OrderState> {
-      const order = await broker.placeOrder({ account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs });
+      const { attempt } = Context.current().info;
+      const order = await broker.placeOrder({ account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs }).catch((error: unknown) => {
+        throw placementFailure(error, attempt, input.clientOrderId);
+      });
       log.info('order placed', { clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, status: order.status, filled: order.filled, mode: broker.mode });
       return order;
     },

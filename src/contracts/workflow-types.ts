@@ -115,7 +115,19 @@ export interface OrderExecutionInput {
 
 export type OrderExecutionResult =
   | { ok: true; order: OrderState }
-  | { ok: false; clientOrderId: string; symbol: string; errorType: string; message: string };
+  | {
+      ok: false;
+      clientOrderId: string;
+      symbol: string;
+      errorType: string;
+      message: string;
+      /**
+       * Whether an order can exist at the exchange: 'no' only when the first placement attempt was refused; 'unknown'
+       * when anything failed later (a refusal after a lost reply, the fill poll, the cancel, the record). Absent from
+       * results recorded before it existed (then the error type alone decides).
+       */
+      placed?: 'no' | 'unknown';
+    };
 
 export interface AiAnalysisInput {
   cycleId: string;

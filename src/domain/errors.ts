@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   DatabaseUnavailable: true,
   DatabaseError: false,
   LiveTradingDisabled: false,
+  /** A placement refused after an earlier attempt got no answer: the order may exist. */
+  OrderFateUnknown: false,
   AiOutputInvalid: false,
   Internal: false,
 } as const;

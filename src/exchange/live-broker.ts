@@ -16,14 +16,15 @@ export interface LiveBrokerOptions {
   exchange: LiveExchange;
   /** Largest notional (amount x price, in the quote currency) of one order. */
   maxOrderNotional: number;
-  /** Largest notional placed per UTC day over the account, this order included. */
+  /** Largest notional of buys per UTC day over the account, this order included. */
   maxDailyNotional: number;
   /**
-   * Notional (quote currency, decimal string) the account placed since `sinceMs` (00:00 UTC today), as keel's own
-   * order records count it, leaving out the orders with the given client order ids (this broker counts those itself
-   * until they are recorded). The worker composition answers it from the database.
+   * Reserves `notional` (quote currency, decimal string) for this client order id against the account's daily cap, if
+   * the day's reservations since `sinceMs` (00:00 UTC) leave room, atomically across every process sharing the account;
+   * a client order id reserved before stays reserved and is not counted twice. The worker composition answers it from
+   * the database (live_order_reservations), so replicas and restarts see orders still in flight.
    */
-  notionalPlacedSince(account: string, sinceMs: number, excludingClientOrderIds: readonly string[]): Promise<string>;
+  reserveNotional(request: { clientOrderId: string; notional: string; sinceMs: number; nowMs: number; capNotional: string }): Promise<{ reserved: boolean; usedBefore: string }>;
   /** Wall clock for the UTC day (tests move it). */
   now?: () => number;
 }
@@ -31,23 +32,19 @@ export interface LiveBrokerOptions {
 const DAY_MS = 86_400_000;
 
 /**
- * Real orders on a real exchange account, only behind KEEL_LIVE_TRADING with keys. Before ANY exchange call, an order
- * is checked against the per-order and per-day notional caps; then the client order id (fitted to the exchange's
- * rule by the gateway) is looked up and the order is placed only if the exchange has none, so a lost reply, a
- * timeout or a worker restart never produces a second order.
+ * Real orders on a real exchange account, only behind KEEL_LIVE_TRADING with keys. Before ANY exchange call, a buy is
+ * checked against the per-order cap and reserved against the per-day cap; then the client order id (fitted to the
+ * exchange's rule by the gateway) is looked up and the order is placed only if the exchange has none, so a lost reply,
+ * a timeout or a worker restart never produces a second order. Sells are not capped: on a spot account a sell can only
+ * reduce a position keel holds, and refusing it would trap that position (a stop, a take-profit) behind the cap.
  */
 export class LiveBroker implements OrderBroker {
   readonly mode = 'live' as const;
   private readonly exchange: LiveExchange;
   private readonly maxOrderNotional: Dec;
   private readonly maxDailyNotional: Dec;
-  private readonly notionalPlacedSince: LiveBrokerOptions['notionalPlacedSince'];
+  private readonly reserveNotional: LiveBrokerOptions['reserveNotional'];
   private readonly now: () => number;
-  /**
-   * Notional of the orders this broker sent (or is sending) today, by client order id: orders placed at once in one
-   * tick are not in keel's records yet, and each must count against the daily cap of the others.
-   */
-  private readonly sentToday = new Map<string, { notional: Dec; dayStart: number }>();
 
   constructor(options: LiveBrokerOptions) {
     for (const [name, value] of [['maxOrderNotional', options.maxOrderNotional], ['maxDailyNotional', options.maxDailyNotional]] as const) {
@@ -58,7 +55,7 @@ export class LiveBroker implements OrderBroker {
     this.exchange = options.exchange;
     this.maxOrderNotional = new Dec(options.maxOrderNotional);
     this.maxDailyNotional = new Dec(options.maxDailyNotional);
-    this.notionalPlacedSince = options.notionalPlacedSince;
+    this.reserveNotional = options.reserveNotional;
     this.now = options.now ?? Date.now;
   }
 
@@ -67,8 +64,14 @@ export class LiveBroker implements OrderBroker {
   }
 
   async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
-    const { account, clientOrderId, intent, quote } = request;
+    const { clientOrderId, intent, quote } = request;
     const notional = notionalOf(intent);
+    if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, intent, notional, quote);
+    const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent);
+    return order;
+  }
+
+  private async checkBuyCaps(clientOrderId: string, intent: OrderIntent, notional: Dec, quote: string): Promise<void> {
     const where = `live ${intent.side} ${intent.amount} ${intent.symbol} at ${intent.price} (client order id ${clientOrderId}) on ${this.exchange.exchangeId}`;
     if (notional.gt(this.maxOrderNotional)) {
       throw new KeelError(
@@ -76,22 +79,16 @@ export class LiveBroker implements OrderBroker {
         `${where}: notional ${notional.toFixed(2)} ${quote} is over the per-order cap KEEL_LIVE_MAX_ORDER_NOTIONAL ${this.maxOrderNotional.toString()} ${quote}; nothing was sent`,
       );
     }
-    const dayStart = Math.floor(this.now() / DAY_MS) * DAY_MS;
-    for (const [id, sent] of this.sentToday) if (sent.dayStart !== dayStart) this.sentToday.delete(id);
-    const recorded = new Dec(await this.notionalPlacedSince(account, dayStart, [...this.sentToday.keys(), clientOrderId]));
-    // Summed after the await, so concurrent placements in this process see each other's reservation.
-    let placed = recorded;
-    for (const [id, sent] of this.sentToday) if (id !== clientOrderId && sent.dayStart === dayStart) placed = placed.plus(sent.notional);
-    if (placed.plus(notional).gt(this.maxDailyNotional)) {
+    const nowMs = this.now();
+    const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
+    const { reserved, usedBefore } = await this.reserveNotional({ clientOrderId, notional: notional.toString(), sinceMs: dayStart, nowMs, capNotional: this.maxDailyNotional.toString() });
+    if (!reserved) {
       throw new KeelError(
         'LiveTradingDisabled',
-        `${where}: ${placed.toFixed(2)} ${quote} placed since ${new Date(dayStart).toISOString()} + this order's ${notional.toFixed(2)} ${quote} ` +
-          `is over the daily cap KEEL_LIVE_MAX_DAILY_NOTIONAL ${this.maxDailyNotional.toString()} ${quote}; no more live orders until 00:00 UTC; nothing was sent`,
+        `${where}: ${new Dec(usedBefore).toFixed(2)} ${quote} of buys reserved since ${new Date(dayStart).toISOString()} + this order's ${notional.toFixed(2)} ${quote} ` +
+          `is over the daily cap KEEL_LIVE_MAX_DAILY_NOTIONAL ${this.maxDailyNotional.toString()} ${quote}; no more live buys until 00:00 UTC; nothing was sent`,
       );
     }
-    this.sentToday.set(clientOrderId, { notional, dayStart });
-    const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent);
-    return order;
   }
 
   cancelOrder(_account: string, clientOrderId: string, symbol: string): Promise<OrderState | null> {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { createDatabase, type KeelDatabase } from '../db/client.js';
 import { createPaperLedger } from '../db/queries/paper-ledger.js';
-import { notionalPlacedSince } from '../db/queries/orders.js';
+import { reserveLiveNotional } from '../db/queries/live-reservations.js';
 import type { Timeframe } from '../domain/market-types.js';
 import { capabilitiesFor, isCcxtExchangeId, supportedTimeframes } from '../exchange/capabilities.js';
 import { createCcxtGateway } from '../exchange/create-gateway.js';
@@ -91,7 +91,7 @@ export async function buildAdapters(settings: Readonly<Settings>): Promise<Adapt
         maxOrderNotional: settings.KEEL_LIVE_MAX_ORDER_NOTIONAL!,
         maxDailyNotional: settings.KEEL_LIVE_MAX_DAILY_NOTIONAL!,
         // One key set is one exchange account: every cycle on this exchange counts against its daily cap.
-        notionalPlacedSince: (_account, sinceMs, excluding) => notionalPlacedSince(database.db, { cycleIdPrefix: `cycle/${market}/`, sinceMs, excludingClientOrderIds: excluding }),
+        reserveNotional: (request) => reserveLiveNotional(database.db, { accountKey: `cycle/${market}/`, ...request }),
       })
     : paperBroker(gateway);
   const capped =

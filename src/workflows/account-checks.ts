@@ -13,6 +13,11 @@ import { failureInfo } from './failure-info.js';
 export const VALIDATE_MARKET_CONFIG_PATCH = 'validate-market-config';
 /** reconcileAccount at cycle start, after order faults and while symbols are in doubt; in-doubt symbols not traded. */
 export const RECONCILE_ACCOUNT_PATCH = 'reconcile-account';
+/**
+ * Stricter order fates: an order child that failed after placing, a child that already completed in an earlier run,
+ * and an order still open after its cancel all leave the coin in doubt.
+ */
+export const ORDER_FATE_PATCH = 'order-fate-v2';
 
 /** Fills older than this are not read by a reconciliation. */
 const RECONCILE_WINDOW_MS = 24 * 3_600_000;
@@ -31,10 +36,15 @@ const NOTHING_PLACED = new Set([
   'LiveTradingDisabled',
   'AuthenticationError',
   'PermissionDenied',
-  'AlreadyCompleted',
 ]);
 
-export function orderOutcomeUnknown(errorType: string): boolean {
+/**
+ * Whether a failed order execution may have left an order at the exchange. `strict` (ORDER_FATE_PATCH) also counts a
+ * child that already completed in an earlier run (its order was placed, its result is not here); histories recorded
+ * before the patch replay with the old rule.
+ */
+export function orderOutcomeUnknown(errorType: string, strict = true): boolean {
+  if (errorType === 'AlreadyCompleted') return strict;
   return !NOTHING_PLACED.has(errorType);
 }
 

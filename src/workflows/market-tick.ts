@@ -15,7 +15,7 @@ import { orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
-import { RECONCILE_ACCOUNT_PATCH, orderOutcomeUnknown } from './account-checks.js';
+import { ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH, orderOutcomeUnknown } from './account-checks.js';
 
 const ORDER_FILL_TIMEOUT_MS = 60_000;
 
@@ -107,11 +107,19 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   let portfolioAfter = portfolio;
   const filled: OrderState[] = [];
   const unknownFate: string[] = [];
+  // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
+  const strictFate = () => patched(ORDER_FATE_PATCH);
   for (const result of orderResults) {
     if (!result.ok) {
       log.warn('order not executed', { symbol: result.symbol, errorType: result.errorType, message: result.message });
-      if (orderOutcomeUnknown(result.errorType)) unknownFate.push(result.symbol);
+      const unknown = result.placed !== undefined ? result.placed === 'unknown' : orderOutcomeUnknown(result.errorType, result.errorType === 'AlreadyCompleted' && strictFate());
+      if (unknown) unknownFate.push(result.symbol);
       continue;
+    }
+    // Still open after its cancel (the cancel not yet effective, or its outcome unread): it may fill later.
+    if (result.order.status === 'open' && strictFate()) {
+      log.warn('order still open after its cancel; its coin is in doubt until reconciled', { clientOrderId: result.order.clientOrderId, symbol: result.order.symbol });
+      unknownFate.push(result.order.symbol);
     }
     if (Number(result.order.filled) > 0) {
       portfolioAfter = applyFill(portfolioAfter, result.order, state.tickNo + 1).portfolio;

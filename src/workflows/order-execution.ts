@@ -2,6 +2,7 @@ import { log, sleep } from '@temporalio/workflow';
 import type { OrderExecutionInput, OrderExecutionResult } from '../contracts/workflow-types.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { OrderState } from '../domain/market-types.js';
+import { orderOutcomeUnknown } from './account-checks.js';
 import { databaseActivities, exchangeReadActivities, exchangeWriteActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
 
@@ -18,8 +19,12 @@ export async function orderExecution(input: OrderExecutionInput): Promise<OrderE
   const read = exchangeReadActivities(queues, `check fill: ${what}`);
   const db = databaseActivities(queues, `record order ${input.clientOrderId}`);
   const account = { exchange: input.exchange, account: input.account, quote: input.quote };
+  // Until placeOrder returns, a refusal means nothing was placed (placeOrder itself reports a refusal after a lost
+  // reply as OrderFateUnknown); once it has returned, any failure leaves an order behind whose fate keel cannot know.
+  let placing = true;
   try {
     let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs });
+    placing = false;
     const deadlineMs = Date.now() + input.fillTimeoutMs;
     // Limit orders may rest on the book: poll with durable timers until filled or the deadline, then cancel.
     while (order.status === 'open' && Date.now() < deadlineMs) {
@@ -33,7 +38,8 @@ export async function orderExecution(input: OrderExecutionInput): Promise<OrderE
     return { ok: true, order };
   } catch (error) {
     const { errorType, message } = failureInfo(error);
-    log.warn('order failed', { clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message });
-    return { ok: false, clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message };
+    log.warn(placing ? 'order failed' : 'order failed after it was placed', { clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message });
+    const placed = placing && !orderOutcomeUnknown(errorType) ? 'no' : 'unknown';
+    return { ok: false, clientOrderId: input.clientOrderId, symbol: input.intent.symbol, errorType, message, placed };
   }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, notInArray, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { OrderSide, OrderState, OrderStatus, OrderType } from '../../domain/market-types.js';
 import type { Database } from '../client.js';
 import { withDatabaseErrors } from '../errors.js';
@@ -90,30 +90,6 @@ export async function getOrder(db: Database, clientOrderId: string): Promise<Sto
   return withDatabaseErrors('getOrder', async () => {
     const [row] = await db.select().from(orders).where(eq(orders.clientOrderId, clientOrderId)).limit(1);
     return row === undefined ? null : toStoredOrder(row);
-  });
-}
-
-/**
- * Notional (quote currency, decimal string) of the orders keel placed since `sinceMs` by cycles whose id starts with
- * `cycleIdPrefix` (`cycle/<exchange>/` counts one exchange account): an open order counts amount x price, any other
- * what filled (filled x average price). The live broker's daily cap is checked against it before each placement.
- */
-export async function notionalPlacedSince(db: Database, query: { cycleIdPrefix: string; sinceMs: number; excludingClientOrderIds?: readonly string[] }): Promise<string> {
-  const excluded = query.excludingClientOrderIds ?? [];
-  return withDatabaseErrors('notionalPlacedSince', async () => {
-    const [row] = await db
-      .select({
-        notional: sql<string>`coalesce(sum(case when ${orders.status} = 'open' then ${orders.amount} * ${orders.price} else ${orders.filled} * ${orders.averagePrice} end), 0)::text`,
-      })
-      .from(orders)
-      .where(
-        and(
-          sql`starts_with(${orders.cycleId}, ${query.cycleIdPrefix})`,
-          gte(orders.createdAt, new Date(query.sinceMs)),
-          excluded.length > 0 ? notInArray(orders.clientOrderId, [...excluded]) : undefined,
-        ),
-      );
-    return row?.notional ?? '0';
   });
 }
 

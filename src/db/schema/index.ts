@@ -8,3 +8,4 @@ export { paperOrders } from './paper-orders.js';
 export { balances } from './balances.js';
 export { aiAnalyses } from './ai-analyses.js';
 export { reconciliationFindings } from './reconciliation-findings.js';
+export { liveOrderReservations } from './live-order-reservations.js';

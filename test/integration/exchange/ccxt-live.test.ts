@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { statusQuery } from '../../../src/contracts/messages.js';
 import { loadRecentCandles } from '../../../src/db/queries/candles.js';
-import { listOrders, notionalPlacedSince } from '../../../src/db/queries/orders.js';
+import { listOrders } from '../../../src/db/queries/orders.js';
+import { reserveLiveNotional } from '../../../src/db/queries/live-reservations.js';
 import { listFindings } from '../../../src/db/queries/reconciliation.js';
 import { listSignals, listTicks } from '../../../src/db/queries/ticks.js';
 import { fitClientOrderId, supportedTimeframes } from '../../../src/exchange/capabilities.js';
@@ -62,7 +63,7 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
       exchange: gateway,
       maxOrderNotional: 5_000,
       maxDailyNotional: 10_000_000,
-      notionalPlacedSince: (_account, sinceMs, excluding) => notionalPlacedSince(db, { cycleIdPrefix: `cycle/${EXCHANGE}/`, sinceMs, excludingClientOrderIds: excluding }),
+      reserveNotional: (request) => reserveLiveNotional(db, { accountKey: `cycle/${EXCHANGE}/`, ...request }),
     });
     await harness.startWorkers(undefined, undefined, metrics, {
       broker,

@@ -44,11 +44,30 @@ async function refusal(promise: Promise<unknown>): Promise<KeelError> {
   return error as KeelError;
 }
 
+/** The daily-cap reservations of one account, in memory; the database version is tested in test/integration/db. */
+function reservations(usedAtStart = '0') {
+  const reserved = new Map<string, string>();
+  const asked: Array<{ clientOrderId: string; sinceMs: number; nowMs: number }> = [];
+  return {
+    asked,
+    async reserveNotional(request: { clientOrderId: string; notional: string; sinceMs: number; nowMs: number; capNotional: string }) {
+      asked.push({ clientOrderId: request.clientOrderId, sinceMs: request.sinceMs, nowMs: request.nowMs });
+      const usedBefore = [...reserved].filter(([id]) => id !== request.clientOrderId).reduce((sum, [, n]) => sum + Number(n), Number(usedAtStart));
+      if (reserved.has(request.clientOrderId)) return { reserved: true, usedBefore: String(usedBefore) };
+      if (usedBefore + Number(request.notional) > Number(request.capNotional)) return { reserved: false, usedBefore: String(usedBefore) };
+      reserved.set(request.clientOrderId, request.notional);
+      return { reserved: true, usedBefore: String(usedBefore) };
+    },
+  };
+}
+
+const sell = (amount: string, price: string): OrderIntent => ({ ...buy(amount, price), side: 'sell' });
+
 describe('live broker caps', () => {
-  it('refuses an order over the per-order cap before any call, naming the figures', async () => {
+  it('refuses a buy over the per-order cap before any call, naming the figures', async () => {
     const exchange = fakeExchange();
-    let asked = 0;
-    const broker = new LiveBroker({ exchange, maxOrderNotional: 100, maxDailyNotional: 1000, notionalPlacedSince: async () => (asked++, '0'), now: () => NOW });
+    const day = reservations();
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 100, maxDailyNotional: 1000, reserveNotional: day.reserveNotional, now: () => NOW });
     const error = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'kl1', intent: buy('0.002', '60000'), asOfMs: NOW }));
     expect(error.code).toBe('InvalidOrder');
     expect(error.retryable).toBe(false);
@@ -56,44 +75,48 @@ describe('live broker caps', () => {
       'live buy 0.002 BTC/USD at 60000 (client order id kl1) on kraken: notional 120.00 USD is over the per-order cap KEEL_LIVE_MAX_ORDER_NOTIONAL 100 USD; nothing was sent',
     );
     expect(exchange.calls).toEqual([]);
-    expect(asked).toBe(0);
+    expect(day.asked).toEqual([]);
   });
 
-  it('refuses an order that would pass the daily cap, counting today from 00:00 UTC, before any call', async () => {
+  it('refuses a buy that would pass the daily cap, counting today from 00:00 UTC, before any call', async () => {
     const exchange = fakeExchange();
-    const asked: Array<{ sinceMs: number; excluding: readonly string[] }> = [];
-    const broker = new LiveBroker({
-      exchange,
-      maxOrderNotional: 500,
-      maxDailyNotional: 1000,
-      notionalPlacedSince: async (_account, sinceMs, excluding) => (asked.push({ sinceMs, excluding }), '900'),
-      now: () => NOW,
-    });
+    const day = reservations('900');
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 1000, reserveNotional: day.reserveNotional, now: () => NOW });
     const error = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'kl2', intent: buy('0.004', '50000'), asOfMs: NOW }));
     expect(error.code).toBe('LiveTradingDisabled');
-    expect(error.message).toContain('900.00 USD placed since 2026-01-05T00:00:00.000Z + this order\'s 200.00 USD is over the daily cap KEEL_LIVE_MAX_DAILY_NOTIONAL 1000 USD');
-    expect(asked).toEqual([{ sinceMs: DAY_START, excluding: ['kl2'] }]);
+    expect(error.message).toContain("900.00 USD of buys reserved since 2026-01-05T00:00:00.000Z + this order's 200.00 USD is over the daily cap KEEL_LIVE_MAX_DAILY_NOTIONAL 1000 USD");
+    expect(day.asked).toEqual([{ clientOrderId: 'kl2', sinceMs: DAY_START, nowMs: NOW }]);
     expect(exchange.calls).toEqual([]);
   });
 
-  it('counts orders sent at once against each other before they are recorded', async () => {
+  it('reserves buys sent at once against each other, and counts a retry of a reserved order once', async () => {
     const exchange = fakeExchange();
-    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 1000, notionalPlacedSince: async () => '500', now: () => NOW });
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 1000, reserveNotional: reservations('500').reserveNotional, now: () => NOW });
     const placements = ['kla', 'klb', 'klc'].map((id) => broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: id, intent: buy('0.004', '50000'), asOfMs: NOW }).then(() => 'placed', (e: KeelError) => e.code));
     expect(await Promise.all(placements)).toEqual(['placed', 'placed', 'LiveTradingDisabled']);
     expect(exchange.calls).toEqual(['findOrCreate kla', 'findOrCreate klb']);
-    // A retry of an order already sent counts it once, not twice.
     expect(await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'kla', intent: buy('0.004', '50000'), asOfMs: NOW }).then(() => 'placed')).toBe('placed');
+  });
+
+  it('never caps a sell: on a spot account it only reduces a position, and refusing it would trap that position', async () => {
+    const exchange = fakeExchange();
+    const day = reservations('1000');
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 100, maxDailyNotional: 1000, reserveNotional: day.reserveNotional, now: () => NOW });
+    const order = await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'kls', intent: sell('0.01', '60000'), asOfMs: NOW });
+    expect(order.side).toBe('sell');
+    expect(exchange.calls).toEqual(['findOrCreate kls']);
+    expect(day.asked).toEqual([]);
   });
 
   it('looks orders up, cancels and reads balances through the exchange', async () => {
     const exchange = fakeExchange();
-    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 1000, notionalPlacedSince: async () => '0', now: () => NOW });
+    const { reserveNotional } = reservations();
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 1000, reserveNotional, now: () => NOW });
     expect(broker.mode).toBe('live');
     await broker.findOrder('a', 'kl9', 'ETH/USD');
     await broker.cancelOrder('a', 'kl9', 'ETH/USD');
     await broker.fetchBalances('a', 'USD');
     expect(exchange.calls).toEqual(['fetch ETH/USD kl9', 'cancel ETH/USD kl9', 'balances']);
-    expect(() => new LiveBroker({ exchange, maxOrderNotional: 0, maxDailyNotional: 1000, notionalPlacedSince: async () => '0' })).toThrow(/maxOrderNotional must be a positive amount/);
+    expect(() => new LiveBroker({ exchange, maxOrderNotional: 0, maxDailyNotional: 1000, reserveNotional })).toThrow(/maxOrderNotional must be a positive amount/);
   });
 });
