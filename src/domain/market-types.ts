@@ -75,6 +75,12 @@ export interface OrderState {
   averagePrice: string;
   /** Fee paid in quote currency, decimal string. */
   feeQuote: string;
+  /**
+   * Part of the fee the exchange took in the base coin (an amount of base, decimal string), already counted in
+   * `feeQuote` at the fill price. Binance takes buy fees this way: the account then holds `filled - feeBase`.
+   * Absent when every fee was paid in the quote currency (and in records from before it existed).
+   */
+  feeBase?: string;
   /** Epoch ms when the exchange accepted the order. */
   createdAtMs: number;
 }

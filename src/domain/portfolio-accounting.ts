@@ -37,6 +37,8 @@ export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<R
  * `averagePrice` and `feeQuote` whatever the status, so a cancelled, partly filled order counts for its part.
  *  - buy:  cash -= filled × avg + fee; the position grows at the quantity-weighted average price; realized -= fee.
  *  - sell: cash += filled × avg - fee; realized += (avg - entry) × filled - fee; the position shrinks or closes.
+ * A fee taken in the base coin (`feeBase`, counted in `feeQuote` at the fill price) never reaches the account: a buy
+ * adds `filled - feeBase` to the position and only the rest of the fee leaves cash; a sell gives up `filled + feeBase`.
  * Throws Internal when a sell exceeds the held quantity: the ledgers disagree and guessing would hide it.
  */
 export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): { portfolio: PortfolioSnapshot; realizedPnlDelta: string } {
@@ -47,6 +49,12 @@ export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickN
   }
   const fillPrice = new Dec(order.averagePrice);
   const fee = new Dec(order.feeQuote);
+  const feeBase = new Dec(order.feeBase ?? '0');
+  if (feeBase.isNegative() || (order.side === 'buy' && feeBase.greaterThanOrEqualTo(filled))) {
+    throw new KeelError('Internal', `order ${order.clientOrderId} reports a base-coin fee ${order.feeBase} against a fill of ${order.filled}`);
+  }
+  // The part of the fee paid from quote cash; the base-coin part is taken from the coins instead.
+  const cashFee = fee.minus(feeBase.times(fillPrice));
   const notional = filled.times(fillPrice);
   const held = portfolio.positions[order.symbol];
   const positions: Record<string, Position> = { ...portfolio.positions };
@@ -54,24 +62,27 @@ export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickN
   let realizedDelta: Dec;
 
   if (order.side === 'buy') {
-    cash = cash.minus(notional).minus(fee);
+    const received = filled.minus(feeBase);
+    cash = cash.minus(notional).minus(cashFee);
     realizedDelta = fee.negated();
     if (held) {
       const heldQuantity = new Dec(held.quantity);
-      const quantity = heldQuantity.plus(filled);
-      const average = heldQuantity.times(held.averagePrice).plus(notional).div(quantity).toSignificantDigits(AVERAGE_PRICE_DIGITS);
+      const quantity = heldQuantity.plus(received);
+      const average = heldQuantity.times(held.averagePrice).plus(received.times(fillPrice)).div(quantity).toSignificantDigits(AVERAGE_PRICE_DIGITS);
       positions[order.symbol] = { ...held, quantity: decimalString(quantity), averagePrice: decimalString(average) };
     } else {
-      positions[order.symbol] = { symbol: order.symbol, quantity: decimalString(filled), averagePrice: decimalString(fillPrice), openedTick: tickNo };
+      positions[order.symbol] = { symbol: order.symbol, quantity: decimalString(received), averagePrice: decimalString(fillPrice), openedTick: tickNo };
     }
   } else {
     const heldQuantity = new Dec(held?.quantity ?? '0');
-    if (!held || filled.greaterThan(heldQuantity)) {
-      throw new KeelError('Internal', `sell ${order.clientOrderId} filled ${order.filled} ${order.symbol} but the portfolio holds ${decimalString(heldQuantity)}`);
+    const given = filled.plus(feeBase);
+    if (!held || given.greaterThan(heldQuantity)) {
+      throw new KeelError('Internal', `sell ${order.clientOrderId} filled ${order.filled}${feeBase.isZero() ? '' : ` + base fee ${order.feeBase}`} ${order.symbol} but the portfolio holds ${decimalString(heldQuantity)}`);
     }
-    cash = cash.plus(notional).minus(fee);
-    realizedDelta = fillPrice.minus(held.averagePrice).times(filled).minus(fee);
-    const remaining = heldQuantity.minus(filled);
+    cash = cash.plus(notional).minus(cashFee);
+    // The coins given up as fee cost their entry price.
+    realizedDelta = fillPrice.minus(held.averagePrice).times(filled).minus(cashFee).minus(feeBase.times(held.averagePrice));
+    const remaining = heldQuantity.minus(given);
     if (remaining.isZero()) delete positions[order.symbol];
     else positions[order.symbol] = { ...held, quantity: decimalString(remaining) };
   }

@@ -488,6 +488,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     const market = this.#exchange.markets?.[symbol];
     const fees = (order as Order & { fees?: Order['fee'][] }).fees ?? (order.fee ? [order.fee] : []);
     const feeQuote = feeInQuote(fees, market?.base, market?.quote, averagePrice);
+    const feeBase = feeInBase(fees, market?.base);
     const createdAtMs = typeof order.timestamp === 'number' && Number.isFinite(order.timestamp) ? order.timestamp : Date.now();
     return {
       clientOrderId: keelClientOrderId ?? order.clientOrderId ?? '',
@@ -501,6 +502,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       filled: decimalString(fromNumber(filled)),
       averagePrice: decimalString(fromNumber(averagePrice)),
       feeQuote: decimalString(fromNumber(feeQuote)),
+      ...(feeBase > 0 && { feeBase: decimalString(fromNumber(feeBase)) }),
       createdAtMs,
     };
   }
@@ -609,6 +611,16 @@ function feeInQuote(fees: ReadonlyArray<{ cost?: number | string | undefined; cu
     if (!Number.isFinite(cost) || cost === 0) continue;
     if (fee?.currency === quote) total += cost;
     else if (fee?.currency === base) total += cost * price;
+  }
+  return total;
+}
+
+/** The amount of base coin taken as fees (it never reaches the account, so positions must not count it). */
+function feeInBase(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined): number {
+  let total = 0;
+  for (const fee of fees) {
+    const cost = Number(fee?.cost ?? 0);
+    if (base !== undefined && fee?.currency === base && Number.isFinite(cost) && cost > 0) total += cost;
   }
   return total;
 }

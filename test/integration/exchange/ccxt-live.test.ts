@@ -106,8 +106,9 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
     const final = await handle.result().finally(() => clearInterval(bursts));
     fake.faults.clear();
 
-    // Every tick completed, every coin evaluated in each.
+    // Every tick completed, and no order was left of unknown fate: every lost reply was found by its client order id.
     expect(final.tickNo).toBe(TICKS);
+    expect(final.inDoubt).toEqual([]);
     const db = harness.database.db;
     const ticks = await listTicks(db, faultCycleId, 100);
     expect(ticks).toHaveLength(TICKS);
@@ -125,6 +126,8 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
     expect(Math.max(...counts)).toBe(1);
     for (const order of orders) expect(fake.ordersByClientId.get(fitClientOrderId(EXCHANGE, order.clientOrderId)), order.clientOrderId).toBe(1);
     expect(fake.book.all.filter((o) => o.clientOrderId !== undefined)).toHaveLength(fake.ordersByClientId.size);
+    // ... and keel recorded every order the exchange has: none placed behind its back.
+    expect(orders).toHaveLength(fake.ordersByClientId.size);
 
     // No candle gaps: every coin's stored candles are consecutive up to the last tick.
     const symbols = [...new Set((await listSignals(db, { cycleId: faultCycleId, limit: 10_000 })).map((s) => s.symbol))];
@@ -149,14 +152,22 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
     for (const code of ['ExchangeNotAvailable', 'RequestTimeout', 'RateLimitExceeded']) expect(logged, code).toContain(code);
   });
 
-  it('flags an order the exchange has and keel does not, and does not trade that coin while it is in doubt', async () => {
-    // The signals of the fault test's last two ticks say which coins this cycle would buy at the same candles.
+  it('flags an order the exchange has and keel does not, and does not trade that coin while it is in doubt', async (ctx) => {
+    // The fault test's signals at the first candle of this cycle give each coin's score there (same candles, same
+    // indicators). This cycle starts with no positions and a buy threshold just under the best scores, so it would buy
+    // the best coin (the doubtful one) and the runner-up, if positive.
     const db = harness.database.db;
     const signals = await listSignals(db, { cycleId: faultCycleId, limit: 10_000 });
-    const atFirstTick = signals.filter((s) => s.tickTs === fake.nowMs - HOUR_MS);
+    const atFirstTick = signals.filter((s) => s.tickTs === fake.nowMs - HOUR_MS).sort((a, b) => b.score - a.score);
+    expect(atFirstTick).toHaveLength(COINS);
     const universe = atFirstTick.map((s) => s.symbol).sort();
-    const buys = atFirstTick.filter((s) => s.action === 'buy').map((s) => s.symbol);
-    const doubtful = buys[0] ?? universe[0]!;
+    const positive = atFirstTick.filter((s) => s.score > 0);
+    // The fake market's candles depend on the hour the test runs; in the rare hour where no coin scores above zero there
+    // is nothing this cycle would buy, and so nothing to withhold.
+    if (positive.length === 0) ctx.skip('no coin scores above zero at this hour\'s fake candles: nothing to withhold');
+    const buyThreshold = Math.min(0.02, positive[Math.min(1, positive.length - 1)]!.score * 0.999);
+    const buys = atFirstTick.filter((s) => s.score >= buyThreshold).map((s) => s.symbol);
+    const doubtful = buys[0]!;
 
     // Someone places an order directly at the exchange, far below the market, so it rests.
     const [base, quote] = doubtful.split('/') as [string, string];
@@ -171,7 +182,7 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
       marketStartMs: fake.nowMs - HOUR_MS,
       warmupCandles: 40,
       universe: { symbols: universe, maxCoins: COINS },
-      signal: { ...harness.cycleConfig().signal, buyThreshold: 0.02, sellThreshold: 0.02 },
+      signal: { ...harness.cycleConfig().signal, buyThreshold, sellThreshold: 0.02 },
       risk: { maxPositionFraction: 0.01, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
     });
     const cycleId = handle.workflowId;

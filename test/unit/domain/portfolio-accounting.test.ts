@@ -71,6 +71,22 @@ describe('applyFill', () => {
     expect(portfolio.cash).toBe('996.4732703634');
   });
 
+  it('keeps a fee taken in the base coin (Binance buys) out of the position and out of cash', () => {
+    // Bought 2 SOL at 100; Binance kept 0.002 SOL as the fee (0.2 USDT at the fill price, counted in feeQuote).
+    const { portfolio, realizedPnlDelta } = applyFill(start, { ...order('buy', 'SOL/USDT', '2', '100', '0.2'), feeBase: '0.002' }, 4);
+    expect(portfolio.positions['SOL/USDT']).toEqual({ symbol: 'SOL/USDT', quantity: '1.998', averagePrice: '100', openedTick: 4 });
+    expect(portfolio.cash).toBe('800');
+    expect(realizedPnlDelta).toBe('-0.2');
+    // Equity at the fill price fell by exactly the fee.
+    expect(portfolioEquity(portfolio, { 'SOL/USDT': 100 })).toBe('999.8');
+    // The whole held quantity can be sold again; a sell whose base fee would exceed it is refused.
+    const sold = applyFill(portfolio, order('sell', 'SOL/USDT', '1.998', '110', '0.2198'), 6).portfolio;
+    expect(sold.positions).toEqual({});
+    expect(sold.cash).toBe('1019.5602');
+    expect(sold.realizedPnl).toBe('19.5602');
+    expect(() => applyFill(portfolio, { ...order('sell', 'SOL/USDT', '1.998', '110', '0.2198'), feeBase: '0.001' }, 6)).toThrow(/base fee 0.001 SOL\/USDT but the portfolio holds 1.998/);
+  });
+
   it('uses exact decimal arithmetic where floats would drift', () => {
     const { portfolio } = applyFill(emptyPortfolio('USDT', '0.3'), order('buy', 'X/USDT', '0.1', '2', '0.1'), 1);
     expect(portfolio.cash).toBe('0'); // 0.3 - 0.2 - 0.1, which is 2.8e-17 in floating point
