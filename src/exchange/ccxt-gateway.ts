@@ -487,8 +487,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     const status = this.#status(context, at, order.status, amount, filled);
     const market = this.#exchange.markets?.[symbol];
     const fees = (order as Order & { fees?: Order['fee'][] }).fees ?? (order.fee ? [order.fee] : []);
-    const feeQuote = feeInQuote(fees, market?.base, market?.quote, averagePrice);
-    const feeBase = feeInBase(fees, market?.base);
+    const { feeQuote, feeBase } = feeTotals(fees, market?.base, market?.quote, averagePrice);
     const createdAtMs = typeof order.timestamp === 'number' && Number.isFinite(order.timestamp) ? order.timestamp : Date.now();
     return {
       clientOrderId: keelClientOrderId ?? order.clientOrderId ?? '',
@@ -550,7 +549,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       side: trade.side,
       price: decimalString(fromNumber(price)),
       amount: decimalString(fromNumber(amount)),
-      feeQuote: decimalString(fromNumber(feeInQuote(fees, market?.base, market?.quote, price))),
+      feeQuote: decimalString(fromNumber(feeTotals(fees, market?.base, market?.quote, price).feeQuote)),
       ts,
     };
   }
@@ -603,26 +602,23 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Fees paid in the quote currency count as they are, base-currency fees at the fill price, others (BNB) as 0. */
-function feeInQuote(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined, quote: string | undefined, price: number): number {
-  let total = 0;
+/**
+ * `feeQuote`: fees paid in the quote currency as they are, base-currency fees at the fill price, others (BNB) as 0.
+ * `feeBase`: the amount of base coin taken as fees (it never reaches the account, so positions must not count it).
+ */
+function feeTotals(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined, quote: string | undefined, price: number): { feeQuote: number; feeBase: number } {
+  let feeQuote = 0;
+  let feeBase = 0;
   for (const fee of fees) {
     const cost = Number(fee?.cost ?? 0);
     if (!Number.isFinite(cost) || cost === 0) continue;
-    if (fee?.currency === quote) total += cost;
-    else if (fee?.currency === base) total += cost * price;
+    if (fee?.currency === quote) feeQuote += cost;
+    else if (fee?.currency === base) {
+      feeQuote += cost * price;
+      if (base !== undefined && cost > 0) feeBase += cost;
+    }
   }
-  return total;
-}
-
-/** The amount of base coin taken as fees (it never reaches the account, so positions must not count it). */
-function feeInBase(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined): number {
-  let total = 0;
-  for (const fee of fees) {
-    const cost = Number(fee?.cost ?? 0);
-    if (base !== undefined && fee?.currency === base && Number.isFinite(cost) && cost > 0) total += cost;
-  }
-  return total;
+  return { feeQuote, feeBase };
 }
 
 /**
