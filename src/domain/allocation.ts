@@ -1,6 +1,9 @@
 import type { RiskConfig } from './cycle-config.js';
 import { isCoolingDown } from './cooldowns.js';
 import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import { countOpenPositions } from './dust.js';
+import { dustReason, formatAmount, orderSizeProblem, roundAmountDown } from './market-rules.js';
+import type { MarketOrderRules } from './market-rules.js';
 import type { OrderIntent, OrderSide } from './market-types.js';
 import { portfolioEquity } from './portfolio-accounting.js';
 import type { PortfolioSnapshot } from './portfolio-types.js';
@@ -13,10 +16,12 @@ import type { CoinEvaluation, SignalConfig } from './signal-types.js';
 
 export { applyFill, portfolioEquity } from './portfolio-accounting.js';
 export { isCoolingDown, nextCooldowns } from './cooldowns.js';
+export { countOpenPositions, dustSymbols } from './dust.js';
+export type { MarketOrderRules } from './market-rules.js';
 
 /** Share of each buy's notional kept aside for the exchange fee (0.2%, above Binance's and Kraken's taker fee). */
 export const FEE_RESERVE_FRACTION = 0.002;
-/** Exchanges take base quantities to at most 8 decimals for the coins keel trades. */
+/** Exchanges take base quantities to at most 8 decimals for the coins keel trades (used where a market has no step). */
 export const QUANTITY_DECIMALS = 8;
 
 export interface PlanOrdersInput {
@@ -32,6 +37,11 @@ export interface PlanOrdersInput {
   blockedSymbols: readonly string[];
   /** Only quoted in order reasons ("score 0.31 ≥ 0.05"); omit and the reasons leave the threshold out. */
   signal?: Pick<SignalConfig, 'buyThreshold' | 'sellThreshold'>;
+  /**
+   * Each market's order-size rules (amount step, minimum amount and cost), from the scan. A symbol without rules is
+   * planned as before rules existed (8-decimal buys, whole-position sells, no dust), so recorded histories replay.
+   */
+  rules?: Readonly<Record<string, MarketOrderRules>>;
 }
 
 export interface SkippedOrder {
@@ -60,21 +70,36 @@ function describeEvaluation(e: CoinEvaluation, comparison: string): string {
 
 /**
  * Turns evaluations into order intents:
- *  - sell the whole position of every held coin whose action is 'sell';
+ *  - sell every held coin whose action is 'sell': the position rounded down to its market's amount step (the whole
+ *    position when the market has no step). A position that is dust at the current price (its sellable part is zero,
+ *    below the market's minimum amount or worth less than its minimum cost) is not sold: skipped with reason "dust";
  *  - buy coins whose action is 'buy' that are not held, not cooling down and not blocked, strongest score first
- *    (ties by symbol, so replays give the same plan), while open positions < risk.maxOpenPositions;
+ *    (ties by symbol, so replays give the same plan), while open positions < risk.maxOpenPositions. Dust is neither
+ *    "held" nor an open position: it takes no slot, and buying the coin again adds to it;
  *  - each buy gets equity × maxPositionFraction, capped by the cash left after earlier buys and a 0.2% fee reserve,
- *    rounded down to 8 decimals, and is skipped below risk.minOrderNotional.
+ *    rounded down to the market's amount step (8 decimals without one), and is skipped below risk.minOrderNotional
+ *    or below the market's minimum amount or cost (the reason names the rule and the figures).
  * Limits use the portfolio as it is now: this tick's sells free their slot and cash once their fills are booked.
- * Sells ignore minOrderNotional: a position too small to sell is the exchange's refusal to report, not ours to hide.
+ * Sells ignore minOrderNotional (keel's own minimum is for opening positions); a market without rules that refuses a
+ * small sell reports it as the exchange's refusal.
  */
 export function planOrders(input: PlanOrdersInput): OrderPlan {
   const { portfolio, risk, tickNo } = input;
+  const rules = input.rules ?? {};
   const blocked = new Set(input.blockedSymbols);
   const priceOf = (e: CoinEvaluation): number | null => {
     const quoted = input.prices[e.symbol];
     if (usablePrice(quoted)) return quoted;
     return usablePrice(e.price) ? e.price : null;
+  };
+  const marks: Record<string, number> = { ...input.prices };
+  for (const e of input.evaluations) {
+    const price = priceOf(e);
+    if (price !== null) marks[e.symbol] = price;
+  }
+  const markOf = (symbol: string): number | null => {
+    const mark = marks[symbol];
+    return usablePrice(mark) ? mark : null;
   };
   const intents: OrderIntent[] = [];
   const skipped: SkippedOrder[] = [];
@@ -88,13 +113,19 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     seen.add(e.symbol);
     const position = portfolio.positions[e.symbol];
     const held = position !== undefined && new Dec(position.quantity).greaterThan(0);
+    const dust = held ? dustReason(position.quantity, markOf(e.symbol), rules[e.symbol]) : null;
     if (e.action === 'sell' && held) {
       const price = priceOf(e);
       if (blocked.has(e.symbol)) skipped.push({ symbol: e.symbol, side: 'sell', reason: 'blocked this tick' });
       else if (price === null) skipped.push({ symbol: e.symbol, side: 'sell', reason: 'no usable price' });
-      else intents.push({ symbol: e.symbol, side: 'sell', type: 'market', amount: position.quantity, price: decimalString(fromNumber(price)), reason: describeEvaluation(e, sellThreshold) });
+      else if (dust !== null) skipped.push({ symbol: e.symbol, side: 'sell', reason: `dust: ${dust}` });
+      else {
+        const symbolRules = rules[e.symbol];
+        const amount = symbolRules?.amountStep === undefined ? position.quantity : formatAmount(roundAmountDown(position.quantity, symbolRules), symbolRules);
+        intents.push({ symbol: e.symbol, side: 'sell', type: 'market', amount, price: decimalString(fromNumber(price)), reason: describeEvaluation(e, sellThreshold) });
+      }
     } else if (e.action === 'buy') {
-      if (held) skipped.push({ symbol: e.symbol, side: 'buy', reason: 'already held' });
+      if (held && dust === null) skipped.push({ symbol: e.symbol, side: 'buy', reason: 'already held' });
       else if (blocked.has(e.symbol)) skipped.push({ symbol: e.symbol, side: 'buy', reason: 'blocked this tick' });
       else if (isCoolingDown(input.cooldowns, e.symbol, tickNo)) {
         skipped.push({ symbol: e.symbol, side: 'buy', reason: `cooling down until tick ${input.cooldowns[e.symbol]}` });
@@ -103,17 +134,12 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   }
 
   buyCandidates.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  const marks: Record<string, number> = { ...input.prices };
-  for (const e of input.evaluations) {
-    const price = priceOf(e);
-    if (price !== null) marks[e.symbol] = price;
-  }
   const equity = new Dec(portfolioEquity(portfolio, marks));
   const targetNotional = equity.times(risk.maxPositionFraction);
   const feeFactor = new Dec(1).plus(FEE_RESERVE_FRACTION);
   const minNotional = fromNumber(risk.minOrderNotional);
   let cashLeft = Dec.max(new Dec(portfolio.cash), 0);
-  let openPositions = Object.values(portfolio.positions).filter((p) => new Dec(p.quantity).greaterThan(0)).length;
+  let openPositions = countOpenPositions(portfolio, rules, marks);
 
   for (const e of buyCandidates) {
     const price = priceOf(e);
@@ -125,13 +151,19 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: 'no usable price' });
       continue;
     }
+    const symbolRules = rules[e.symbol];
     const affordable = cashLeft.div(feeFactor);
     const notional = Dec.min(targetNotional, affordable);
-    const quantity = notional.div(price).toDecimalPlaces(QUANTITY_DECIMALS, Dec.ROUND_DOWN);
+    const quantity = symbolRules?.amountStep === undefined ? notional.div(price).toDecimalPlaces(QUANTITY_DECIMALS, Dec.ROUND_DOWN) : roundAmountDown(notional.div(price), symbolRules);
     const cost = quantity.times(price);
+    const capped = affordable.lessThan(targetNotional) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
     if (quantity.isZero() || cost.lessThan(minNotional)) {
-      const capped = affordable.lessThan(targetNotional) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
       skipped.push({ symbol: e.symbol, side: 'buy', reason: `notional ${cost.toFixed(2)}${capped} below minimum ${risk.minOrderNotional}` });
+      continue;
+    }
+    const marketProblem = orderSizeProblem(quantity, price, symbolRules);
+    if (marketProblem !== null) {
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: `${marketProblem}${capped}` });
       continue;
     }
     cashLeft = cashLeft.minus(cost.times(feeFactor));
@@ -140,7 +172,7 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
       symbol: e.symbol,
       side: 'buy',
       type: 'market',
-      amount: quantity.toFixed(QUANTITY_DECIMALS),
+      amount: symbolRules?.amountStep === undefined ? quantity.toFixed(QUANTITY_DECIMALS) : formatAmount(quantity, symbolRules),
       price: decimalString(fromNumber(price)),
       reason: describeEvaluation(e, buyThreshold),
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FEE_RESERVE_FRACTION, planOrders, type PlanOrdersInput } from '../../../src/domain/allocation.js';
+import { FEE_RESERVE_FRACTION, applyFill, countOpenPositions, planOrders, type MarketOrderRules, type PlanOrdersInput } from '../../../src/domain/allocation.js';
 import { DEFAULT_RISK_CONFIG, type RiskConfig } from '../../../src/domain/cycle-config.js';
 import type { PortfolioSnapshot, Position } from '../../../src/domain/portfolio-types.js';
 import type { CoinEvaluation, SignalAction } from '../../../src/domain/signal-types.js';
@@ -157,5 +157,90 @@ describe('planOrders: sells', () => {
     });
     expect(result.intents.map((o) => o.side)).toEqual(['sell']);
     expect(result.skipped).toEqual([{ symbol: 'NEW/USDT', side: 'buy', reason: 'max open positions (1) reached' }]);
+  });
+});
+
+describe('planOrders: market rules and dust', () => {
+  const STEP_001: MarketOrderRules = { amountStep: '0.001', minAmount: '0.001', minCost: '5' };
+
+  it('plans exactly as before when no symbol has rules', () => {
+    const input = {
+      portfolio: portfolio('5000', [position('ETH/USDT', '1.23456789', '1800'), position('TINY/USDT', '0.00000001', '1')]),
+      evaluations: [evaluation('ETH/USDT', -0.4, 2000), evaluation('TINY/USDT', 0.3, 1), evaluation('ADA/USDT', 0.3, 0.37)],
+      risk: { maxOpenPositions: 3 },
+    };
+    const before = plan(input);
+    expect(plan({ ...input, rules: {} })).toEqual(before);
+    expect(plan({ ...input, rules: { 'OTHER/USDT': STEP_001 } })).toEqual(before);
+    expect(before.intents.map((o) => [o.side, o.symbol, o.amount])).toEqual([['sell', 'ETH/USDT', '1.23456789'], ['buy', 'ADA/USDT', '403.73706918']]);
+    expect(before.skipped).toEqual([{ symbol: 'TINY/USDT', side: 'buy', reason: 'already held' }]);
+  });
+
+  it('rounds a buy down to the amount step and prints it with the step\'s decimals', () => {
+    // 10000 x 0.02 = 200 USDT at 30000 -> 0.0066666... -> 0.0066 on a 0.0001 step.
+    const result = plan({ evaluations: [evaluation('BTC/USDT', 0.31, 30000)], rules: { 'BTC/USDT': { amountStep: '0.0001' } } });
+    expect(result.intents.map((o) => o.amount)).toEqual(['0.0066']);
+    // A step of 10: 200 / 0.37 = 540.5... -> 540.
+    expect(plan({ evaluations: [evaluation('ADA/USDT', 0.3, 0.37)], rules: { 'ADA/USDT': { amountStep: '10' } } }).intents.map((o) => o.amount)).toEqual(['540']);
+  });
+
+  it('skips a buy below the market\'s minimum amount or cost, naming the rule and the figures', () => {
+    const result = plan({
+      evaluations: [evaluation('A/USDT', 0.4, 2), evaluation('B/USDT', 0.3, 3)],
+      rules: { 'A/USDT': { amountStep: '1', minAmount: '1000' }, 'B/USDT': { amountStep: '0.01', minCost: '250' } },
+    });
+    expect(result.intents).toEqual([]);
+    expect(result.skipped).toEqual([
+      { symbol: 'A/USDT', side: 'buy', reason: "amount 100 below the market's minimum amount 1000" },
+      { symbol: 'B/USDT', side: 'buy', reason: "cost 199.98 (66.66 at 3) below the market's minimum cost 250" },
+    ]);
+  });
+
+  it('sells a position rounded down to the step; dust at the current price is not sold', () => {
+    const result = plan({
+      portfolio: portfolio('0', [position('ETH/USDT', '1.23456789', '1800'), position('CHEAP/USDT', '0.0499', '150')]),
+      evaluations: [evaluation('ETH/USDT', -0.4, 2000), evaluation('CHEAP/USDT', -0.4, 100)],
+      rules: { 'ETH/USDT': STEP_001, 'CHEAP/USDT': STEP_001 },
+    });
+    expect(result.intents.map((o) => [o.symbol, o.amount])).toEqual([['ETH/USDT', '1.234']]);
+    // 0.0499 -> 0.049 on the step, worth 4.90 at 100: below the 5 minimum cost.
+    expect(result.skipped).toEqual([{ symbol: 'CHEAP/USDT', side: 'sell', reason: "dust: 0.0499 held: cost 4.90 (0.049 at 100) below the market's minimum cost 5" }]);
+  });
+
+  it('selling a whole position leaves no remainder that blocks the coin', () => {
+    const rules = { 'ETH/USDT': STEP_001 };
+    const held = portfolio('0', [position('ETH/USDT', '1.23456789', '1800')]);
+    const sell = plan({ portfolio: held, evaluations: [evaluation('ETH/USDT', -0.4, 2000)], rules, risk: { maxOpenPositions: 1 } });
+    expect(sell.intents.map((o) => [o.side, o.amount])).toEqual([['sell', '1.234']]);
+
+    const filled = { clientOrderId: 'c1', exchangeOrderId: 'e1', symbol: 'ETH/USDT', side: 'sell' as const, type: 'market' as const, status: 'closed' as const, amount: '1.234', filled: '1.234', averagePrice: '2000', feeQuote: '0', createdAtMs: 0 };
+    const after = applyFill(held, filled, 10).portfolio;
+    expect(after.positions['ETH/USDT']?.quantity).toBe('0.00056789');
+    expect(countOpenPositions(after, rules, { 'ETH/USDT': 2000 })).toBe(0);
+
+    // Next tick: the remainder is dust. It is not sold, not "already held", and takes no slot (max 1 open position).
+    const nextSell = plan({ portfolio: after, evaluations: [evaluation('ETH/USDT', -0.4, 2000)], rules, tickNo: 11, risk: { maxOpenPositions: 1 } });
+    expect(nextSell.intents).toEqual([]);
+    expect(nextSell.skipped).toEqual([{ symbol: 'ETH/USDT', side: 'sell', reason: "dust: 0.00056789 held: amount rounds down to 0 at the market's amount step 0.001" }]);
+    const rebuy = plan({ portfolio: after, evaluations: [evaluation('ETH/USDT', 0.4, 2000)], rules, tickNo: 11, risk: { maxOpenPositions: 1 } });
+    // Equity 2468 + 1.1357... -> 2% = 49.38... -> 0.024 ETH.
+    expect(rebuy.intents.map((o) => [o.side, o.symbol, o.amount])).toEqual([['buy', 'ETH/USDT', '0.024']]);
+    expect(rebuy.skipped).toEqual([]);
+
+    // The buy's fill adds to the remainder, and the whole of it is sold on the step next time.
+    const bought = applyFill(after, { ...filled, clientOrderId: 'c2', side: 'buy', amount: '0.024', filled: '0.024' }, 11).portfolio;
+    expect(bought.positions['ETH/USDT']?.quantity).toBe('0.02456789');
+    expect(plan({ portfolio: bought, evaluations: [evaluation('ETH/USDT', -0.4, 2000)], rules, tickNo: 12 }).intents.map((o) => o.amount)).toEqual(['0.024']);
+  });
+
+  it('does not count dust toward maxOpenPositions', () => {
+    const result = plan({
+      portfolio: portfolio('10000', [position('DUST/USDT', '0.0004', '100')]),
+      evaluations: [evaluation('NEW/USDT', 0.5, 1)],
+      prices: { 'DUST/USDT': 100 },
+      rules: { 'DUST/USDT': STEP_001 },
+      risk: { maxOpenPositions: 1 },
+    });
+    expect(result.intents.map((o) => o.symbol)).toEqual(['NEW/USDT']);
   });
 });

@@ -1,0 +1,79 @@
+import { Dec, decimalString } from './decimal-math.js';
+
+/*
+ * A market's rules for the size of one order, and the arithmetic keel does with them. Pure and sandbox-safe (the
+ * workflow plans orders with it): imports only decimal-math.
+ */
+
+/**
+ * What an exchange accepts as one order's base amount on one market. Decimal strings; a field that is absent means
+ * the market has no such rule (ccxt left it out, or it was not a finite number).
+ */
+export interface MarketOrderRules {
+  /** Amounts must be whole multiples of this step (base currency), e.g. '0.001'. Always > 0. */
+  amountStep?: string;
+  /** Smallest amount one order may have (base currency). */
+  minAmount?: string;
+  /** Smallest notional, amount × price, one order may have (quote currency). */
+  minCost?: string;
+}
+
+type DecimalInput = Dec | string | number;
+
+/** `amount` rounded DOWN (towards minus infinity) to a whole multiple of the step; unchanged when there is no step. */
+export function roundAmountDown(amount: DecimalInput, rules: MarketOrderRules | undefined): Dec {
+  const value = new Dec(amount);
+  if (rules?.amountStep === undefined) return value;
+  const step = new Dec(rules.amountStep);
+  return value.div(step).floor().times(step);
+}
+
+/** Decimal places of the step (0 for a step of 1 or 10), so an amount prints with exactly the digits the step allows. */
+export function stepDecimals(amountStep: string): number {
+  return new Dec(amountStep).decimalPlaces();
+}
+
+/** An amount as the order carries it: with the step's decimal places when there is a step, else as given. */
+export function formatAmount(amount: Dec, rules: MarketOrderRules | undefined): string {
+  return rules?.amountStep === undefined ? decimalString(amount) : amount.toFixed(stepDecimals(rules.amountStep));
+}
+
+/**
+ * Why the market would refuse an order of `amount` (already on the step) at `price`, or null when it would take it:
+ * zero, below the minimum amount, or (when the price is known) a notional below the minimum cost. The reason names
+ * the rule and the figures.
+ */
+export function orderSizeProblem(amount: Dec, price: number | null, rules: MarketOrderRules | undefined): string | null {
+  const step = rules?.amountStep === undefined ? '' : ` at the market's amount step ${rules.amountStep}`;
+  if (amount.lessThanOrEqualTo(0)) return `amount rounds down to 0${step}`;
+  if (rules?.minAmount !== undefined && amount.lessThan(rules.minAmount)) {
+    return `amount ${decimalString(amount)} below the market's minimum amount ${rules.minAmount}`;
+  }
+  if (rules?.minCost !== undefined && price !== null) {
+    const cost = amount.times(price);
+    if (cost.lessThan(rules.minCost)) return `cost ${cost.toFixed(2)} (${decimalString(amount)} at ${price}) below the market's minimum cost ${rules.minCost}`;
+  }
+  return null;
+}
+
+/**
+ * Why a held `quantity` cannot be sold on this market at `price` (null when it can): the part on the step is zero,
+ * below the minimum amount or, when the price is known, worth less than the minimum cost. Such a remainder is dust:
+ * it stays in the account but no order can ever sell it until more of the coin is bought.
+ */
+export function dustReason(quantity: DecimalInput, price: number | null, rules: MarketOrderRules | undefined): string | null {
+  if (rules === undefined) return null;
+  const held = new Dec(quantity);
+  if (held.lessThanOrEqualTo(0)) return null;
+  const problem = orderSizeProblem(roundAmountDown(held, rules), price, rules);
+  return problem === null ? null : `${decimalString(held)} held: ${problem}`;
+}
+
+export function isDust(quantity: DecimalInput, price: number | null, rules: MarketOrderRules | undefined): boolean {
+  return dustReason(quantity, price, rules) !== null;
+}
+
+/** The step of an exchange that counts amount precision in decimal places (ccxt's DECIMAL_PLACES mode): 2 -> '0.01'. */
+export function stepFromDecimalPlaces(places: number): string {
+  return decimalString(new Dec(10).pow(-places));
+}
