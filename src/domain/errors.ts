@@ -29,7 +29,18 @@ export const ERROR_CODES = {
   LiveTradingDisabled: false,
   /** A placement refused after an earlier attempt got no answer: the order may exist. */
   OrderFateUnknown: false,
+  /**
+   * An attempt that stopped before sending a request (an order) because Temporal cancelled it or its deadline would
+   * pass before the reply: this attempt sent nothing, and the next one looks the order up first.
+   */
+  AttemptStopped: true,
   AiOutputInvalid: false,
+  /** Input from a person (API, CLI) that cannot be used; the message names the field. */
+  InvalidInput: false,
+  /** The thing asked about does not exist (e.g. a reconciliation finding). */
+  NotFound: false,
+  /** The thing exists but its state forbids the change (e.g. a finding already acknowledged or resolved). */
+  Conflict: false,
   Internal: false,
 } as const;
 

@@ -8,4 +8,5 @@ export { paperOrders } from './paper-orders.js';
 export { balances } from './balances.js';
 export { aiAnalyses } from './ai-analyses.js';
 export { reconciliationFindings } from './reconciliation-findings.js';
+export { findingAcknowledgements } from './finding-acknowledgements.js';
 export { liveOrderReservations } from './live-order-reservations.js';
