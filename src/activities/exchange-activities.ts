@@ -25,6 +25,9 @@ import { paperOrdersUnknownToKeel, recordReconciliation } from '../db/queries/re
 import type { ReconciliationFinding } from '../db/queries/reconciliation.js';
 import type { KeelMetrics } from '../observability/metrics.js';
 import { placementFailure } from './placement-failure.js';
+import { balanceFindings, quoteBalanceOf } from './balance-findings.js';
+import { resolveOrderDoubts } from './resolve-order-doubts.js';
+import { findingKey } from '../domain/findings.js';
 import { withFailureMapping } from './to-application-failure.js';
 
 /** Most candles one OHLCV call asks for (the common exchange page size). */
@@ -176,7 +179,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
      * comes back in doubt; nothing is adopted into keel's orders or positions.
      */
     async reconcileAccount(input: ReconcileAccountInput): Promise<ReconcileAccountResult> {
-      const findings: ReconciliationFinding[] = [];
+      // Orders of unknown fate first: what the exchange settles is recorded before the checks below compare keel's
+      // orders with the account, and the balance checks expect the fills the cycle is about to book.
+      const doubts = await resolveOrderDoubts({ broker, db, read: readWithRetries }, { cycleId: input.cycleId, account: input.account, exchange: input.exchange, doubts: input.pendingOrders ?? [] });
+      const findings: ReconciliationFinding[] = [...doubts.findings];
       const unknownOrders: OrderState[] = [];
       let balances: Balance[];
       let tradesRead = 0;
@@ -220,19 +226,12 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
           findings.push({ kind: 'stale_open_order', ref: stored.exchangeOrderId, symbol: stored.symbol, detail: `keel recorded ${stored.side} ${stored.amount} ${stored.symbol} (client order id ${stored.clientOrderId}) as open; ${input.exchange} no longer lists it as open` });
         }
       }
-      for (const position of input.positions) {
-        const base = position.symbol.split('/')[0] ?? position.symbol;
-        const balance = balances.find((b) => b.asset === base);
-        const held = balance === undefined ? new Dec(0) : new Dec(balance.free).plus(balance.used);
-        const expected = new Dec(position.amount);
-        // A relative tolerance for exchanges that report balances as floats.
-        if (held.lt(expected.times(1 - 1e-9))) {
-          findings.push({ kind: 'balance_short', ref: base, symbol: position.symbol, detail: `the cycle holds ${position.amount} ${base} but the ${broker.mode === 'paper' ? 'paper ledger' : input.exchange} account has ${held.toFixed()}` });
-        }
-      }
+      findings.push(...balanceFindings({ positions: input.positions, positionChanges: doubts.positionChanges, balances, quote: input.quote, account: broker.mode === 'paper' ? 'paper ledger' : input.exchange, wholeAccountIsTheCycles: broker.mode === 'paper' }));
 
       const recorded = await recordReconciliation(db, { cycleId: input.cycleId, exchange: input.exchange, findings });
-      const inDoubt = [...new Set(findings.map((f) => f.symbol))].sort();
+      // A finding a person acknowledged no longer holds its coin (the same finding seen again stays acknowledged).
+      const acknowledged = new Set(recorded.acknowledged);
+      const inDoubt = [...new Set(findings.filter((f) => !acknowledged.has(findingKey(f))).map((f) => f.symbol))].sort();
       const counts = countBy(findings.map((f) => f.kind));
       const report =
         findings.length === 0
@@ -250,6 +249,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
         unknownOrders: unknownOrders.slice(0, MAX_UNKNOWN_ORDERS_RETURNED).map((o) => ({ symbol: o.symbol, side: o.side, status: o.status, amount: o.amount, exchangeOrderId: o.exchangeOrderId, clientOrderId: o.clientOrderId })),
         findings: findings.length,
         report,
+        resolvedOrders: doubts.resolved,
+        acknowledged: [...acknowledged],
+        mode: broker.mode,
+        ...(broker.mode === 'live' && { quoteBalance: quoteBalanceOf(balances, input.quote) }),
       };
     },
   });

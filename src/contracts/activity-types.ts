@@ -1,3 +1,4 @@
+import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
 import type { SignalConfig } from '../domain/signal-types.js';
 import type { TickRecord } from '../domain/tick-record.js';
@@ -99,7 +100,19 @@ export interface ReconcileAccountInput {
   sinceMs: number;
   /** What the cycle believes it holds: symbol and base amount (decimal string). */
   positions: Array<{ symbol: string; amount: string }>;
+  /**
+   * Orders of unknown fate to look up by client order id: a definite answer is recorded in keel's orders table and
+   * returned for the cycle to book; anything else stays in doubt as an order_fate_unknown finding.
+   */
+  pendingOrders?: OrderDoubt[];
 }
+
+/** The exchange's answer for one order of unknown fate. */
+export type ResolvedOrder =
+  /** Found in a final state (after a cancel if it was still open): recorded; the cycle books what it has not yet. */
+  | { clientOrderId: string; outcome: 'found'; order: OrderState }
+  /** The paper ledger (which is the exchange for a paper account) has no such order: it was never placed. */
+  | { clientOrderId: string; outcome: 'never_placed' };
 
 /** An order the exchange (or paper ledger) has and keel's database does not, compactly. */
 export interface UnknownOrderSummary {
@@ -120,6 +133,13 @@ export interface ReconcileAccountResult {
   findings: number;
   /** One line for logs and the Web UI. */
   report: string;
+  /** Definite answers for `pendingOrders` (those without one are findings and stay pending). Absent in old results. */
+  resolvedOrders?: ResolvedOrder[];
+  /** `kind|ref` of findings a person acknowledged: the cycle drops the doubts they cover. */
+  acknowledged?: string[];
+  /** The broker's mode; with 'live', `quoteBalance` is the account's quote currency (free + in orders). */
+  mode?: 'paper' | 'live';
+  quoteBalance?: string;
 }
 
 /** One bulk write per tick. */

@@ -3,6 +3,7 @@ import type { OrderIntent, OrderState, Timeframe } from '../domain/market-types.
 import type { PortfolioSnapshot, Position } from '../domain/portfolio-types.js';
 import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
 import type { HeldVerdict } from '../domain/ai-policy.js';
+import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
 export interface CoinHealth {
@@ -55,6 +56,17 @@ export interface MarketCycleState {
   inDoubt?: string[];
   /** Why the account must be reconciled before the next tick (cycle start, an order fault); absent when it need not. */
   reconcileReason?: string;
+  /**
+   * Orders whose fate keel does not know yet, by client order id: reconciliation looks each up until the exchange
+   * answers, and adopts its fill. Never dropped for age; a person may acknowledge one. Absent before they existed.
+   */
+  orderDoubts?: OrderDoubt[];
+  /** The broker behind the cycle, as the last reconciliation saw it; live cycles reconcile periodically. */
+  brokerMode?: 'paper' | 'live';
+  /** Tick number of the last reconciliation that completed. */
+  reconciledAtTick?: number;
+  /** Quote fees booked since the last reconciliation: what explains a live cash drift (decimal string). */
+  feesSinceReconcile?: string;
 }
 
 export interface MarketCycleInput {
@@ -81,6 +93,8 @@ export interface CycleStatus {
   inDoubt: string[];
   /** Why the account is reconciled before the next tick, or null when it need not be. */
   reconcileReason: string | null;
+  /** Orders of unknown fate (or with a fill that could not be booked), looked up at every reconciliation. */
+  orderDoubts: Array<{ symbol: string; clientOrderId: string; kind: string; reason: string }>;
   ai: { enabled: boolean; pending: number; verdicts: number; suspendedUntilMs: number | null };
 }
 

@@ -55,7 +55,25 @@ export interface CycleConfig {
   taskQueuePrefix: string;
   /** Claude analysis; absent in cycles started before it existed, which means off. */
   ai?: AiConfig;
+  /** Run timeouts of a tick's children; absent means the defaults (DEFAULT_CHILD_TIMEOUTS). Set when a cycle starts. */
+  timeouts?: ChildTimeouts;
 }
+
+/**
+ * How long a tick waits for one child before giving up on it: a coin child that outlives coinRunMs fails its coin for
+ * the tick (the next tick syncs what it missed); an order child that outlives orderRunMs leaves its order of unknown
+ * fate, to be looked up by reconciliation. Either way the tick, and so the cycle, goes on.
+ */
+export interface ChildTimeouts {
+  coinRunMs: number;
+  orderRunMs: number;
+}
+
+/**
+ * Coin: a sync's reads retry for about a minute, then an evaluation; 10 minutes leaves room for a full exchange queue.
+ * Order: up to about 4 minutes of placement retries, a minute of fill polling, a cancel and a record.
+ */
+export const DEFAULT_CHILD_TIMEOUTS: ChildTimeouts = { coinRunMs: 10 * 60_000, orderRunMs: 15 * 60_000 };
 
 export const DEFAULT_RISK_CONFIG: RiskConfig = {
   maxPositionFraction: 0.02,
@@ -167,6 +185,10 @@ export function validateCycleConfig(config: CycleConfig): string[] {
   need(isInteger(config.warmupCandles, 30, 1000), `warmupCandles must be an integer from 30 to 1000 (got ${String(config.warmupCandles)})`);
   need(isInteger(config.childBatchSize, 1, 1000), `childBatchSize must be an integer from 1 to 1000 (got ${String(config.childBatchSize)})`);
   need(isInteger(config.ticksPerRun, 1, 50), `ticksPerRun must be an integer from 1 to 50 (got ${String(config.ticksPerRun)})`);
+  if (config.timeouts !== undefined) {
+    need(isInteger(config.timeouts.coinRunMs, 1_000, 86_400_000), `timeouts.coinRunMs must be an integer number of milliseconds from 1000 to 86400000 (got ${String(config.timeouts.coinRunMs)})`);
+    need(isInteger(config.timeouts.orderRunMs, 1_000, 86_400_000), `timeouts.orderRunMs must be an integer number of milliseconds from 1000 to 86400000 (got ${String(config.timeouts.orderRunMs)})`);
+  }
   need(typeof config.taskQueuePrefix === 'string' && /^[A-Za-z0-9_.-]{0,40}$/.test(config.taskQueuePrefix), `taskQueuePrefix must be up to 40 characters of letters, digits, "_", "." or "-"`);
 
   const s = config.signal;

@@ -2,22 +2,13 @@ import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { CycleConfig } from '../domain/cycle-config.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { MarketCycleState } from '../contracts/workflow-types.js';
+import type { ResolvedOrder } from '../contracts/activity-types.js';
+import { applyFill } from '../domain/portfolio-accounting.js';
+import { Dec, decimalString } from '../domain/decimal-math.js';
+import type { OrderState } from '../domain/market-types.js';
+import { appliedFillOf, symbolsInDoubt, unbookedFill, withDoubts } from '../domain/order-doubts.js';
 import { exchangeReadActivities, reconciliationActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
-
-/**
- * patched() ids of workflow changes. Histories recorded before a change have no marker for it, so they replay down the
- * old path; new runs record the marker and take the new one.
- */
-/** validateMarketConfig at the first run and before a config update that touches the universe or the timeframe. */
-export const VALIDATE_MARKET_CONFIG_PATCH = 'validate-market-config';
-/** reconcileAccount at cycle start, after order faults and while symbols are in doubt; in-doubt symbols not traded. */
-export const RECONCILE_ACCOUNT_PATCH = 'reconcile-account';
-/**
- * Stricter order fates: an order child that failed after placing, a child that already completed in an earlier run,
- * and an order still open after its cancel all leave the coin in doubt.
- */
-export const ORDER_FATE_PATCH = 'order-fate-v2';
 
 /** Fills older than this are not read by a reconciliation. */
 const RECONCILE_WINDOW_MS = 24 * 3_600_000;
@@ -78,27 +69,102 @@ export async function validateMarketConfig(config: CycleConfig, queues: TaskQueu
 }
 
 /**
- * Reads the account once and compares it with keel's records; the symbols it cannot explain replace `state.inDoubt`.
- * When the reconciliation itself fails, the symbols already in doubt stay so and it is tried again before the next tick.
+ * Reads the account once and compares it with keel's records; the symbols it cannot explain, with those of the orders
+ * still of unknown fate, replace `state.inDoubt`. Orders the exchange settled are booked (only what was not booked
+ * before); in live mode the cycle's cash follows the account's quote balance. When the reconciliation itself fails,
+ * the symbols already in doubt stay so and it is tried again before the next tick.
  */
 export async function reconcileAccount(state: MarketCycleState, cycleId: string, queues: TaskQueues): Promise<void> {
   const { config } = state;
   const reason = state.reconcileReason ?? 'symbols in doubt';
+  const doubts = state.orderDoubts ?? [];
   try {
-    const result = await reconciliationActivities(queues, `reconcile ${config.exchange} account (${reason}): open orders, recent fills, balances`).reconcileAccount({
+    const result = await reconciliationActivities(queues, `reconcile ${config.exchange} account (${reason}): ${doubts.length > 0 ? `${doubts.length} orders of unknown fate, ` : ''}open orders, recent fills, balances`).reconcileAccount({
       exchange: config.exchange,
       cycleId,
       account: cycleId,
       quote: config.quote,
       sinceMs: Date.now() - RECONCILE_WINDOW_MS,
       positions: Object.values(state.portfolio?.positions ?? {}).map((p) => ({ symbol: p.symbol, amount: p.quantity })),
+      ...(doubts.length > 0 && { pendingOrders: doubts }),
     });
+    const settled = settleDoubts(state, result.resolvedOrders ?? [], result.acknowledged ?? []);
+    if (result.mode !== undefined) state.brokerMode = result.mode;
+    if (result.quoteBalance !== undefined) followQuoteBalance(state, result.quoteBalance);
     const cleared = (state.inDoubt ?? []).filter((symbol) => !result.inDoubt.includes(symbol));
-    state.inDoubt = result.inDoubt;
+    state.inDoubt = symbolsInDoubt(state.orderDoubts, result.inDoubt);
+    state.reconciledAtTick = state.tickNo;
+    state.feesSinceReconcile = '0';
     delete state.reconcileReason;
-    if (result.findings > 0) log.warn('reconciliation found what keel does not know; those coins are not traded while in doubt', { reason, inDoubt: result.inDoubt, unknownOrders: result.unknownOrders, report: result.report });
-    else log.info('reconciliation: account agrees with keel', { reason, cleared, report: result.report });
+    if (result.findings > 0) log.warn('reconciliation found what keel does not know; those coins are not traded while in doubt', { reason, inDoubt: state.inDoubt, unknownOrders: result.unknownOrders, settled, report: result.report });
+    else log.info('reconciliation: account agrees with keel', { reason, cleared, settled, report: result.report });
   } catch (error) {
     log.warn('reconciliation failed; coins in doubt stay untraded and it runs again before the next tick', { reason, inDoubt: state.inDoubt ?? [], ...failureInfo(error) });
   }
 }
+
+/**
+ * Books what the exchange settled: a found order's unbooked fill goes into the portfolio (a fill that cannot be booked
+ * becomes a fill_unapplied doubt for a person), a never-placed order is dropped, and so is a doubt a person
+ * acknowledged. Returns the client order ids settled.
+ */
+function settleDoubts(state: MarketCycleState, resolved: readonly ResolvedOrder[], acknowledged: readonly string[]): string[] {
+  const settled: string[] = [];
+  let doubts = state.orderDoubts ?? [];
+  for (const answer of resolved) {
+    const doubt = doubts.find((d) => d.clientOrderId === answer.clientOrderId && d.kind === 'fate_unknown');
+    if (doubt === undefined) continue;
+    doubts = doubts.filter((d) => d !== doubt);
+    settled.push(answer.clientOrderId);
+    if (answer.outcome === 'never_placed') continue;
+    const unbooked = unbookedFill(answer.order, doubt.applied);
+    if (unbooked === null) continue;
+    const booked = bookFill(state, unbooked, doubt.tickTs);
+    if (booked !== null) doubts = withDoubts(doubts, [{ ...doubt, kind: 'fill_unapplied', applied: appliedFillOf(answer.order), reason: booked }]);
+  }
+  for (const key of acknowledged) {
+    const [kind, ref] = key.split('|');
+    const doubtKind = kind === 'order_fate_unknown' ? 'fate_unknown' : kind === 'fill_unapplied' ? 'fill_unapplied' : undefined;
+    if (doubtKind === undefined) continue;
+    const before = doubts.length;
+    doubts = doubts.filter((d) => !(d.clientOrderId === ref && d.kind === doubtKind));
+    if (doubts.length < before) settled.push(ref ?? '');
+  }
+  state.orderDoubts = doubts;
+  return settled;
+}
+
+/**
+ * Books one fill into the portfolio; returns null, or why it could not be booked (the portfolio is left as it was, and
+ * the caller keeps the order in doubt instead of failing the workflow task over and over).
+ */
+export function bookFill(state: MarketCycleState, fill: OrderState, tickTs: number): string | null {
+  try {
+    state.portfolio = applyFill(state.portfolio!, fill, state.tickNo + 1).portfolio;
+    state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(fill.feeQuote));
+    return null;
+  } catch (error) {
+    const { message } = failureInfo(error);
+    log.error('a fill could not be booked; its coin is in doubt until a person acknowledges the finding', { clientOrderId: fill.clientOrderId, symbol: fill.symbol, tickTs, message });
+    return `fill could not be booked: ${message}`;
+  }
+}
+
+/**
+ * Live accounts: the cycle's cash becomes the exchange's quote balance. A move larger than the fees booked since the
+ * last reconciliation (plus a cent of rounding) is logged as a warning: money moved that keel's fills do not explain.
+ */
+function followQuoteBalance(state: MarketCycleState, quoteBalance: string): void {
+  const portfolio = state.portfolio;
+  if (portfolio === null) return;
+  const drift = new Dec(quoteBalance).minus(portfolio.cash);
+  if (drift.isZero()) return;
+  const explained = new Dec(state.feesSinceReconcile ?? '0').plus(CASH_ROUNDING_TOLERANCE);
+  const details = { keelCash: portfolio.cash, accountQuote: quoteBalance, drift: decimalString(drift), feesSinceLastCheck: state.feesSinceReconcile ?? '0', quote: state.config.quote };
+  if (drift.abs().gt(explained)) log.warn('live cash moved by more than fees explain; the cycle follows the exchange', details);
+  else log.info('live cash follows the exchange balance', details);
+  state.portfolio = { ...portfolio, cash: quoteBalance };
+}
+
+/** Quote units of drift that rounding alone can explain. */
+const CASH_ROUNDING_TOLERANCE = '0.01';

@@ -12,13 +12,16 @@ import {
 } from '@temporalio/workflow';
 import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../domain/cycle-config.js';
 import { timeframeMs } from '../domain/market-types.js';
+import { formatMoney } from '../domain/money-format.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
-import { aiVerdictSignal, pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
+import { acknowledgeFindingSignal, aiVerdictSignal, pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
+import type { FindingAcknowledgement } from '../contracts/messages.js';
 import { KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { AiVerdictMessage, CycleStatus, CyclePhase, MarketCycleInput, MarketCycleState, TickSummary } from '../contracts/workflow-types.js';
 import { exchangeReadActivities } from './activity-profiles.js';
-import { RECONCILE_ACCOUNT_PATCH, VALIDATE_MARKET_CONFIG_PATCH, reconcileAccount, validateMarketConfig } from './account-checks.js';
+import { reconcileAccount, validateMarketConfig } from './account-checks.js';
+import { CONFIG_UPDATE_LOCK_PATCH, PAUSED_CONTINUE_AS_NEW_PATCH, RECONCILE_ACCOUNT_PATCH, VALIDATE_MARKET_CONFIG_PATCH } from './patches.js';
 import { runTick } from './market-tick.js';
 
 /** Wall clock: wait this long after a candle closes so the exchange has published it. */
@@ -64,19 +67,36 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     upsertSearchAttributes([{ key: KEEL_PAUSED, value: false }]);
     describe(state, 'resumed');
   });
+  // One config update at a time: validating on the exchange awaits an activity, and a second update interleaving there
+  // would be checked against a config the first is about to replace (each valid alone, the pair never checked).
+  let updating = false;
   setHandler(
     updateConfigUpdate,
     async (patch) => {
-      // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
-      // within budget); a refusal fails the update with the reason and the running config stays as it was.
-      if ((patch.universe !== undefined || patch.timeframe !== undefined) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
-        const candidate = applyConfigPatch(state.config, patch);
-        await validateMarketConfig(candidate, taskQueuesFor(candidate.taskQueuePrefix, candidate.exchange), { lenient: false });
+      const locked = patched(CONFIG_UPDATE_LOCK_PATCH);
+      if (locked) {
+        await condition(() => !updating);
+        updating = true;
       }
-      state.config = applyConfigPatch(state.config, patch);
-      configVersion += 1;
-      log.info('config updated', { patch });
-      return state.config;
+      try {
+        if (locked) {
+          // The config may have changed while this update waited for the lock: check the patch against it again.
+          const issues = validateConfigPatch(state.config, patch);
+          if (issues.length > 0) throw ApplicationFailure.nonRetryable(`config update rejected: ${issues.join('; ')}`, 'InvalidConfig');
+        }
+        // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
+        // within budget); a refusal fails the update with the reason and the running config stays as it was.
+        if ((patch.universe !== undefined || patch.timeframe !== undefined) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
+          const candidate = applyConfigPatch(state.config, patch);
+          await validateMarketConfig(candidate, taskQueuesFor(candidate.taskQueuePrefix, candidate.exchange), { lenient: false });
+        }
+        state.config = applyConfigPatch(state.config, patch);
+        configVersion += 1;
+        log.info('config updated', { patch });
+        return state.config;
+      } finally {
+        if (locked) updating = false;
+      }
     },
     {
       // Synchronous on purpose: an async validator's rejection is ignored by the SDK and the update is accepted.
@@ -86,6 +106,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       },
     },
   );
+  setHandler(acknowledgeFindingSignal, (ack) => releaseAcknowledged(state, ack));
   setHandler(aiVerdictSignal, (message) => receiveVerdict(state, message));
   setHandler(statusQuery, (): CycleStatus => statusOf(cycleId, state, phase, currentTickTs));
 
@@ -111,7 +132,14 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     if (state.paused) {
       phase = 'paused';
       describe(state, 'paused: send the resume signal to continue');
-      await condition(() => !state.paused);
+      // Signals, updates and queries keep arriving while paused; when the history grows long enough for Temporal to
+      // suggest it, carry the paused state into a fresh run instead of waiting in an ever longer one.
+      await condition(() => !state.paused || (workflowInfo().continueAsNewSuggested && patched(PAUSED_CONTINUE_AS_NEW_PATCH)));
+      if (state.paused) {
+        log.info('continuing as new while paused (history long enough that Temporal suggests it)', { historyLength: workflowInfo().historyLength });
+        await condition(allHandlersFinished);
+        return await continueAsNew<typeof marketCycle>({ config: state.config, state });
+      }
       continue;
     }
 
@@ -133,6 +161,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     const queues = taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange);
     // Reconcile before the tick at cycle start, after a tick with an order whose fate is unknown, and while coins are
     // in doubt (so a later reconciliation can clear them).
+    if (liveReconcileDue(state)) state.reconcileReason = `periodic check of the live account (every ${LIVE_RECONCILE_EVERY_TICKS} ticks)`;
     if ((state.reconcileReason !== undefined || (state.inDoubt?.length ?? 0) > 0) && patched(RECONCILE_ACCOUNT_PATCH)) {
       describe(state, `reconciling the account (${state.reconcileReason ?? 'coins in doubt'})`);
       await reconcileAccount(state, cycleId, queues);
@@ -171,6 +200,7 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
     openCircuits: Object.entries(state.coinHealth).filter(([, h]) => h.skipUntilTick > state.tickNo).map(([s]) => s),
     inDoubt: state.inDoubt ?? [],
     reconcileReason: state.reconcileReason ?? null,
+    orderDoubts: (state.orderDoubts ?? []).map((d) => ({ symbol: d.symbol, clientOrderId: d.clientOrderId, kind: d.kind, reason: d.reason })),
     ai: {
       enabled: state.config.ai?.enabled ?? false,
       pending: Object.keys(state.aiPending ?? {}).length,
@@ -198,6 +228,28 @@ function receiveVerdict(state: MarketCycleState, message: AiVerdictMessage): voi
   log.info('no AI verdict; the coin keeps its signal', { symbol: message.symbol, status: message.status, reason: message.reason });
 }
 
+/**
+ * A person acknowledged a finding (the audit row is written by the API or the CLI): the order doubt it covers is
+ * dropped, and its coin is traded again unless something else still holds it. A finding of reconciliation itself
+ * releases its coin now; the next reconciliation sees the acknowledgement and does not raise it again.
+ */
+function releaseAcknowledged(state: MarketCycleState, ack: FindingAcknowledgement): void {
+  const doubtKind = ack.kind === 'order_fate_unknown' ? 'fate_unknown' : ack.kind === 'fill_unapplied' ? 'fill_unapplied' : undefined;
+  const remaining = (state.orderDoubts ?? []).filter((d) => !(doubtKind !== undefined && d.kind === doubtKind && d.clientOrderId === ack.ref));
+  if (state.orderDoubts !== undefined) state.orderDoubts = remaining;
+  const stillHeld = remaining.some((d) => d.symbol === ack.symbol);
+  if (!stillHeld) state.inDoubt = (state.inDoubt ?? []).filter((symbol) => symbol !== ack.symbol);
+  log.warn('finding acknowledged by a person', { kind: ack.kind, ref: ack.ref, symbol: ack.symbol, by: ack.by, note: ack.note, released: !stillHeld });
+}
+
+/** Ticks between reconciliations of a live account when nothing else asks for one. */
+const LIVE_RECONCILE_EVERY_TICKS = 10;
+
+/** A live account is re-read every few ticks, so its cash and holdings never drift far from what keel believes. */
+function liveReconcileDue(state: MarketCycleState): boolean {
+  return state.brokerMode === 'live' && state.reconcileReason === undefined && state.tickNo - (state.reconciledAtTick ?? 0) >= LIVE_RECONCILE_EVERY_TICKS;
+}
+
 /** Close time of the candle the next tick processes. Wall clock: catch up to the newest closed candle after downtime. */
 function nextTickTs(state: MarketCycleState, tfMs: number): number {
   if (state.config.clock === 'market') {
@@ -216,7 +268,7 @@ function describe(state: MarketCycleState, headline: string): void {
       '',
       `- paused: ${state.paused}`,
       `- ticks done: ${state.tickNo}`,
-      last ? `- last tick: #${last.tickNo}, ${last.evaluated}/${last.coins} coins in ${last.durationMs} ms, equity ${last.equity} ${state.config.quote}` : '- last tick: none yet',
+      last ? `- last tick: #${last.tickNo}, ${last.evaluated}/${last.coins} coins in ${last.durationMs} ms, equity ${formatMoney(last.equity, state.config.quote)}` : '- last tick: none yet',
       `- next tick: ${state.nextTickTs === null ? 'at the next candle close' : new Date(state.nextTickTs).toISOString()}`,
       ...((state.inDoubt?.length ?? 0) > 0 ? [`- in doubt, not traded until reconciled: ${state.inDoubt!.join(', ')}`] : []),
     ].join('\n'),

@@ -2,7 +2,10 @@ import { executeChild, log, patched, startChild, workflowInfo } from '@temporali
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import type { OrderState } from '../domain/market-types.js';
-import { applyFill, planOrders, portfolioEquity } from '../domain/allocation.js';
+import { planOrders, portfolioEquity } from '../domain/allocation.js';
+import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
+import { appliedFillOf, withDoubts } from '../domain/order-doubts.js';
+import type { OrderDoubt } from '../domain/order-doubts.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
 import { applyVerdicts, expireAiState, selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
@@ -15,7 +18,8 @@ import { orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
-import { ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH, orderOutcomeUnknown } from './account-checks.js';
+import { bookFill, orderOutcomeUnknown } from './account-checks.js';
+import { ORDER_DOUBTS_PATCH, ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH } from './patches.js';
 
 const ORDER_FILL_TIMEOUT_MS = 60_000;
 
@@ -93,6 +97,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
         taskQueue: queues.cycle,
         args: [{ cycleId, exchange: config.exchange, account: cycleId, quote: config.quote, tickTs, clientOrderId, intent, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: config.taskQueuePrefix }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        workflowRunTimeout: (config.timeouts ?? DEFAULT_CHILD_TIMEOUTS).orderRunMs,
         staticSummary: `${intent.side} ${intent.amount} ${intent.symbol}: ${intent.reason}`,
         typedSearchAttributes: [
           { key: KEEL_MARKET, value: config.name },
@@ -104,36 +109,49 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     }),
   );
 
-  let portfolioAfter = portfolio;
   const filled: OrderState[] = [];
   const unknownFate: string[] = [];
+  const doubts: OrderDoubt[] = [];
   // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
   const strictFate = () => patched(ORDER_FATE_PATCH);
-  for (const result of orderResults) {
+  for (const [index, result] of orderResults.entries()) {
+    const intent = plan.intents[index]!;
     if (!result.ok) {
       log.warn('order not executed', { symbol: result.symbol, errorType: result.errorType, message: result.message });
       const unknown = result.placed !== undefined ? result.placed === 'unknown' : orderOutcomeUnknown(result.errorType, result.errorType === 'AlreadyCompleted' && strictFate());
-      if (unknown) unknownFate.push(result.symbol);
+      if (unknown) {
+        unknownFate.push(result.symbol);
+        doubts.push({ kind: 'fate_unknown', symbol: result.symbol, clientOrderId: result.clientOrderId, tickTs, intent, reason: `${result.errorType} in tick ${state.tickNo + 1}: ${result.message.slice(0, 300)}` });
+      }
       continue;
     }
     // Still open after its cancel (the cancel not yet effective, or its outcome unread): it may fill later.
     if (result.order.status === 'open' && strictFate()) {
       log.warn('order still open after its cancel; its coin is in doubt until reconciled', { clientOrderId: result.order.clientOrderId, symbol: result.order.symbol });
       unknownFate.push(result.order.symbol);
+      doubts.push({ kind: 'fate_unknown', symbol: result.order.symbol, clientOrderId: result.order.clientOrderId, tickTs, intent, reason: `still open after its cancel in tick ${state.tickNo + 1}`, ...withApplied(result.order) });
     }
     if (Number(result.order.filled) > 0) {
-      portfolioAfter = applyFill(portfolioAfter, result.order, state.tickNo + 1).portfolio;
+      // A fill the portfolio cannot take (it contradicts what keel holds) puts the coin in doubt instead of failing
+      // this workflow task on every retry, which would stall the cycle for good.
+      const unbookable = bookFill(state, result.order, tickTs);
+      if (unbookable !== null) {
+        unknownFate.push(result.order.symbol);
+        doubts.push({ kind: 'fill_unapplied', symbol: result.order.symbol, clientOrderId: result.order.clientOrderId, tickTs, intent, reason: unbookable });
+        continue;
+      }
       filled.push(result.order);
       if (result.order.side === 'sell') state.cooldowns[result.order.symbol] = state.tickNo + 1 + config.risk.cooldownTicks;
     }
   }
-  state.portfolio = portfolioAfter;
+  const portfolioAfter = state.portfolio!;
   // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
-  // happens before the next tick.
+  // happens before the next tick; reconciliation looks each such order up by its client order id.
   if (unknownFate.length > 0 && patched(RECONCILE_ACCOUNT_PATCH)) {
+    if (patched(ORDER_DOUBTS_PATCH)) state.orderDoubts = withDoubts(state.orderDoubts, doubts);
     state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
     state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
-    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate });
+    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate, clientOrderIds: doubts.map((d) => d.clientOrderId) });
   }
   for (const [symbol, until] of Object.entries(state.cooldowns)) {
     if (until <= state.tickNo + 1) delete state.cooldowns[symbol];
@@ -228,6 +246,7 @@ function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbo
     taskQueue: queues.cycle,
     args: [{ cycleId, exchange: config.exchange, symbol, timeframe: config.timeframe, tickTs, warmupCandles: config.warmupCandles, signal: config.signal, taskQueuePrefix: config.taskQueuePrefix }],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    workflowRunTimeout: (config.timeouts ?? DEFAULT_CHILD_TIMEOUTS).coinRunMs,
     staticSummary: `${symbol} @ tick ${state.tickNo + 1}`,
     typedSearchAttributes: [
       { key: KEEL_MARKET, value: config.name },
@@ -244,4 +263,10 @@ function childFailure(error: unknown): { errorType: string; message: string } {
     return { errorType: 'AlreadyCompleted', message: 'this tick already ran this child; its result belongs to an earlier run' };
   }
   return failureInfo(error);
+}
+
+/** What of an order is already booked, as a spreadable part of its doubt. */
+function withApplied(order: OrderState): { applied?: OrderDoubt['applied'] } {
+  const applied = appliedFillOf(order);
+  return applied === undefined ? {} : { applied };
 }
