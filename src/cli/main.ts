@@ -3,12 +3,12 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { loadSettings, SettingsError } from '../config/settings.js';
 import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
 import { cycleWorkflowId } from '../contracts/workflow-ids.js';
-import type { CycleStatus } from '../contracts/workflow-types.js';
 import { cycleConfigFromSettings } from '../workers/cycle-config-from-settings.js';
 import { withReplayStart } from '../workers/market-start.js';
 import { createGateway } from '../workers/adapters.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { parseConfigAssignments } from './config-patch.js';
+import { formatStatus } from './format-status.js';
 import { createDatabase } from '../db/client.js';
 import { listAnalyses } from '../db/queries/ai-analyses.js';
 
@@ -149,20 +149,6 @@ async function showAnalyses(settings: ReturnType<typeof loadSettings>, workflowI
     await database.close();
   }
   return 0;
-}
-
-function formatStatus(s: CycleStatus): string {
-  const last = s.lastTick;
-  return [
-    `${s.cycleId}: ${s.phase}${s.paused ? ' (paused)' : ''}`,
-    `  ticks done   ${s.tickNo}`,
-    `  last tick    ${last ? `#${last.tickNo} ${new Date(last.tickTs).toISOString()}: ${last.evaluated}/${last.coins} coins, ${last.buys} buys, ${last.sells} sells, ${last.durationMs} ms` : 'none yet'}`,
-    `  next tick    ${s.nextTickTs ? new Date(s.nextTickTs).toISOString() : 'next candle close'}`,
-    `  cash         ${s.cash ?? '-'} ${s.config.quote}, ${s.openPositions} open positions${last ? `, equity ${last.equity}` : ''}`,
-    `  circuits     ${s.openCircuits.length > 0 ? s.openCircuits.join(', ') : 'all closed'}`,
-    `  in doubt     ${s.inDoubt.length > 0 ? `${s.inDoubt.join(', ')} (not traded until a reconciliation clears them; GET …/findings says why)` : 'none'}`,
-    ...(s.reconcileReason ? [`  reconcile    before the next tick: ${s.reconcileReason}`] : []),
-  ].join('\n');
 }
 
 main(process.argv.slice(2)).then(

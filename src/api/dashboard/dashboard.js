@@ -2,6 +2,7 @@
 // keel dashboard: vanilla JS over the same /v1 API, authenticated by the session cookie; state changes carry the
 // session's CSRF token. Every value from the API is written with textContent, never as HTML.
 import { lineChart } from './chart.js';
+import { money, price } from './money.js';
 
 const REFRESH_MS = 3000;
 const state = { session: null, selected: decodeURIComponent(location.hash.slice(1)) || null, timer: null, actions: new Set(), actionError: null, refreshError: null };
@@ -33,8 +34,13 @@ function showErrors() {
 
 // ---- formatting -------------------------------------------------------------------------------------------------
 
+// Money (equity, cash, PnL, values) and prices go through money.js: the quote currency's precision (2 places for
+// USDT, 8 for BTC). `number` is for everything else (scores, RSI).
 const number = (value, digits = 2) => (Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–');
 const signed = (value, digits = 2) => (Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${number(value, digits)}` : '–');
+const signedMoney = (value, quote) => money(value, quote, { signed: true });
+// The cycle's quote currency: from its status, else from a record's symbol ("BTC/USDT").
+const quoteOf = (status, ...records) => status?.config?.quote ?? records.flat().find((r) => typeof r?.symbol === 'string' && r.symbol.includes('/'))?.symbol.split('/')[1];
 const compact = (value) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumSignificantDigits: 6 }) : '–');
 const utc = (ms) => (Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 const shortUtc = (ms) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
@@ -137,7 +143,7 @@ function renderCycles(rows) {
     } else lastCell.textContent = '–';
     tr.append(cell(lastCell, 'last-tick'));
     tr.append(cell(last ? duration(last.durationMs) : '–', 'num duration'));
-    tr.append(cell(last ? number(Number(last.equity)) : '–', 'num'));
+    tr.append(cell(last ? money(last.equity, status.config?.quote) : '–', 'num'));
 
     const actions = document.createElement('div');
     actions.className = 'actions';
@@ -179,6 +185,7 @@ async function renderDetail(workflowId, status) {
     api(`${base}/orders?limit=20`),
     api(`${base}/signals?limit=${coins}`),
   ]);
+  const quote = quoteOf(status, positions.items, orders.items, signals.items);
   $('#detail').hidden = false;
   $('#detail-title').textContent = workflowId;
   $('#detail-ui').href = workflowUrl(workflowId);
@@ -193,15 +200,15 @@ async function renderDetail(workflowId, status) {
   lineChart($('#pnl-chart'), [
     { name: 'total PnL since the first tick shown', className: 'pnl', points: pnl },
     { name: 'realized PnL', className: 'realized', points: realized },
-  ], { formatX: shortUtc, formatY: (v) => signed(v, 0), includeZero: true });
+  ], { formatX: shortUtc, formatY: (v) => `${v > 0 ? '+' : ''}${compact(v)}`, includeZero: true });
 
   const latest = ticks.items[0];
-  $('#card-equity').textContent = latest ? number(Number(latest.equity)) : '–';
+  $('#card-equity').textContent = latest ? money(latest.equity, quote) : '–';
   const totalPnl = latest && first !== undefined ? Number(latest.equity) - first : NaN;
-  $('#card-pnl').textContent = signed(totalPnl);
+  $('#card-pnl').textContent = signedMoney(totalPnl, quote);
   $('#card-pnl').className = `value ${totalPnl >= 0 ? 'pos' : 'neg'}`;
-  $('#card-realized').textContent = latest ? signed(Number(latest.realizedPnl)) : '–';
-  $('#card-cash').textContent = latest ? number(Number(latest.cash)) : '–';
+  $('#card-realized').textContent = latest ? signedMoney(latest.realizedPnl, quote) : '–';
+  $('#card-cash').textContent = latest ? money(latest.cash, quote) : '–';
   $('#card-positions').textContent = String(positions.items.length);
 
   // Latest evaluation per coin: its price and the tick whose coin workflow to link.
@@ -212,17 +219,17 @@ async function renderDetail(workflowId, status) {
     const signal = latestSignal.get(p.symbol);
     const qty = Number(p.quantity);
     const avg = Number(p.averagePrice);
-    const price = signal?.price;
+    const last = signal?.price;
     const tr = document.createElement('tr');
     tr.append(
       cell(link(p.symbol, coinUrl(workflowId, signal?.tickTs ?? p.updatedTickTs, p.symbol), 'coin-link')),
       cell(compact(qty), 'num'),
-      cell(compact(avg), 'num'),
-      cell(compact(price), 'num'),
-      cell(price === undefined ? '–' : number(qty * price), 'num'),
+      cell(price(avg, quote), 'num'),
+      cell(price(last, quote), 'num'),
+      cell(last === undefined ? '–' : money(qty * last, quote), 'num'),
     );
-    const unrealized = price === undefined ? NaN : (price - avg) * qty;
-    tr.append(cell(signed(unrealized), `num ${unrealized >= 0 ? 'pos' : 'neg'}`), cell(`#${p.openedTick}`, 'num'));
+    const unrealized = last === undefined ? NaN : (last - avg) * qty;
+    tr.append(cell(signedMoney(unrealized, quote), `num ${unrealized >= 0 ? 'pos' : 'neg'}`), cell(`#${p.openedTick}`, 'num'));
     return tr;
   });
   $('#positions tbody').replaceChildren(...positionRows);
@@ -236,7 +243,7 @@ async function renderDetail(workflowId, status) {
       cell(link(o.symbol, coinUrl(workflowId, o.tickTs, o.symbol), 'coin-link')),
       cell(o.side, o.side),
       cell(compact(Number(o.amount)), 'num'),
-      cell(compact(Number(o.averagePrice) || Number(o.price)), 'num'),
+      cell(price(Number(o.averagePrice) || Number(o.price), quote), 'num'),
       cell(o.status),
     );
     return tr;
@@ -251,7 +258,7 @@ async function renderDetail(workflowId, status) {
     const tr = document.createElement('tr');
     tr.append(
       cell(link(s.symbol, coinUrl(workflowId, s.tickTs, s.symbol), 'coin-link')),
-      cell(compact(s.price), 'num'),
+      cell(price(s.price, quote), 'num'),
       cell(signed(s.score, 3), `num ${s.score >= 0 ? 'pos' : 'neg'}`),
       cell(s.action, s.action),
       cell(s.regime.replace('_', ' ')),

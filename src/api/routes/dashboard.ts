@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tooManyFailures, type AuthFailureLimit } from '../auth-failures.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { CSRF_HEADER, SESSION_COOKIE, csrfMatches, readCookie, sessionCookie, type Session, type SessionStore } from '../session.js';
@@ -18,11 +19,14 @@ export interface DashboardOptions {
   tokenMatches(token: string): boolean;
   /** Forces the cookie's Secure attribute; default: Secure when the request came over https. */
   secureCookies: boolean | undefined;
+  /** Wrong login tokens count against the client IP like wrong bearer tokens; over the limit, logins get 429. */
+  authFailures: AuthFailureLimit;
 }
 
 const ASSETS: Record<string, string> = {
   'dashboard.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
+  'money.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
 const PAGES = ['login.html', 'dashboard.html'] as const;
@@ -75,7 +79,7 @@ function sameOrigin(request: FastifyRequest): boolean {
 }
 
 export function registerDashboardRoutes(app: FastifyInstance, ctx: ApiContext, options: DashboardOptions): void {
-  const { sessions, sessionTtlMs, tokenMatches } = options;
+  const { sessions, sessionTtlMs, tokenMatches, authFailures } = options;
   const secure = (request: FastifyRequest) => options.secureCookies ?? request.protocol === 'https';
   const sessionOf = (request: FastifyRequest): { id: string; session: Session } | undefined => {
     const id = readCookie(request.headers.cookie, SESSION_COOKIE);
@@ -132,7 +136,16 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: ApiContext, o
       const body = request.body as Record<string, unknown> | null | undefined;
       const token = typeof body === 'object' && body !== null && typeof body.token === 'string' ? body.token.trim() : '';
       // The token is never echoed, logged or stored: only the session id goes back.
-      if (token === '' || !tokenMatches(token)) {
+      const valid = token !== '' && tokenMatches(token);
+      // Over the limit, right and wrong tokens alike get 429, so the answer says nothing about the guess.
+      const retryAfterSeconds = valid ? await authFailures.lockedFor(request) : await authFailures.countFailure(request);
+      if (retryAfterSeconds !== undefined) {
+        request.log.info({ retryAfterSeconds }, 'dashboard login refused: too many failed logins from this address');
+        const refusal = tooManyFailures(reply, retryAfterSeconds);
+        if (form) return sendPage(reply, loginPage(`Too many failed logins from this address: try again in ${retryAfterSeconds} seconds.`), 429);
+        throw refusal;
+      }
+      if (!valid) {
         request.log.info('dashboard login refused');
         if (form) return sendPage(reply, loginPage('That token is not valid.'), 401);
         throw new ApiError('UNAUTHORIZED', 'invalid token');

@@ -1,0 +1,18 @@
+import type { CycleStatus } from '../contracts/workflow-types.js';
+import { formatMoney } from '../domain/money-format.js';
+
+/** `keel status` for a person: money at the quote currency's precision (--json keeps every digit). */
+export function formatStatus(s: CycleStatus): string {
+  const last = s.lastTick;
+  const quote = s.config.quote;
+  return [
+    `${s.cycleId}: ${s.phase}${s.paused ? ' (paused)' : ''}`,
+    `  ticks done   ${s.tickNo}`,
+    `  last tick    ${last ? `#${last.tickNo} ${new Date(last.tickTs).toISOString()}: ${last.evaluated}/${last.coins} coins, ${last.buys} buys, ${last.sells} sells, ${last.durationMs} ms` : 'none yet'}`,
+    `  next tick    ${s.nextTickTs ? new Date(s.nextTickTs).toISOString() : 'next candle close'}`,
+    `  cash         ${formatMoney(s.cash, quote)}, ${s.openPositions} open positions${last ? `, equity ${formatMoney(last.equity, quote)}` : ''}`,
+    `  circuits     ${s.openCircuits.length > 0 ? s.openCircuits.join(', ') : 'all closed'}`,
+    `  in doubt     ${s.inDoubt.length > 0 ? `${s.inDoubt.join(', ')} (not traded until a reconciliation clears them; GET …/findings says why)` : 'none'}`,
+    ...(s.reconcileReason ? [`  reconcile    before the next tick: ${s.reconcileReason}`] : []),
+  ].join('\n');
+}
