@@ -68,7 +68,8 @@ async function runningCycle(ctx: ApiContext, ref: CycleRef): Promise<WorkflowHan
   return handle;
 }
 
-const statusKey = (workflowId: string) => `status ${workflowId}`;
+/** The read-cache key of a cycle's status answer; changes made through the API forget it. */
+export const statusKey = (workflowId: string) => `status ${workflowId}`;
 
 /**
  * The status query's answer. Concurrent requests for one cycle share one query, and an answer serves for a moment

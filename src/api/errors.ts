@@ -19,6 +19,8 @@ export const API_ERROR_STATUS = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  /** Too many failed credentials from this client IP; Retry-After says when it may try again. */
+  TOO_MANY_REQUESTS: 429,
   INTERNAL: 500,
   UNAVAILABLE: 503,
 } as const;
@@ -105,6 +107,10 @@ export function toApiError(error: unknown, requestId: string): ApiError {
 
   if (isKeelError(error)) {
     if (error.code === 'DatabaseUnavailable') return new ApiError('UNAVAILABLE', 'the database is unavailable; retry shortly', { cause: error });
+    // keel's own verdicts on a person's request (e.g. acknowledging a finding): their messages are written for the caller.
+    if (error.code === 'InvalidInput') return new ApiError('BAD_REQUEST', error.message, { cause: error });
+    if (error.code === 'NotFound') return new ApiError('NOT_FOUND', error.message, { cause: error });
+    if (error.code === 'Conflict') return new ApiError('CONFLICT', error.message, { cause: error });
     return new ApiError('INTERNAL', `internal error (request ${requestId})`, { cause: error });
   }
 

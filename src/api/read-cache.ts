@@ -44,6 +44,11 @@ export class ReadCache {
     this.entries.delete(key);
   }
 
+  /** Forgets every entry whose key starts with `prefix` (e.g. a record route with any query string). */
+  deletePrefix(prefix: string): void {
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

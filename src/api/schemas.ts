@@ -2,10 +2,12 @@ import { z } from 'zod';
 import type { CycleStatus, TickSummary } from '../contracts/workflow-types.js';
 import type { AiConfig } from '../domain/ai-policy.js';
 import type { CycleConfig, RiskConfig, UniverseConfig } from '../domain/cycle-config.js';
+import { FINDING_KINDS } from '../domain/findings.js';
 import { TIMEFRAMES, type Candle, type Timeframe } from '../domain/market-types.js';
 import type { SignalConfig } from '../domain/signal-types.js';
 import type { AnalysisRecord } from '../db/queries/ai-analyses.js';
 import type { StoredOrder } from '../db/queries/orders.js';
+import type { FindingAcknowledgementRecord } from '../db/queries/acknowledgements.js';
 import type { StoredFinding } from '../db/queries/reconciliation.js';
 import type { SignalRow, StoredPosition, TickRow } from '../db/queries/ticks.js';
 import type { CycleSummary } from './cycles.js';
@@ -114,6 +116,10 @@ export const cycleConfigSchema = named(
     ticksPerRun: int(),
     taskQueuePrefix: z.string(),
     ai: aiConfigSchema.optional(),
+    timeouts: z
+      .object({ coinRunMs: int(), orderRunMs: int() })
+      .optional()
+      .describe("run timeouts of a tick's coin and order children, in ms (default 600000 and 900000)"),
   }),
 );
 sameType<Equals<z.output<typeof cycleConfigSchema>, CycleConfig>>();
@@ -154,6 +160,9 @@ export const cycleStatusSchema = named(
     openCircuits: z.array(z.string()).describe('symbols skipped by their circuit breaker'),
     inDoubt: z.array(z.string()).describe('symbols not traded until a reconciliation with the exchange clears them (an order of unknown outcome, or what the exchange has and keel does not)'),
     reconcileReason: z.string().nullable().describe('why the account is reconciled before the next tick; null when it need not be'),
+    orderDoubts: z
+      .array(z.object({ symbol: z.string(), clientOrderId: z.string(), kind: z.string(), reason: z.string() }))
+      .describe('orders of unknown fate (fate_unknown) or whose fill could not be booked (fill_unapplied): looked up at every reconciliation, never dropped for age; acknowledge the finding to release one'),
     ai: z.object({ enabled: z.boolean(), pending: int(), verdicts: int(), suspendedUntilMs: int().nullable() }),
   }),
 );
@@ -290,23 +299,55 @@ const analysisSchema = named(
 );
 sameType<Equals<z.output<typeof analysisSchema>, AnalysisRecord>>();
 
+const findingKindSchema = z
+  .enum(FINDING_KINDS)
+  .describe(
+    "unknown_order: open at the exchange, not in keel's orders; unknown_trade: a fill of an order keel does not have; balance_short: the exchange holds less than the position; balance_excess: the exchange holds more than keel's records explain; stale_open_order: keel has it open, the exchange does not; order_fate_unknown: an order keel tried to place whose outcome is unknown",
+  );
+
 const findingSchema = named(
   'ReconciliationFinding',
   z.object({
     cycleId: z.string(),
     exchange: z.string(),
-    kind: z.enum(['unknown_order', 'unknown_trade', 'balance_short', 'stale_open_order']).describe(
-      'unknown_order: open at the exchange, not in keel\'s orders; unknown_trade: a fill of an order keel does not have; balance_short: the exchange holds less than the position; stale_open_order: keel has it open, the exchange does not',
-    ),
-    ref: z.string().describe('the exchange order id, trade id or asset it is about'),
+    kind: findingKindSchema,
+    ref: z.string().describe('the exchange order id, trade id, asset or (order_fate_unknown) keel\'s client order id it is about'),
     symbol: z.string(),
     detail: z.string(),
     firstSeenAtMs: epochMs('wall time of the reconciliation that first saw it'),
     lastSeenAtMs: epochMs('wall time of the latest reconciliation that saw it'),
-    resolvedAtMs: int().nullable().describe('wall time of the first reconciliation that no longer saw it; null while open (the coin is in doubt)'),
+    resolvedAtMs: int().nullable().describe('wall time of the first reconciliation that no longer saw it; null while open (the coin is in doubt unless acknowledged)'),
+    acknowledgedAtMs: int().nullable().describe('wall time a person acknowledged it (its coin is then not held in doubt for it); null if nobody has'),
+    acknowledgedBy: z.string().nullable().describe('who acknowledged it: cli:<user>, api:token-<sha256 prefix>, dashboard'),
+    acknowledgementNote: z.string().nullable().describe('what they did about it'),
   }),
 );
 sameType<Equals<z.output<typeof findingSchema>, StoredFinding>>();
+
+export const findingAcknowledgedSchema = named(
+  'FindingAcknowledged',
+  z.object({
+    workflowId: z.string(),
+    finding: findingSchema,
+    signalled: z.boolean().describe('true: the running cycle was told and releases the coin; false: it was not reachable (see message) and honours the acknowledgement at its next reconciliation'),
+    message: z.string(),
+  }),
+);
+
+const acknowledgementSchema = named(
+  'FindingAcknowledgement',
+  z.object({
+    id: int(),
+    cycleId: z.string(),
+    kind: findingKindSchema,
+    ref: z.string(),
+    symbol: z.string(),
+    acknowledgedBy: z.string(),
+    acknowledgedAtMs: epochMs('wall time of the acknowledgement'),
+    note: z.string(),
+  }),
+);
+sameType<Equals<z.output<typeof acknowledgementSchema>, FindingAcknowledgementRecord>>();
 
 const candleSchema = named(
   'Candle',
@@ -322,6 +363,7 @@ export const orderListSchema = cycleItems('OrderList', orderSchema);
 export const signalListSchema = cycleItems('SignalList', signalRowSchema);
 export const analysisListSchema = cycleItems('AnalysisList', analysisSchema);
 export const findingListSchema = cycleItems('ReconciliationFindingList', findingSchema);
+export const acknowledgementListSchema = cycleItems('FindingAcknowledgementList', acknowledgementSchema);
 export const candleListSchema = named(
   'CandleList',
   z.object({ exchange: z.string(), symbol: z.string(), timeframe: timeframeSchema, items: z.array(candleSchema).describe('oldest first') }),

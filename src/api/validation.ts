@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACK_NOTE_MAX_CHARS, FINDING_KINDS } from '../domain/findings.js';
 import { TIMEFRAMES, type Timeframe } from '../domain/market-types.js';
 import { ApiError } from './errors.js';
 
@@ -102,6 +103,32 @@ export const pauseBodySchema = z.strictObject({
     .max(REASON_MAX_CHARS, `must be at most ${REASON_MAX_CHARS} characters`)
     .optional(),
 }, { error: 'must be empty or a JSON object such as {"reason":"maintenance"}' });
+
+// ---- POST .../findings/acknowledge ----------------------------------------------------------------------------------
+
+const KIND_MESSAGE = `must be one of ${FINDING_KINDS.join(', ')}`;
+const REF_MAX_CHARS = 200;
+const NOTE_MESSAGE = `must say what was done about the finding, 1-${ACK_NOTE_MAX_CHARS} characters`;
+const BY_MESSAGE = 'must be a name of 1-64 letters, digits, spaces, ".", "_", "@" or "-"';
+
+export const acknowledgeFindingBodySchema = z.strictObject(
+  {
+    kind: z.enum(FINDING_KINDS, { error: KIND_MESSAGE }).describe('the finding\'s kind'),
+    ref: z
+      .string({ error: `must be the finding's ref (exchange order id, trade id, asset or client order id), 1-${REF_MAX_CHARS} characters` })
+      .min(1, 'must not be empty')
+      .max(REF_MAX_CHARS, `must be at most ${REF_MAX_CHARS} characters`)
+      .describe('what the finding is about, as GET …/findings lists it'),
+    note: z.string({ error: NOTE_MESSAGE }).trim().min(1, NOTE_MESSAGE).max(ACK_NOTE_MAX_CHARS, NOTE_MESSAGE).describe('what was done about it, for the audit trail'),
+    by: z
+      .string({ error: BY_MESSAGE })
+      .trim()
+      .regex(/^[A-Za-z0-9 ._@-]{1,64}$/, BY_MESSAGE)
+      .optional()
+      .describe('who is acknowledging; recorded with how the request was authenticated (api:<name> (token <sha256 prefix>), dashboard:<name>)'),
+  },
+  { error: 'must be a JSON object such as {"kind":"unknown_order","ref":"O123","note":"cancelled it by hand"}' },
+);
 
 // ---- cycle settings: PATCH .../config and POST /v1/cycles ---------------------------------------------------------
 

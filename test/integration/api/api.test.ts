@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../../src/api/app.js';
@@ -426,6 +427,63 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
       expect(bad.json<{ message: string }>().message).toContain('query parameter "open" must be "true"');
     });
 
+    it('acknowledges a finding: the audit row names the token by fingerprint only, the finding leaves the open list; 400/404/409 otherwise', async () => {
+      const db = harness.database.db;
+      const fate = { kind: 'order_fate_unknown' as const, ref: 'k-ack-1', symbol: 'XRP/USDT', detail: 'placement timed out' };
+      const excess = { kind: 'balance_excess' as const, ref: 'DOT', symbol: 'DOT/USDT', detail: 'exchange holds 3 DOT, keel explains 1' };
+      await recordReconciliation(db, { cycleId: handle.workflowId, exchange: 'sim', findings: [fate, excess] });
+      const acknowledge = (payload: unknown, url = `${base}/findings/acknowledge`) => call({ method: 'POST', url, payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+
+      const ok = await acknowledge({ kind: 'order_fate_unknown', ref: 'k-ack-1', note: 'checked the exchange: never placed' });
+      expect(ok.statusCode).toBe(200);
+      const fingerprint = createHash('sha256').update(TOKEN).digest('hex').slice(0, 8);
+      const body = ok.json<{ workflowId: string; finding: StoredFinding; signalled: boolean; message: string }>();
+      expect(body).toMatchObject({ workflowId: handle.workflowId, signalled: true });
+      expect(body.finding).toMatchObject({ ...fate, resolvedAtMs: null, acknowledgedBy: `api:token-${fingerprint}`, acknowledgementNote: 'checked the exchange: never placed' });
+      const trail = await call({ method: 'GET', url: `${base}/acknowledgements?limit=5` });
+      expect(trail.statusCode).toBe(200);
+      expect(trail.json<{ items: unknown[] }>().items).toEqual([expect.objectContaining({ kind: 'order_fate_unknown', ref: 'k-ack-1', symbol: 'XRP/USDT', acknowledgedBy: `api:token-${fingerprint}` })]);
+      expect(trail.body).not.toContain(TOKEN);
+      const open = await call({ method: 'GET', url: `${base}/findings?open=true` });
+      expect(open.json<{ items: StoredFinding[] }>().items.map((f) => f.ref)).not.toContain('k-ack-1');
+
+      const named = await acknowledge({ kind: 'balance_excess', ref: 'DOT', note: 'a deposit', by: 'alice' });
+      expect(named.json<{ finding: StoredFinding }>().finding.acknowledgedBy).toBe(`api:alice (token ${fingerprint})`);
+
+      const again = await acknowledge({ kind: 'order_fate_unknown', ref: 'k-ack-1', note: 'me too' });
+      expect(again.statusCode).toBe(409);
+      expect(again.json()).toEqual({ code: 'CONFLICT', message: expect.stringContaining(`already acknowledged by api:token-${fingerprint}`) });
+      for (const url of [`${base}/findings/acknowledge`, '/v1/cycles/sim/no-such-cycle/findings/acknowledge']) {
+        const missing = await acknowledge({ kind: 'unknown_order', ref: 'nope', note: 'x' }, url);
+        expect(missing.statusCode, url).toBe(404);
+        expect(missing.json(), url).toEqual({ code: 'NOT_FOUND', message: expect.stringContaining('there is no reconciliation finding unknown_order "nope"') });
+      }
+      const bad: Array<[unknown, string]> = [
+        [{ kind: 'order_fate_unknown', ref: 'k-ack-1' }, 'body field "note" must say what was done about the finding'],
+        [{ kind: 'order_fate_unknown', ref: 'k-ack-1', note: '   ' }, 'body field "note" must say what was done'],
+        [{ kind: 'order_fate_unknown', ref: 'k-ack-1', note: 'x'.repeat(501) }, 'body field "note" must say what was done about the finding, 1-500 characters'],
+        [{ kind: 'lost_coin', ref: 'k-ack-1', note: 'x' }, 'body field "kind" must be one of unknown_order, unknown_trade'],
+        [{ kind: 'order_fate_unknown', ref: '', note: 'x' }, 'body field "ref" must not be empty'],
+        [{ kind: 'order_fate_unknown', ref: 'k-ack-1', note: 'x', by: 'eve<script>' }, 'body field "by" must be a name'],
+        [{ kind: 'order_fate_unknown', ref: 'k-ack-1', note: 'x', token: TOKEN }, 'unknown body field "token"'],
+      ];
+      for (const [payload, message] of bad) {
+        const res = await acknowledge(payload);
+        expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+        expect(res.json<{ message: string }>().message, JSON.stringify(payload)).toContain(message);
+      }
+    });
+
+    it('keeps an acknowledgement for a cycle that is not running, and says the cycle honours it at its next reconciliation', async () => {
+      const cycleId = 'cycle/sim/not-running-acks';
+      await recordReconciliation(harness.database.db, { cycleId, exchange: 'sim', findings: [{ kind: 'unknown_trade', ref: 't-9', symbol: 'BTC/USDT', detail: 'a fill keel does not know' }] });
+      const res = await call({ method: 'POST', url: '/v1/cycles/sim/not-running-acks/findings/acknowledge', payload: { kind: 'unknown_trade', ref: 't-9', note: 'my manual trade' } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ workflowId: cycleId, signalled: false, message: expect.stringContaining('honours the acknowledgement at its next reconciliation') });
+      const recorded = await recordReconciliation(harness.database.db, { cycleId, exchange: 'sim', findings: [{ kind: 'unknown_trade', ref: 't-9', symbol: 'BTC/USDT', detail: 'seen again' }] });
+      expect(recorded.acknowledged).toEqual(['unknown_trade|t-9']);
+    });
+
     it('lists stored candles of a symbol, oldest first, honouring limit and timeframe', async () => {
       const res = await call({ method: 'GET', url: '/v1/candles/sim/BTC/USDT?limit=5' });
       expect(res.statusCode).toBe(200);
@@ -473,6 +531,8 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
           'GET /v1/cycles/{exchange}/{name}/signals',
           'GET /v1/cycles/{exchange}/{name}/analyses',
           'GET /v1/cycles/{exchange}/{name}/findings',
+          'POST /v1/cycles/{exchange}/{name}/findings/acknowledge',
+          'GET /v1/cycles/{exchange}/{name}/acknowledgements',
           'GET /v1/candles/{exchange}/{base}/{quote}',
           'GET /v1/openapi.json',
         ].sort(),
@@ -504,6 +564,8 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
         [`${base}/orders`, '/v1/cycles/{exchange}/{name}/orders'],
         [`${base}/signals`, '/v1/cycles/{exchange}/{name}/signals'],
         [`${base}/analyses`, '/v1/cycles/{exchange}/{name}/analyses'],
+        [`${base}/findings`, '/v1/cycles/{exchange}/{name}/findings'],
+        [`${base}/acknowledgements`, '/v1/cycles/{exchange}/{name}/acknowledgements'],
         ['/v1/candles/sim/BTC/USDT', '/v1/candles/{exchange}/{base}/{quote}'],
       ];
       for (const [url, path] of checks) {
