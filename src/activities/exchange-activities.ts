@@ -60,7 +60,10 @@ const MAX_EXAMPLE_SYMBOLS = 10;
 /** Activities of the `keel-exchange-<exchange>` queue: every exchange call keel makes goes through one of these. */
 export function createExchangeActivities({ gateway, broker, db, metrics, marketRules, accountReader, requestBudget }: ExchangeActivityDeps) {
   return withFailureMapping({
-    /** One bulk tickers call; the universe is the configured symbols or the top coins by quote volume. */
+    /**
+     * One bulk tickers call; the universe is the configured symbols or the top coins by quote volume, each with its
+     * market's order rules when the gateway has them.
+     */
     async scanMarket(input: ScanMarketInput): Promise<ScanMarketResult> {
       let unknownSymbols: string[] = [];
       let wanted: string[] | undefined;
@@ -75,7 +78,9 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
         log.warn('tickers with unusable prices dropped', { dropped: tickers.filter((t) => !usable.includes(t)).map((t) => t.symbol) });
       }
       const chosen = wanted === undefined ? [...usable].sort((a, b) => b.quoteVolume - a.quoteVolume).slice(0, input.maxCoins) : usable.slice(0, input.maxCoins);
-      return { tickers: chosen.map((t) => ({ symbol: t.symbol, last: t.last, quoteVolume: t.quoteVolume })), unknownSymbols };
+      // The chosen coins' order rules come with their prices, so the tick sizes orders in the same call's result.
+      const rules = gateway.orderRules ? await gateway.orderRules(chosen.map((t) => t.symbol)) : {};
+      return { tickers: chosen.map((t) => ({ symbol: t.symbol, last: t.last, quoteVolume: t.quoteVolume, ...(rules[t.symbol] && { rules: rules[t.symbol] }) })), unknownSymbols };
     },
 
     /**

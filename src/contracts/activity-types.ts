@@ -1,5 +1,6 @@
 import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
+import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { SignalConfig } from '../domain/signal-types.js';
 import type { TickRecord } from '../domain/tick-record.js';
 
@@ -15,7 +16,8 @@ export interface ScanMarketInput {
 }
 
 export interface ScanMarketResult {
-  tickers: Array<Pick<Ticker, 'symbol' | 'last' | 'quoteVolume'>>;
+  /** `rules`: the market's order-size rules, when the gateway has them (absent in results recorded before rules). */
+  tickers: Array<Pick<Ticker, 'symbol' | 'last' | 'quoteVolume'> & { rules?: MarketOrderRules }>;
   /** Requested symbols the exchange does not list. */
   unknownSymbols: string[];
 }

@@ -3,9 +3,12 @@ import type { Balances, Exchange, OHLCV, Order, Ticker as CcxtTicker, Trade } fr
 import { decimalString, fromNumber } from '../domain/decimal-math.js';
 import { KeelError, isKeelError } from '../domain/errors.js';
 import type { Balance, Candle, OrderIntent, OrderState, OrderStatus, Ticker, Timeframe } from '../domain/market-types.js';
+import type { MarketOrderRules } from '../domain/market-rules.js';
 import { assertTimeframeSupported, capabilitiesFor, fitClientOrderId } from './capabilities.js';
 import type { CcxtExchangeId, ExchangeCapabilities } from './capabilities.js';
 import { translateCcxtError } from './ccxt-errors.js';
+import { parseCcxtOrderRules } from './ccxt-order-rules.js';
+import type { ParsedOrderRules } from './ccxt-order-rules.js';
 import { pointApiUrlsAt } from './ccxt-urls.js';
 import { checkAsOf, checkOhlcvRequest, isoTime, newGatewayCalls } from './market-args.js';
 import type { GatewayCalls, OhlcvRequest } from './market-args.js';
@@ -53,7 +56,14 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const MAX_EXAMPLE_SYMBOLS = 10;
 
 /** A spot market as the gateway keeps it after loadMarkets. */
-export type CcxtMarketSummary = { symbol: string; base: string; quote: string; active: boolean };
+export type CcxtMarketSummary = {
+  symbol: string;
+  base: string;
+  quote: string;
+  active: boolean;
+  /** Amount step, minimum amount and cost, from the market's precision and limits (see parseCcxtOrderRules). */
+  orderRules: ParsedOrderRules;
+};
 
 /**
  * ExchangeGateway over a real exchange through ccxt (kraken, coinbase, binance), plus the account calls a live broker
@@ -119,7 +129,8 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
         const spot = new Map<string, CcxtMarketSummary>();
         for (const market of Object.values(markets)) {
           if (market === undefined || market.spot !== true || typeof market.symbol !== 'string') continue;
-          spot.set(market.symbol, { symbol: market.symbol, base: market.base, quote: market.quote, active: market.active !== false });
+          const orderRules = parseCcxtOrderRules(market, this.#exchange.precisionMode);
+          spot.set(market.symbol, { symbol: market.symbol, base: market.base, quote: market.quote, active: market.active !== false, orderRules });
         }
         if (spot.size === 0) throw new KeelError('BadResponse', `${this.exchangeId} loadMarkets: the exchange listed no spot markets`);
         return spot;
@@ -132,6 +143,22 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       });
     }
     return this.#markets;
+  }
+
+  /**
+   * The order-size rules of these listed markets, from the markets already loaded (no call of its own). A market whose
+   * precision or limits are malformed is a BadResponse naming the symbol and the field, raised only here, for it.
+   */
+  async orderRules(symbols: readonly string[]): Promise<Record<string, MarketOrderRules>> {
+    await this.validateSymbols(symbols);
+    const markets = await this.loadMarkets();
+    const rules: Record<string, MarketOrderRules> = {};
+    for (const symbol of symbols) {
+      const parsed = (markets.get(symbol) as CcxtMarketSummary).orderRules;
+      if (!parsed.ok) throw this.#bad(`loadMarkets ${symbol}`, parsed.problem);
+      if (Object.keys(parsed.rules).length > 0) rules[symbol] = parsed.rules;
+    }
+    return rules;
   }
 
   async listSymbols(quote: string): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { Balance, Candle, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
+import type { MarketOrderRules } from '../domain/market-rules.js';
 
 /**
  * Market data from one exchange (simulated, replayed or real through ccxt). Every method takes the tick's market
@@ -16,6 +17,12 @@ export interface ExchangeGateway {
    * at most `limit` of them; without sinceMs, the newest `limit` closed candles.
    */
   fetchOhlcv(symbol: string, timeframe: Timeframe, options: { sinceMs?: number; limit: number; untilMs: number }): Promise<Candle[]>;
+  /**
+   * Order-size rules (amount step, minimum amount and cost) of these markets, by symbol; a market without any rule is
+   * left out. Needs no exchange call beyond the markets already loaded. Throws BadResponse naming the symbol and the
+   * field when a market's rules are malformed. Optional: a gateway without it makes orders sized as before rules.
+   */
+  orderRules?(symbols: readonly string[]): Promise<Record<string, MarketOrderRules>>;
 }
 
 export interface PlaceOrderRequest {

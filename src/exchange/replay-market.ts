@@ -1,6 +1,7 @@
 import { KeelError } from '../domain/errors.js';
 import { timeframeMs } from '../domain/market-types.js';
 import type { Candle, Ticker, Timeframe } from '../domain/market-types.js';
+import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { ExchangeGateway } from './port.js';
 import { selectWindow, tickerAt } from './candle-series.js';
 import { checkAsOf, checkOhlcvRequest, checkTimeframeOption, delay, isoTime, newGatewayCalls } from './market-args.js';
@@ -8,6 +9,7 @@ import type { GatewayCalls, OhlcvRequest } from './market-args.js';
 import { REPLAY_FILE_PATTERN, dominantTimeframe, indexReplayDirectory } from './replay-directory.js';
 import type { ReplayFileIndex } from './replay-directory.js';
 import { loadReplayFile } from './replay-file.js';
+import { referenceOrderRules } from './reference-order-rules.js';
 import type { ReplaySeries } from './replay-file.js';
 
 export interface ReplayMarketOptions {
@@ -88,6 +90,20 @@ export class ReplayMarket implements ExchangeGateway {
     const candles = selectWindow(await this.series(symbol, timeframe), tfMs, options);
     this.calls.ohlcvCandles += candles.length;
     return candles;
+  }
+
+  /**
+   * Rules fixed per coin from the open of its first recorded candle at the ticker timeframe (see referenceOrderRules);
+   * the recordings hold no market rules. A symbol with an empty file gets none.
+   */
+  async orderRules(symbols: readonly string[]): Promise<Record<string, MarketOrderRules>> {
+    const series = await Promise.all(symbols.map((symbol) => this.series(symbol, this.tickerTimeframe)));
+    const rules: Record<string, MarketOrderRules> = {};
+    symbols.forEach((symbol, i) => {
+      const first = series[i] as ReplaySeries;
+      if (first.length > 0) rules[symbol] = referenceOrderRules(first.candleAt(0).open);
+    });
+    return rules;
   }
 
   /** Where each symbol's data starts and ends, and the window they all cover (to choose a replay's marketStartMs). */

@@ -1,12 +1,14 @@
 import { KeelError } from '../domain/errors.js';
 import { timeframeMs } from '../domain/market-types.js';
 import type { Candle, Ticker, Timeframe } from '../domain/market-types.js';
+import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { ExchangeGateway } from './port.js';
 import { selectWindow, tickerAt } from './candle-series.js';
 import { checkAsOf, checkOhlcvRequest, checkTimeframeOption, delay, isoTime, newGatewayCalls } from './market-args.js';
 import type { GatewayCalls, OhlcvRequest } from './market-args.js';
 import { CoinPath } from './sim-coin-path.js';
 import { coinProfile } from './sim-coin-profile.js';
+import { referenceOrderRules } from './reference-order-rules.js';
 import { MarketFactorPath } from './sim-market-factor.js';
 import { simulatedBases } from './sim-symbols.js';
 
@@ -110,6 +112,17 @@ export class SimulatedMarket implements ExchangeGateway {
     const candles = selectWindow(this.pathFor(symbol, tfMs, options.untilMs), tfMs, options);
     this.calls.ohlcvCandles += candles.length;
     return candles;
+  }
+
+  /** Rules fixed per coin from its start price (see referenceOrderRules): no call, no latency. */
+  async orderRules(symbols: readonly string[]): Promise<Record<string, MarketOrderRules>> {
+    const rules: Record<string, MarketOrderRules> = {};
+    for (const symbol of symbols) {
+      const coinIndex = this.indexBySymbol.get(symbol);
+      if (coinIndex === undefined) throw this.unknownSymbol(symbol);
+      rules[symbol] = referenceOrderRules(coinProfile(this.seed, this.anchorMs, coinIndex).startPrice);
+    }
+    return rules;
   }
 
   /** The coin's path at the timeframe, generated up to the last candle closed by untilMs. */

@@ -36,6 +36,7 @@ export function meterGateway(gateway: ExchangeGateway, metrics: KeelMetrics): Ex
     listSymbols: (quote) => call('listSymbols', () => gateway.listSymbols(quote)),
     fetchTickers: (quote, symbols, asOfMs) => call('fetchTickers', () => gateway.fetchTickers(quote, symbols, asOfMs)),
     fetchOhlcv: (symbol, timeframe, options) => call('fetchOhlcv', () => gateway.fetchOhlcv(symbol, timeframe, options)),
+    ...(gateway.orderRules !== undefined && { orderRules: (symbols) => call('orderRules', () => gateway.orderRules!(symbols)) }),
   };
 }
 

@@ -42,7 +42,12 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     log.warn('configured symbols unknown to the exchange are skipped', { unknownSymbols: scan.unknownSymbols });
   }
   const prices: Record<string, number> = {};
-  for (const t of scan.tickers) prices[t.symbol] = t.last;
+  // Each market's order-size rules; scans recorded before rules existed have none, and plan exactly as they did.
+  const rules: Record<string, NonNullable<(typeof scan.tickers)[number]['rules']>> = {};
+  for (const t of scan.tickers) {
+    prices[t.symbol] = t.last;
+    if (t.rules !== undefined) rules[t.symbol] = t.rules;
+  }
   const universe = [...new Set([...scan.tickers.map((t) => t.symbol), ...Object.keys(portfolio.positions)])].sort();
   const skipped = universe.filter((s) => isCircuitOpen(state.coinHealth[s], state.tickNo));
   const symbols = universe.filter((s) => !skipped.includes(s));
@@ -81,6 +86,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     portfolio,
     evaluations: decided,
     prices,
+    rules,
     risk: config.risk,
     cooldowns: state.cooldowns,
     tickNo: state.tickNo,
