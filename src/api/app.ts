@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { TrustProxy } from '../config/trust-proxy.js';
 import type { Database } from '../db/client.js';
 import type { CycleConfig } from '../domain/cycle-config.js';
+import { registerAuthFailureLimit, tooManyFailures } from './auth-failures.js';
 import { createBearerVerifier, createTokenMatcher } from './auth.js';
 import { createApiContext } from './context.js';
 import { ApiError, toApiError, type ErrorBody } from './errors.js';
@@ -56,13 +58,24 @@ export interface ApiDeps {
   readCacheMs?: number;
   /** How long a dashboard login lasts. Default 12 h. */
   sessionTtlMs?: number;
-  /** Forces the session cookie's Secure attribute (e.g. behind a TLS-terminating proxy); default: Secure over https. */
+  /**
+   * true/false: the session cookie always/never has the Secure attribute. Default: Secure when the request came over
+   * https, which behind a TLS-terminating proxy means X-Forwarded-Proto: https from a proxy `trustProxy` trusts.
+   */
   secureCookies?: boolean;
+  /**
+   * Peers whose X-Forwarded-For/-Proto/-Host are believed (fastify's trustProxy): the client IP the auth-failure
+   * limit counts by, and whether a request came over https. Default false: the headers are ignored.
+   */
+  trustProxy?: TrustProxy;
+  /** Failed credentials (wrong bearer or login token) a client IP may send per minute before getting 429. Default 10. */
+  authFailuresPerMinute?: number;
 }
 
 const DEFAULT_TEMPORAL_TIMEOUT_MS = 10_000;
 const DEFAULT_SESSION_TTL_MS = 12 * 3_600_000;
 const DEFAULT_READ_CACHE_MS = 500;
+const DEFAULT_AUTH_FAILURES_PER_MINUTE = 10;
 const SESSION_SWEEP_MS = 60_000;
 const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 /** Requests carry at most a config patch or a pause reason. */
@@ -112,6 +125,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     logger: loggerOptions(deps.logger),
     bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: deps.trustProxy ?? false,
     genReqId: () => randomUUID(),
     // Errors raised before routing (e.g. a malformed URL) get the same body shape as all others.
     frameworkErrors: (error, request, reply) => {
@@ -120,9 +134,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     },
   });
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    if (request.routeOptions.config.auth === false) return;
+  /** Throws UNAUTHORIZED or FORBIDDEN unless the request's credentials let it through. */
+  const authenticate = (request: FastifyRequest): void => {
     const authorization = request.headers.authorization;
     // A bearer token, when sent, is what counts. Without one, the dashboard's session cookie may stand in.
     if (authorization === undefined) {
@@ -138,6 +151,25 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }
     }
     verify(authorization);
+  };
+  const authFailures = registerAuthFailureLimit(app, { maxPerMinute: deps.authFailuresPerMinute ?? DEFAULT_AUTH_FAILURES_PER_MINUTE });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (request.routeOptions.config.auth === false) return;
+    let refusal: unknown;
+    try {
+      authenticate(request);
+    } catch (error) {
+      refusal = error;
+    }
+    // Only a token that was sent and did not verify is a guess worth counting. A missing token is not, nor a stale
+    // session cookie (every open dashboard has one after a restart; ids are 256 random bits, not guessable), nor a
+    // missing CSRF header.
+    const guess = refusal !== undefined && request.headers.authorization !== undefined;
+    const retryAfterSeconds = guess ? await authFailures.countFailure(request) : await authFailures.lockedFor(request);
+    if (retryAfterSeconds !== undefined) throw tooManyFailures(reply, retryAfterSeconds);
+    if (refusal !== undefined) throw refusal;
   });
   const sweeper = setInterval(() => sessions.sweep(), SESSION_SWEEP_MS);
   sweeper.unref();
@@ -176,6 +208,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerFindingRoutes(app, ctx, registry);
   registerCandleRoutes(app, ctx, registry);
   registerOpenApiRoute(app, registry);
-  registerDashboardRoutes(app, ctx, { sessions, sessionTtlMs, tokenMatches: createTokenMatcher(deps.apiTokens), secureCookies: deps.secureCookies });
+  registerDashboardRoutes(app, ctx, { sessions, sessionTtlMs, tokenMatches: createTokenMatcher(deps.apiTokens), secureCookies: deps.secureCookies, authFailures });
   return app;
 }

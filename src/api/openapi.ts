@@ -15,6 +15,7 @@ const ERROR_DESCRIPTIONS: Record<ApiErrorCode, string> = {
   CONFLICT: 'The market cycle exists but is not running (it completed, failed or was terminated)',
   PAYLOAD_TOO_LARGE: 'The body is larger than 64 KiB',
   UNSUPPORTED_MEDIA_TYPE: 'The body is not JSON',
+  TOO_MANY_REQUESTS: 'This client IP sent too many wrong credentials in the last minute (KEEL_API_AUTH_FAILURES_PER_MINUTE); the Retry-After header says how many seconds until it may try again',
   INTERNAL: 'An unexpected error; the message quotes the request id (also in the x-request-id header) to find it in the log',
   UNAVAILABLE: 'Temporal or the database did not answer, or the API runs without a database',
 };

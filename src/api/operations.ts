@@ -32,8 +32,8 @@ export interface Operation<P extends z.ZodType | undefined = z.ZodType | undefin
   /** Successful responses by status code. */
   responses: Record<number, { description: string; schema: z.ZodType }>;
   /**
-   * Error codes this operation can answer besides those every operation of its kind can (401 and 403 with auth,
-   * 400 with input, 413/415 with a body, 500 always).
+   * Error codes this operation can answer besides those every operation of its kind can (401, 403 and 429 with
+   * auth, 400 with input, 413/415 with a body, 500 always).
    */
   errors: readonly ApiErrorCode[];
 }
@@ -76,6 +76,7 @@ const STATE_CHANGING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 export function errorCodesOf(op: Operation): ApiErrorCode[] {
   const codes = new Set<ApiErrorCode>(op.errors);
   if (op.auth !== false) codes.add('UNAUTHORIZED');
+  if (op.auth !== false) codes.add('TOO_MANY_REQUESTS');
   if (op.auth !== false && STATE_CHANGING.has(op.method)) codes.add('FORBIDDEN');
   if (op.params !== undefined || op.body !== undefined || !op.ignoreQuery) codes.add('BAD_REQUEST');
   if (op.body !== undefined) {

@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     logger: { level: settings.LOG_LEVEL },
     temporalUiUrl: settings.KEEL_TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
     cycleDefaults: { taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX },
+    trustProxy: settings.KEEL_API_TRUST_PROXY,
+    ...(settings.KEEL_API_SECURE_COOKIE !== 'auto' && { secureCookies: settings.KEEL_API_SECURE_COOKIE === 'always' }),
+    authFailuresPerMinute: settings.KEEL_API_AUTH_FAILURES_PER_MINUTE,
   });
   if (!database) app.log.warn('DATABASE_URL is not set: the record routes (ticks, positions, orders, signals, analyses, candles) answer 503');
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { TIMEFRAMES } from '../domain/market-types.js';
+import { parseTrustProxy } from './trust-proxy.js';
 
 const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -19,6 +20,8 @@ export const settingsSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_CLI_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_PORT: positiveInt('TEMPORAL_UI_PORT').default(8233),
+    // gRPC port of the Temporal dev server `npm start` starts (or reuses, when one already answers there).
+    TEMPORAL_DEV_PORT: positiveInt('TEMPORAL_DEV_PORT').max(65535, 'TEMPORAL_DEV_PORT must be a TCP port (1-65535)').default(7233),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
@@ -60,6 +63,20 @@ export const settingsSchema = z
       .optional(),
     KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
     KEEL_API_PORT: z.coerce.number({ message: 'KEEL_API_PORT must be a number' }).int('KEEL_API_PORT must be a whole number').min(1, 'KEEL_API_PORT must be a TCP port (1-65535)').max(65535, 'KEEL_API_PORT must be a TCP port (1-65535)').default(8080),
+    // Failed credentials (a wrong bearer token or login token) each client IP may send per minute; past that, 429.
+    KEEL_API_AUTH_FAILURES_PER_MINUTE: positiveInt('KEEL_API_AUTH_FAILURES_PER_MINUTE').max(10_000, 'KEEL_API_AUTH_FAILURES_PER_MINUTE must be at most 10000').default(10),
+    // Which peers may set X-Forwarded-For/-Proto (client IP, https): false (none), true (any), or addresses/CIDRs.
+    KEEL_API_TRUST_PROXY: z
+      .string()
+      .transform((value, ctx) => {
+        const parsed = parseTrustProxy(value);
+        if (parsed.ok) return parsed.value;
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      })
+      .default(false),
+    // The session cookie's Secure attribute: auto (when the request came over https), always, or never.
+    KEEL_API_SECURE_COOKIE: z.enum(['auto', 'always', 'never'], { message: 'KEEL_API_SECURE_COOKIE must be "auto", "always" or "never"' }).default('auto'),
     // Where the dashboard's links to workflows point; unset: http://localhost:<TEMPORAL_UI_PORT> (the local dev server's UI).
     KEEL_TEMPORAL_UI_URL: z.string().regex(/^https?:\/\/[^\s]+$/, 'KEEL_TEMPORAL_UI_URL must be an http(s) URL such as http://localhost:8233').optional(),
     // ccxt exchanges (KEEL_MARKET=kraken|coinbase|binance): public market data with the paper broker unless

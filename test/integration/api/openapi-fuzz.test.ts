@@ -219,7 +219,8 @@ describe('OpenAPI-driven fuzzing of the API over a running cycle', () => {
     harness = await createHarness({ gateway: new SimulatedMarket({ seed: 11, coins: COINS }) });
     await harness.startWorkers();
     handle = (await harness.startCycle({ universe: { symbols: null, maxCoins: COINS }, tickPacingMs: 300 })).handle;
-    app = buildApp({ client: harness.client, namespace: 'default', db: harness.database.db, apiTokens: [TOKEN], cycleDefaults: { taskQueuePrefix: UNSERVED_PREFIX } });
+    // Dozens of generated wrong tokens come from one address: at the default limit, the rest of the run would be 429s.
+    app = buildApp({ client: harness.client, namespace: 'default', db: harness.database.db, apiTokens: [TOKEN], cycleDefaults: { taskQueuePrefix: UNSERVED_PREFIX }, authFailuresPerMinute: 10_000 });
     await waitFor('a recorded tick', async () => ((await handle.query(statusQuery)).tickNo >= 1 ? true : undefined));
     doc = await fetchOpenApi(app, TOKEN);
     const login = await app.inject({ method: 'POST', url: '/login', payload: { token: TOKEN } });
