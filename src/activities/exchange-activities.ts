@@ -24,6 +24,7 @@ import { knownExchangeOrderIds, openOrdersOfCycle } from '../db/queries/orders.j
 import { paperOrdersUnknownToKeel, recordReconciliation } from '../db/queries/reconciliation.js';
 import type { ReconciliationFinding } from '../db/queries/reconciliation.js';
 import type { KeelMetrics } from '../observability/metrics.js';
+import { guardedAttempt } from './attempt-guard.js';
 import { placementFailure } from './placement-failure.js';
 import { balanceFindings, quoteBalanceOf } from './balance-findings.js';
 import { resolveOrderDoubts } from './resolve-order-doubts.js';
@@ -109,10 +110,15 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       return { fetched: candles.length, stored, lastTs: newest };
     },
 
-    /** Looks the client order id up first, then places: a retried or replayed call finds the order instead of doubling it. */
+    /**
+     * Looks the client order id up first, then places: a retried or replayed call finds the order instead of doubling
+     * it. Guarded (heartbeating, cancellable, deadline-bound): an attempt Temporal has given up sends no order, since
+     * its retry may already be looking the order up.
+     */
     async placeOrder(input: PlaceOrderInput): Promise<OrderState> {
       const { attempt } = Context.current().info;
-      const order = await broker.placeOrder({ account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs }).catch((error: unknown) => {
+      const request = { account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs };
+      const order = await guardedAttempt((guard) => broker.placeOrder({ ...request, guard })).catch((error: unknown) => {
         throw placementFailure(error, attempt, input.clientOrderId);
       });
       log.info('order placed', { clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, status: order.status, filled: order.filled, mode: broker.mode });
@@ -123,8 +129,9 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       return broker.findOrder(input.account, input.clientOrderId, input.symbol);
     },
 
+    /** Heartbeats like placeOrder (same activity options); cancelling twice is harmless, so it needs no guard. */
     async cancelOrder(input: GetOrderInput): Promise<OrderState | null> {
-      return broker.cancelOrder(input.account, input.clientOrderId, input.symbol);
+      return guardedAttempt(() => broker.cancelOrder(input.account, input.clientOrderId, input.symbol));
     },
 
     async fetchBalances(input: BrokerAccountInput): Promise<Balance[]> {

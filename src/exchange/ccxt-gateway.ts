@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BadResponse, ExchangeError, binance, coinbase, kraken } from 'ccxt';
 import type { Balances, Exchange, OHLCV, Order, Ticker as CcxtTicker, Trade } from 'ccxt';
 import { decimalString, fromNumber } from '../domain/decimal-math.js';
@@ -12,7 +13,7 @@ import type { ParsedOrderRules } from './ccxt-order-rules.js';
 import { pointApiUrlsAt } from './ccxt-urls.js';
 import { checkAsOf, checkOhlcvRequest, isoTime, newGatewayCalls } from './market-args.js';
 import type { GatewayCalls, OhlcvRequest } from './market-args.js';
-import type { AccountReader, ExchangeGateway, ExchangeTrade, MarketRules } from './port.js';
+import type { AccountReader, AttemptGuard, ExchangeGateway, ExchangeTrade, MarketRules } from './port.js';
 
 export interface CcxtGatewayOptions {
   /** 'kraken', 'coinbase' or 'binance' (see capabilities.ts). */
@@ -47,6 +48,8 @@ export interface CcxtGatewayCalls extends GatewayCalls {
   myTrades: number;
   /** Calls that ended in an error (any of the above). */
   failures: number;
+  /** Guarded calls refused before their request went out (also counted above): their attempt was over or would be. */
+  notSent: number;
 }
 
 export type { ExchangeTrade };
@@ -75,10 +78,13 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
   readonly exchangeId: CcxtExchangeId;
   readonly capabilities: ExchangeCapabilities;
   readonly baseUrl: string | undefined;
-  readonly calls: CcxtGatewayCalls = { ...newGatewayCalls(), markets: 0, balance: 0, createOrder: 0, fetchOrder: 0, cancelOrder: 0, openOrders: 0, closedOrders: 0, orders: 0, myTrades: 0, failures: 0 };
+  readonly calls: CcxtGatewayCalls = { ...newGatewayCalls(), markets: 0, balance: 0, createOrder: 0, fetchOrder: 0, cancelOrder: 0, openOrders: 0, closedOrders: 0, orders: 0, myTrades: 0, failures: 0, notSent: 0 };
   // Private fields: not enumerable, so neither JSON.stringify, util.inspect nor a logger walking the object sees them.
   readonly #exchange: Exchange;
   readonly #secrets: string[];
+  readonly #timeoutMs: number;
+  /** The guard of the call in progress (set by #call), for the throttle hook, which ccxt calls before every request. */
+  readonly #guarded = new AsyncLocalStorage<{ guard: AttemptGuard; context: string }>();
   #markets: Promise<Map<string, CcxtMarketSummary>> | undefined;
 
   constructor(options: CcxtGatewayOptions) {
@@ -97,6 +103,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       throw new KeelError('InvalidConfig', `${this.exchangeId}: give both apiKey and secret, or neither (public data only)`);
     }
     this.#secrets = [options.apiKey, options.secret].filter((value): value is string => value !== undefined && value !== '');
+    this.#timeoutMs = timeoutMs;
     const ExchangeClass = CCXT_CLASSES[this.exchangeId];
     const exchange = new ExchangeClass({
       // ccxt calls throttle() before every request; keel replaces it with its own spacer below.
@@ -114,7 +121,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     // lets two calls through back to back. keel counts every call as one, as the request-budget planner and the
     // server-side task-queue limit do (one activity, one call), and never bursts.
     const spacer = new CallSpacer(rps);
-    exchange.throttle = () => spacer.wait();
+    exchange.throttle = () => this.#throttle(spacer);
     this.#exchange = exchange;
   }
 
@@ -251,8 +258,10 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
   /**
    * Places one order carrying the client order id fitted to the exchange (one attempt, no lookup: see
    * findOrCreateOrder). Replies that carry only the order id (kraken, coinbase) are completed by reading the order.
+   * With a guard, the order is sent only if the guard allows it after the rate limiter's wait, right before the request
+   * goes out; otherwise AttemptStopped (nothing sent).
    */
-  async createOrder(clientOrderId: string, intent: OrderIntent): Promise<OrderState> {
+  async createOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<OrderState> {
     this.#needCredentials('createOrder');
     const { amount, price } = this.#checkIntent(intent);
     await this.validateSymbols([intent.symbol]);
@@ -260,8 +269,11 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     const sendPrice = intent.type === 'limit' || (intent.side === 'buy' && this.capabilities.orders.marketBuyNeedsPrice);
     const params = { [this.capabilities.clientOrderId.createParam]: fitted };
     const context = `createOrder ${intent.side} ${intent.type} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
-    const placed = await this.#call('createOrder', context, (exchange) =>
-      exchange.createOrder(intent.symbol, intent.type, intent.side, amount, sendPrice ? price : undefined, params),
+    const placed = await this.#call(
+      'createOrder',
+      context,
+      (exchange) => exchange.createOrder(intent.symbol, intent.type, intent.side, amount, sendPrice ? price : undefined, params),
+      guard,
     );
     const id = placed.id;
     if (typeof id !== 'string' || id === '') {
@@ -294,8 +306,11 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     return this.#toOrderState(full, clientOrderId, `fetchOrder ${id}`, intent.symbol);
   }
 
-  /** The order with this (keel) client order id, whatever its status, or null when the exchange has none. */
-  async fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderState | null> {
+  /**
+   * The order with this (keel) client order id, whatever its status, or null when the exchange has none. A guard (a
+   * placement's look-up) stops it like createOrder: a dead attempt need not queue for reads it cannot use.
+   */
+  async fetchOrderByClientId(symbol: string, clientOrderId: string, guard?: AttemptGuard): Promise<OrderState | null> {
     this.#needCredentials('fetchOrderByClientId');
     await this.validateSymbols([symbol]);
     const fitted = fitClientOrderId(this.exchangeId, clientOrderId);
@@ -306,18 +321,18 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     switch (lookup.kind) {
       case 'fetch-order-param':
         try {
-          found = await this.#call('fetchOrder', context, (exchange) => exchange.fetchOrder('', symbol, { [lookup.param]: fitted }));
+          found = await this.#call('fetchOrder', context, (exchange) => exchange.fetchOrder('', symbol, { [lookup.param]: fitted }), guard);
         } catch (error) {
           if (isKeelError(error) && error.code === 'OrderNotFound') return null;
           throw error;
         }
         break;
       case 'open-then-closed':
-        found = matching(await this.#call('openOrders', context, (exchange) => exchange.fetchOpenOrders(symbol, undefined, undefined, { [lookup.param]: fitted })));
-        found ??= matching(await this.#call('closedOrders', context, (exchange) => exchange.fetchClosedOrders(symbol, undefined, undefined, { [lookup.param]: fitted })));
+        found = matching(await this.#call('openOrders', context, (exchange) => exchange.fetchOpenOrders(symbol, undefined, undefined, { [lookup.param]: fitted }), guard));
+        found ??= matching(await this.#call('closedOrders', context, (exchange) => exchange.fetchClosedOrders(symbol, undefined, undefined, { [lookup.param]: fitted }), guard));
         break;
       case 'recent-orders':
-        found = matching(await this.#call('orders', context, (exchange) => exchange.fetchOrders(symbol, undefined, lookup.pageSize)));
+        found = matching(await this.#call('orders', context, (exchange) => exchange.fetchOrders(symbol, undefined, lookup.pageSize), guard));
         break;
     }
     return found === undefined ? null : this.#toOrderState(found, clientOrderId, context, symbol);
@@ -326,12 +341,13 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
   /**
    * The idempotent placement step: look the client order id up, and place the order only when the exchange has none.
    * Run it on every attempt (a lost reply, a timeout, a worker restart): whatever happened to an earlier attempt, the
-   * order exists at most once.
+   * order exists at most once, provided an attempt Temporal has given up sends nothing more: the guard's job, since
+   * the next attempt's look-up may run while this one still waits for the rate limiter.
    */
-  async findOrCreateOrder(clientOrderId: string, intent: OrderIntent): Promise<{ order: OrderState; created: boolean }> {
-    const existing = await this.fetchOrderByClientId(intent.symbol, clientOrderId);
+  async findOrCreateOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<{ order: OrderState; created: boolean }> {
+    const existing = await this.fetchOrderByClientId(intent.symbol, clientOrderId, guard);
     if (existing !== null) return { order: existing, created: false };
-    return { order: await this.createOrder(clientOrderId, intent), created: true };
+    return { order: await this.createOrder(clientOrderId, intent, guard), created: true };
   }
 
   /** Cancels the order if it is still open; returns its final state, or null when the exchange has no such order. */
@@ -403,15 +419,43 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     return `CcxtGateway ${JSON.stringify(this.toJSON())}`;
   }
 
-  /** Every ccxt call: counted, and whatever it throws translated (with this gateway's credentials removed). */
-  async #call<T>(counter: Exclude<keyof CcxtGatewayCalls, 'failures' | 'ohlcvCandles'>, context: string, run: (exchange: Exchange) => Promise<T>): Promise<T> {
+  /**
+   * Every ccxt call: counted, and whatever it throws translated (with this gateway's credentials removed). A guard
+   * travels with the call to #throttle, the hook ccxt calls right before each request.
+   */
+  async #call<T>(counter: Exclude<keyof CcxtGatewayCalls, 'failures' | 'ohlcvCandles' | 'notSent'>, context: string, run: (exchange: Exchange) => Promise<T>, guard?: AttemptGuard): Promise<T> {
     this.calls[counter]++;
     try {
-      return await run(this.#exchange);
+      return await (guard === undefined ? run(this.#exchange) : this.#guarded.run({ guard, context }, () => run(this.#exchange)));
     } catch (error) {
       this.calls.failures++;
       throw translateCcxtError(error, `${this.exchangeId} ${context}`, { secrets: this.#secrets });
     }
+  }
+
+  /**
+   * ccxt's rate-limit hook, awaited right before every request it sends. A guarded call is refused before it queues
+   * when its slot would come too late for its attempt, stops waiting when the attempt is cancelled, and is checked
+   * once more after the wait, so nothing is sent by an attempt Temporal has given up.
+   */
+  async #throttle(spacer: CallSpacer): Promise<void> {
+    const guarded = this.#guarded.getStore();
+    if (guarded === undefined) return spacer.wait();
+    const { guard, context } = guarded;
+    const waitMs = spacer.waitMs();
+    const early = guard.refusal(waitMs, this.#timeoutMs);
+    // Come back when the calls queued ahead have gone (at most 30 s, the placement retries' longest interval).
+    if (early !== null) throw this.#notSent(context, early, Math.min(Math.max(waitMs, 1_000), 30_000));
+    await spacer.wait(guard.signal);
+    const late = guard.refusal(0, this.#timeoutMs);
+    if (late !== null) throw this.#notSent(context, late);
+  }
+
+  #notSent(context: string, reason: string, retryAfterMs?: number): KeelError {
+    this.calls.notSent++;
+    return new KeelError('AttemptStopped', `${this.exchangeId} ${context}: not sent, ${reason}; the next attempt looks the order up first`, {
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    });
   }
 
   #needCredentials(what: string): void {
@@ -608,25 +652,42 @@ class CallSpacer {
     this.#perSecond = Math.max(1, Math.floor(rps));
   }
 
-  async wait(): Promise<void> {
+  /** How long a call queued now would wait for its slot. */
+  waitMs(): number {
+    return Math.max(0, this.#next - performance.now());
+  }
+
+  /** Waits for the next slot; returns early (its slot spent) when `signal` aborts, and the caller decides what then. */
+  async wait(signal?: AbortSignal): Promise<void> {
     const requested = performance.now();
     const slot = Math.max(requested, this.#next);
     this.#next = slot + this.#spacingMs;
-    if (slot > requested) await sleep(slot - requested);
+    if (slot > requested) await sleep(slot - requested, signal);
     for (;;) {
+      if (signal?.aborted === true) return;
       const now = performance.now();
       while (this.#sent.length > 0 && (this.#sent[0] as number) <= now - 1000) this.#sent.shift();
       if (this.#sent.length < this.#perSecond) {
         this.#sent.push(now);
         return;
       }
-      await sleep((this.#sent[0] as number) + 1000 - now + 1);
+      await sleep((this.#sent[0] as number) + 1000 - now + 1, signal);
     }
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**

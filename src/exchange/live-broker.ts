@@ -1,12 +1,13 @@
 import { Dec } from '../domain/decimal-math.js';
 import { KeelError } from '../domain/errors.js';
 import type { Balance, OrderIntent, OrderState } from '../domain/market-types.js';
-import type { OrderBroker, PlaceOrderRequest } from './port.js';
+import type { AttemptGuard, OrderBroker, PlaceOrderRequest } from './port.js';
 
 /** What the live broker needs of an exchange: the idempotent placement step and the account reads (CcxtGateway). */
 export interface LiveExchange {
   readonly exchangeId: string;
-  findOrCreateOrder(clientOrderId: string, intent: OrderIntent): Promise<{ order: OrderState; created: boolean }>;
+  /** With a guard: nothing is sent once it refuses (AttemptStopped), checked right before each request goes out. */
+  findOrCreateOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<{ order: OrderState; created: boolean }>;
   fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<OrderState | null>;
   cancelOrder(symbol: string, clientOrderId: string): Promise<OrderState | null>;
   fetchBalances(): Promise<Balance[]>;
@@ -64,10 +65,10 @@ export class LiveBroker implements OrderBroker {
   }
 
   async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
-    const { clientOrderId, intent, quote } = request;
+    const { clientOrderId, intent, quote, guard } = request;
     const notional = notionalOf(intent);
     if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, intent, notional, quote);
-    const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent);
+    const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent, guard);
     return order;
   }
 

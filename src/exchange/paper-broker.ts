@@ -80,6 +80,12 @@ export class PaperBroker implements OrderBroker {
     const pricing = priceFill(intent, assets, last, this.feeRate, this.slippageBps);
     if (intent.type === 'limit') this.checkMarketable(request, pricing, last);
 
+    // The ledger inserts a client order id once, so a late write cannot double the order; the guard keeps an attempt
+    // Temporal has given up from writing at all, as it keeps a live one from sending.
+    const refusal = request.guard?.refusal(0, 0) ?? null;
+    if (refusal !== null) {
+      throw new KeelError('AttemptStopped', `paper order ${intent.side} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId}): not placed, ${refusal}; the next attempt looks the order up first`);
+    }
     const order: OrderState = {
       clientOrderId,
       exchangeOrderId: `paper-${clientOrderId}`,

@@ -31,6 +31,24 @@ export interface PlaceOrderRequest {
   clientOrderId: string;
   intent: OrderIntent;
   asOfMs: number;
+  /** The placement attempt's guard: no order is sent once it refuses (see AttemptGuard). Absent: nothing bounds it. */
+  guard?: AttemptGuard;
+}
+
+/**
+ * What keeps one activity attempt from sending an order it must not send: once Temporal has given the attempt up (a
+ * cancellation, a timeout), its retry may already be looking the order up, so a create sent now could place it twice.
+ * The activity makes it; an adapter asks it before it queues for the rate limiter and again right before the request
+ * goes out, and stops waiting when `signal` aborts.
+ */
+export interface AttemptGuard {
+  /** Aborted when Temporal cancels the attempt (a timed-out attempt learns it through its heartbeat). */
+  readonly signal: AbortSignal;
+  /**
+   * Why a request sent `sendInMs` from now whose reply may take up to `requestMs` must not be sent by this attempt, or
+   * null when it may. Always a reason once `signal` has aborted.
+   */
+  refusal(sendInMs: number, requestMs: number): string | null;
 }
 
 /**

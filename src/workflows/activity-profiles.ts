@@ -37,11 +37,21 @@ const exchangeRead: ActivityOptions = {
 
 /**
  * Order placement: safe to retry only because every attempt looks the client order id up first (a lost response
- * is found, not re-sent). More patience than reads (about 4 minutes in all), since an order that never lands is worse
- * than a late one, with the same gentle backoff so a sporadic fault costs seconds, not a minute.
+ * is found, not re-sent) and an attempt Temporal has given up sends nothing more (placeOrder's guard: the retry's
+ * look-up may run while the old attempt still waits for the rate limiter). More patience than reads (several minutes
+ * in all), since an order that never lands is worse than a late one, with the same gentle backoff so a sporadic fault
+ * costs seconds, not a minute.
+ *
+ * startToClose is sized for the exchange's rate-limit queue: a tick's placements share it, four calls each (look up
+ * open, look up closed, create, read back), so ten buys at Kraken's 1 call/s put the last create about 30 s after its
+ * attempt started, and the guard also wants the create's reply (ccxt's 10 s timeout) inside the attempt: 60 s. A
+ * longer queue is refused before it sends (AttemptStopped, retried once the queue ahead has drained), never sent late.
+ * The heartbeat timeout lets the worker learn of a timeout or cancellation (the SDK sends a heartbeat at most every
+ * 8 s of it) and retries a dead worker's attempt after 10 s instead of 60 s.
  */
 const exchangeWrite: ActivityOptions = {
-  startToCloseTimeout: '15 seconds',
+  startToCloseTimeout: '60 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '30 seconds', maximumAttempts: 15, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
 };
 

@@ -65,6 +65,24 @@ describe('settings', () => {
     expect(shown).not.toContain('secret-1234567890');
   });
 
+  it('reads the API\'s proxy trust, cookie and auth-failure settings, refusing bad values by name', () => {
+    expect(loadSettings({})).toMatchObject({ KEEL_API_TRUST_PROXY: false, KEEL_API_SECURE_COOKIE: 'auto', KEEL_API_AUTH_FAILURES_PER_MINUTE: 10 });
+    expect(loadSettings({ KEEL_API_TRUST_PROXY: 'true' }).KEEL_API_TRUST_PROXY).toBe(true);
+    expect(loadSettings({ KEEL_API_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,fd00::/8,loopback ' }).KEEL_API_TRUST_PROXY).toEqual(['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+    const problem = (env: Record<string, string>) => {
+      try {
+        loadSettings(env);
+      } catch (error) {
+        return (error as SettingsError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problem({ KEEL_API_TRUST_PROXY: '2' })).toMatch(/^KEEL_API_TRUST_PROXY: .*"2" is none of these \(hop counts are not supported/);
+    for (const bad of ['yes', '10.0.0.0/33', '10.0.0.1,', '300.1.1.1', 'proxy.internal']) expect(problem({ KEEL_API_TRUST_PROXY: bad }), bad).toMatch(/^KEEL_API_TRUST_PROXY: KEEL_API_TRUST_PROXY must be false, true, or/);
+    expect(problem({ KEEL_API_SECURE_COOKIE: 'true' })).toBe('KEEL_API_SECURE_COOKIE: KEEL_API_SECURE_COOKIE must be "auto", "always" or "never"');
+    expect(problem({ KEEL_API_AUTH_FAILURES_PER_MINUTE: '-1' })).toBe('KEEL_API_AUTH_FAILURES_PER_MINUTE: KEEL_API_AUTH_FAILURES_PER_MINUTE must be positive');
+  });
+
   it('never prints secrets: API keys masked, database passwords stripped', () => {
     const shown = JSON.stringify(
       redactSettings(loadSettings({ ANTHROPIC_API_KEY: 'sk-ant-secret-value', KEEL_API_TOKEN: 'tok_0123456789abcdef0123', DATABASE_URL: 'postgres://keel:hunter2@db:5432/keel' })),
