@@ -91,6 +91,27 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     expect(gateway.calls.tickers - before).toBe(2);
   });
 
+  it("reads each market's amount step and minimum amount and cost from the exchange's market list", async () => {
+    // What each dialect's market list publishes (test/helpers/fake-exchange): kraken lot_decimals 8, ordermin worth
+    // 5 USD, costmin 0.5; coinbase base_increment and base_min_size 1e-8, quote_min_size 1; binance LOT_SIZE step and
+    // minQty 1e-6, NOTIONAL minNotional 5.
+    const expected = { kraken: { amountStep: '0.00000001', minCost: '0.5' }, coinbase: { amountStep: '0.00000001', minAmount: '0.00000001', minCost: '1' }, binance: { amountStep: '0.000001', minAmount: '0.000001', minCost: '5' } }[exchangeId];
+    const wanted = [`BTC/${quote}`, `ETH/${quote}`];
+    const before = { ...gateway.calls };
+    const rules = await gateway.orderRules(wanted);
+    expect(Object.keys(rules)).toEqual(wanted);
+    for (const symbol of wanted) {
+      expect(rules[symbol], symbol).toMatchObject(expected);
+      if (exchangeId === 'kraken') {
+        const price = await fake.universe.lastPrice(symbol.split('/')[0] as string, fake.nowMs);
+        expect(Number(rules[symbol]?.minAmount), symbol).toBeCloseTo(5 / price, 8);
+      }
+    }
+    // Read from the markets loaded once: no call of its own.
+    expect(gateway.calls).toEqual(before);
+    expect((await rejection(gateway.orderRules([`NOPE/${quote}`]))).code).toBe('BadSymbol');
+  });
+
   it('fetches closed 1h candles for 25 symbols, the candle in progress left out', async () => {
     const untilMs = fake.nowMs + 25 * 60_000; // 12:25: the 12:00 candle is still forming
     for (const symbol of symbols.slice(0, 25)) {
