@@ -336,6 +336,73 @@ describe('docker-compose.yml: keel services', () => {
   });
 });
 
+
+// --- Published ports ---
+
+interface Binding {
+  /** Host address the port is published on; undefined: all interfaces (Compose's default). */
+  hostIp: string | undefined;
+  hostPort: string | undefined;
+  containerPort: string;
+}
+
+/** A ports entry in short ("[ip:][host:]container[/proto]") or long ({ target, published, host_ip }) syntax. */
+function bindingOf(entry: NonNullable<Service['ports']>[number]): Binding {
+  if (typeof entry === 'object') {
+    const long = entry as { target?: string | number; published?: string | number; host_ip?: string };
+    return { hostIp: long.host_ip, hostPort: long.published === undefined ? undefined : String(long.published), containerPort: String(long.target) };
+  }
+  const parts = String(entry).replace(/\/\w+$/, '').split(':');
+  const containerPort = parts.pop()!;
+  const hostPort = parts.pop();
+  return { hostIp: parts.length > 0 ? parts.join(':') : undefined, hostPort, containerPort };
+}
+
+/** Published on every interface: no address, or the wildcard of either IP version. */
+function onAllInterfaces(binding: Binding): boolean {
+  return binding.hostIp === undefined || ['', '0.0.0.0', '::', '[::]'].includes(binding.hostIp);
+}
+
+describe('docker-compose.yml: published ports', () => {
+  const rawPorts = (name: string) => (raw.services[name]?.ports ?? []).map(String);
+  const temporalPorts = ['temporal', 'temporal-ui'];
+
+  it('publishes no port on all interfaces by default', () => {
+    const published = services.flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, bindingOf(p)] as const));
+    expect(published.length).toBeGreaterThan(0);
+    for (const [name, binding] of published) expect(onAllInterfaces(binding), `${name} publishes ${binding.containerPort} on all interfaces`).toBe(false);
+    // The check itself sees Compose's all-interfaces forms.
+    for (const open of ['7233:7233', '0.0.0.0:7233:7233', '[::]:7233:7233', '7233', { target: 7233, published: 7233 }]) expect(onAllInterfaces(bindingOf(open)), JSON.stringify(open)).toBe(true);
+  });
+
+  it('binds Temporal\'s gRPC and Web UI ports to KEEL_TEMPORAL_BIND, 127.0.0.1 unless set (Temporal has no authentication)', () => {
+    for (const name of temporalPorts) {
+      expect(rawPorts(name).length, name).toBeGreaterThan(0);
+      for (const port of rawPorts(name)) expect(port, name).toMatch(/^\$\{KEEL_TEMPORAL_BIND:-127\.0\.0\.1\}:/);
+    }
+    expect(bindingOf(service('temporal').ports![0]!)).toMatchObject({ hostIp: '127.0.0.1', hostPort: '7233', containerPort: '7233' });
+    expect(bindingOf(service('temporal-ui').ports![0]!)).toMatchObject({ hostIp: '127.0.0.1', hostPort: '8233' });
+  });
+
+  it('binds the API port to its own setting, KEEL_API_BIND (127.0.0.1 unless set)', () => {
+    expect(rawPorts('keel-api')).toEqual(['${KEEL_API_BIND:-127.0.0.1}:${KEEL_API_HOST_PORT:-3000}:8080']);
+    expect(bindingOf(service('keel-api').ports![0]!)).toEqual({ hostIp: '127.0.0.1', hostPort: '3000', containerPort: '8080' });
+  });
+
+  it('opens the API without opening Temporal, and the reverse', () => {
+    const hostIps = (env: Env) => {
+      const loaded = interpolate(raw, { ...ENV_FOR_TESTS, ...env });
+      return Object.fromEntries(['keel-api', ...temporalPorts].map((name) => [name, (loaded.services[name]!.ports ?? []).map((p) => bindingOf(p).hostIp)]));
+    };
+    expect(hostIps({ KEEL_API_BIND: '0.0.0.0' })).toEqual({ 'keel-api': ['0.0.0.0'], temporal: ['127.0.0.1'], 'temporal-ui': ['127.0.0.1'] });
+    expect(hostIps({ KEEL_TEMPORAL_BIND: '10.0.0.5' })).toEqual({ 'keel-api': ['127.0.0.1'], temporal: ['10.0.0.5'], 'temporal-ui': ['10.0.0.5'] });
+  });
+
+  it('passes the API\'s proxy and login-limit settings to keel-api', () => {
+    const env = environmentOf(raw.services['keel-api']!);
+    for (const key of ['KEEL_API_TRUST_PROXY', 'KEEL_API_SECURE_COOKIE', 'KEEL_API_AUTH_FAILURES_PER_MINUTE']) expect(env[key], key).toBe(`\${${key}:-}`);
+  });
+});
 // --- Temporal ---
 
 describe('docker-compose.yml: Temporal', () => {
