@@ -11,6 +11,8 @@ import { parseConfigAssignments } from './config-patch.js';
 import { formatStatus } from './format-status.js';
 import { createDatabase } from '../db/client.js';
 import { listAnalyses } from '../db/queries/ai-analyses.js';
+import { CliUsageError, FINDINGS_USAGE, parseFindingsCommand, type FindingsCommand } from './findings-args.js';
+import { runFindings } from './findings.js';
 
 const USAGE = `keel: control durable market cycles
 
@@ -25,6 +27,10 @@ commands:
   config set KEY=VALUE...   change settings (e.g. risk.maxOpenPositions=20 signal.buyThreshold=0.1)
   list                      market cycles known to Temporal
   analyses [--symbol S]     recorded AI analyses of the cycle, newest first (needs DATABASE_URL)
+  findings [EXCHANGE/NAME] [--open]
+                            reconciliation findings of the cycle, newest first (needs DATABASE_URL)
+  findings ack [EXCHANGE/NAME] KIND REF --note TEXT [--by NAME]
+                            say a finding was handled: audit row (by cli:NAME, default $USER), then the cycle releases the coin
 
 options:
   --exchange ID   market/exchange of the cycle (default: KEEL_MARKET, sim)
@@ -42,6 +48,9 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       symbol: { type: 'string' },
       limit: { type: 'string' },
+      open: { type: 'boolean' },
+      note: { type: 'string' },
+      by: { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -54,6 +63,17 @@ async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   if (command === 'analyses') {
     return showAnalyses(settings, cycleWorkflowId(values.exchange ?? settings.KEEL_MARKET, values.name ?? settings.KEEL_CYCLE_NAME), values);
+  }
+  if (command === 'findings') {
+    let parsed: FindingsCommand;
+    try {
+      parsed = parseFindingsCommand(rest, values, { exchange: values.exchange ?? settings.KEEL_MARKET, name: values.name ?? settings.KEEL_CYCLE_NAME, user: process.env.USER });
+    } catch (error) {
+      if (!(error instanceof CliUsageError)) throw error;
+      console.error(`${error.message}\n\n${FINDINGS_USAGE}`);
+      return 2;
+    }
+    return runFindings(parsed, settings, (human, data) => console.log(values.json ? JSON.stringify(data, null, 2) : human));
   }
   const address = settings.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const connection = await Connection.connect({ address }).catch((error: unknown) => {
