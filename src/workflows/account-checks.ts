@@ -159,6 +159,12 @@ function followQuoteBalance(state: MarketCycleState, quoteBalance: string): void
   if (portfolio === null) return;
   const drift = new Dec(quoteBalance).minus(portfolio.cash);
   if (drift.isZero()) return;
+  if ((state.orderDoubts ?? []).some((d) => d.kind === 'fate_unknown')) {
+    // An order of unknown fate may hold the difference: following the balance now would book its cost twice once the
+    // order is found. Cash follows the exchange again when nothing is in flight.
+    log.info('live cash differs from the exchange while orders of unknown fate are pending; it follows once they are settled', { keelCash: portfolio.cash, accountQuote: quoteBalance, quote: state.config.quote });
+    return;
+  }
   const explained = new Dec(state.feesSinceReconcile ?? '0').plus(CASH_ROUNDING_TOLERANCE);
   const details = { keelCash: portfolio.cash, accountQuote: quoteBalance, drift: decimalString(drift), feesSinceLastCheck: state.feesSinceReconcile ?? '0', quote: state.config.quote };
   if (drift.abs().gt(explained)) log.warn('live cash moved by more than fees explain; the cycle follows the exchange', details);

@@ -8,8 +8,9 @@ export interface FakeTrade {
   price: number;
   amount: number;
   cost: number;
-  /** Fee in the quote currency. */
+  /** Fee in `feeAsset` (the quote currency unless a test asked for base-coin fees). */
   fee: number;
+  feeAsset: string;
   ts: number;
   maker: boolean;
 }
@@ -35,6 +36,8 @@ export interface FakeOrder {
   createdAtMs: number;
   updatedAtMs: number;
   trades: FakeTrade[];
+  /** Wall time (Date.now()) before which look-ups and listings do not show the order (see hideNewOrdersForMs). */
+  hiddenUntilMs?: number;
 }
 
 export interface PlaceRequest {
@@ -65,6 +68,9 @@ export class FakeOrderBook {
   readonly createdByClientId = new Map<string, number>();
   private seq = 0;
   private tradeSeq = 0;
+  private hideNewForMs = 0;
+  private baseFeesLeft = 0;
+  private baseFeeFactor = 0;
 
   constructor(
     private readonly ids: { order: (seq: number) => string; trade: (seq: number) => string },
@@ -73,21 +79,53 @@ export class FakeOrderBook {
     for (const [asset, free] of Object.entries(startingBalances)) this.balances.set(asset, { free, used: 0 });
   }
 
+  /** Every order, hidden ones included: what a test inspects. */
   get all(): readonly FakeOrder[] {
     return this.orders;
   }
 
-  get(id: string): FakeOrder | undefined {
-    return this.byId.get(id);
+  /** The orders the exchange's look-ups and listings show now: what the dialects serve. */
+  get listed(): readonly FakeOrder[] {
+    return this.orders.filter((order) => this.visible(order));
   }
 
-  /** The newest order with this client order id. */
+  get(id: string): FakeOrder | undefined {
+    const order = this.byId.get(id);
+    return order !== undefined && this.visible(order) ? order : undefined;
+  }
+
+  /** The newest visible order with this client order id. */
   byClientId(clientOrderId: string): FakeOrder | undefined {
     for (let i = this.orders.length - 1; i >= 0; i--) {
       const order = this.orders[i] as FakeOrder;
-      if (order.clientOrderId === clientOrderId) return order;
+      if (order.clientOrderId === clientOrderId && this.visible(order)) return order;
     }
     return undefined;
+  }
+
+  /**
+   * Orders created from now on are carried out (balances move) but stay out of every look-up and listing for `ms` of
+   * wall time, as an exchange whose order queries lag its matching engine; 0 turns it off.
+   */
+  hideNewOrdersForMs(ms: number): void {
+    this.hideNewForMs = ms;
+  }
+
+  /** The next `count` fills charge their fee in the base coin, `factor` x the filled amount (an exchange's bad report). */
+  chargeNextFeesInBase(count: number, factor: number): void {
+    this.baseFeesLeft = count;
+    this.baseFeeFactor = factor;
+  }
+
+  /** Free quote (for a buy: amount x price plus the fee) or base (for a sell) the account lacks for this order; 0 if none. */
+  shortfall(request: { side: 'buy' | 'sell'; base: string; quote: string; amount: number }, price: number): number {
+    const needed = request.side === 'buy' ? request.amount * price * (1 + FAKE_FEE_RATE) : request.amount;
+    const free = this.balances.get(request.side === 'buy' ? request.quote : request.base)?.free ?? 0;
+    return Math.max(0, needed - free);
+  }
+
+  private visible(order: FakeOrder): boolean {
+    return order.hiddenUntilMs === undefined || Date.now() >= order.hiddenUntilMs;
   }
 
   openWithClientId(clientOrderId: string): FakeOrder | undefined {
@@ -95,7 +133,7 @@ export class FakeOrderBook {
   }
 
   trades(symbol?: string): FakeTrade[] {
-    return this.orders.flatMap((order) => order.trades).filter((trade) => symbol === undefined || trade.symbol === symbol).sort((a, b) => a.ts - b.ts);
+    return this.listed.flatMap((order) => order.trades).filter((trade) => symbol === undefined || trade.symbol === symbol).sort((a, b) => a.ts - b.ts);
   }
 
   place(request: PlaceRequest, price: number, nowMs: number): FakeOrder {
@@ -120,6 +158,7 @@ export class FakeOrderBook {
       createdAtMs: nowMs,
       updatedAtMs: nowMs,
       trades: [],
+      ...(this.hideNewForMs > 0 && { hiddenUntilMs: Date.now() + this.hideNewForMs }),
     };
     this.orders.push(order);
     this.byId.set(order.id, order);
@@ -140,17 +179,20 @@ export class FakeOrderBook {
 
   private fill(order: FakeOrder, price: number, nowMs: number): void {
     const cost = order.amount * price;
-    const fee = cost * FAKE_FEE_RATE;
+    const inBase = this.baseFeesLeft > 0;
+    if (inBase) this.baseFeesLeft--;
+    const fee = inBase ? order.amount * this.baseFeeFactor : cost * FAKE_FEE_RATE;
+    const feeAsset = inBase ? order.base : order.quote;
     this.tradeSeq++;
-    order.trades.push({ id: this.ids.trade(this.tradeSeq), orderId: order.id, symbol: order.symbol, side: order.side, price, amount: order.amount, cost, fee, ts: nowMs, maker: false });
+    order.trades.push({ id: this.ids.trade(this.tradeSeq), orderId: order.id, symbol: order.symbol, side: order.side, price, amount: order.amount, cost, fee, feeAsset, ts: nowMs, maker: false });
     order.filled = order.amount;
     order.cost = cost;
     order.fee = fee;
     order.status = 'closed';
     order.updatedAtMs = nowMs;
     const sign = order.side === 'buy' ? 1 : -1;
-    this.adjust(order.base, sign * order.amount, 0);
-    this.adjust(order.quote, -sign * cost - fee, 0);
+    this.adjust(order.base, sign * order.amount - (inBase ? fee : 0), 0);
+    this.adjust(order.quote, -sign * cost - (inBase ? 0 : fee), 0);
   }
 
   private reserve(order: FakeOrder, direction: 1 | -1): void {
