@@ -262,7 +262,7 @@ export function binanceDialect(): Dialect {
         delete reply['updateTime'];
         delete reply['isWorking'];
         if (request.params.get('newOrderRespType') === 'FULL') {
-          reply['fills'] = order.trades.map((trade) => ({ price: eight(trade.price), qty: eight(trade.amount), commission: eight(trade.fee), commissionAsset: order.quote, tradeId: Number(trade.id) }));
+          reply['fills'] = order.trades.map((trade) => ({ price: eight(trade.price), qty: eight(trade.amount), commission: eight(trade.fee), commissionAsset: trade.feeAsset, tradeId: Number(trade.id) }));
         } else {
           delete reply['fills'];
         }
@@ -302,7 +302,7 @@ export function binanceDialect(): Dialect {
       ccxtMethods: ['fetchOpenOrders'],
       handle: (request, context) => {
         const symbol = request.params.get('symbol');
-        return ok(context.book.all.filter((order) => order.status === 'open' && (symbol === null || order.base + order.quote === symbol)).map(renderOrder));
+        return ok(context.book.listed.filter((order) => order.status === 'open' && (symbol === null || order.base + order.quote === symbol)).map(renderOrder));
       },
     },
     {
@@ -313,7 +313,7 @@ export function binanceDialect(): Dialect {
       ccxtMethods: ['fetchOrders', 'fetchClosedOrders'],
       handle: (request, context) => {
         const symbol = request.params.get('symbol');
-        return ok(context.book.all.filter((order) => order.base + order.quote === symbol).map(renderOrder));
+        return ok(context.book.listed.filter((order) => order.base + order.quote === symbol).map(renderOrder));
       },
     },
     {
@@ -342,7 +342,7 @@ export function binanceDialect(): Dialect {
                 qty: eight(trade.amount),
                 quoteQty: eight(trade.cost),
                 commission: eight(trade.fee),
-                commissionAsset: order.quote,
+                commissionAsset: trade.feeAsset,
                 time: trade.ts,
                 isBuyer: trade.side === 'buy',
                 isMaker: trade.maker,

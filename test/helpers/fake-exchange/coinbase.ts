@@ -326,7 +326,7 @@ export function coinbaseDialect(): Dialect {
         const products = productFilter(request);
         const statuses = request.params.getAll('order_status');
         const limit = Number(request.params.get('limit') ?? '100');
-        const orders = [...context.book.all]
+        const orders = [...context.book.listed]
           .reverse()
           .map(renderOrder)
           .filter((order) => (products.length === 0 || products.includes(String(order['product_id']))) && (statuses.length === 0 || statuses.includes(String(order['status']))))

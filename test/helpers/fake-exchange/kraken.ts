@@ -104,7 +104,7 @@ export function krakenDialect(): Dialect {
   const ordersMatching = (request: FakeRequest, context: DialectContext, open: boolean): Record<string, Record<string, unknown>> => {
     const clientId = request.params.get('cl_ord_id');
     const result: Record<string, Record<string, unknown>> = {};
-    for (const order of [...context.book.all].reverse()) {
+    for (const order of [...context.book.listed].reverse()) {
       if ((order.status === 'open') !== open) continue;
       if (clientId !== null && order.clientOrderId !== clientId) continue;
       result[order.id] = renderOrder(order, request.params.get('trades') === 'true');
@@ -260,6 +260,7 @@ export function krakenDialect(): Dialect {
         if (clientOrderId !== undefined && context.book.openWithClientId(clientOrderId) !== undefined) return krakenError('EOrder:Duplicate order');
         const limitPrice = type === 'limit' ? Number(request.params.get('price')) : undefined;
         const price = await context.universe.lastPrice(entry.base, context.nowMs);
+        if (context.book.shortfall({ side, base: entry.base, quote: entry.quote, amount: volume }, limitPrice ?? price) > 0) return krakenError('EOrder:Insufficient funds');
         const order = context.book.place({ symbol: `${entry.base}/${entry.quote}`, base: entry.base, quote: entry.quote, side, type, amount: volume, ...(limitPrice !== undefined && { limitPrice }), ...(clientOrderId !== undefined && { clientOrderId }) }, price, context.nowMs);
         const descr = (renderOrder(order, false)['descr'] as { order: string }).order;
         return ok({ error: [], result: { descr: { order: descr }, txid: [order.id] } });
