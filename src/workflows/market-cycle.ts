@@ -75,7 +75,9 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     async (patch) => {
       const locked = patched(CONFIG_UPDATE_LOCK_PATCH);
       if (locked) {
-        await condition(() => !updating);
+        // Test and take the lock with no await in between (a condition already true still resolves later, after a
+        // second handler of the same activation could have passed it too).
+        while (updating) await condition(() => !updating);
         updating = true;
       }
       try {

@@ -51,9 +51,9 @@ export interface RunningWorkers {
  * Real components for one test file: the shared Temporal dev server, a fresh database (PostgreSQL or PGlite),
  * the given market, the paper broker over the real ledger, and keel's workers on task queues unique to the file.
  */
-export async function createHarness(options: { gateway: ExchangeGateway }): Promise<Harness> {
+export async function createHarness(options: { gateway: ExchangeGateway; /** Another Temporal server than the shared one. */ temporalAddress?: string }): Promise<Harness> {
   installTemporalRuntime(createLogger(process.env.KEEL_TEST_LOG_LEVEL ?? 'error'), 'ERROR');
-  const address = inject('temporalAddress');
+  const address = options.temporalAddress ?? inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection });
