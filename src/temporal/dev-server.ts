@@ -13,6 +13,13 @@ export interface DevServerOptions {
   /** Start the Web UI (off in tests). */
   ui?: boolean;
   namespace?: string;
+  /**
+   * Run the server in its own process group, so a terminal's Ctrl-C (sent to the whole foreground group) reaches only
+   * keel, which stops the server last, after its workers have finished their tasks against it.
+   */
+  detached?: boolean;
+  /** More dynamic config values (`key=value`), e.g. a low limit.historyCount.suggestContinueAsNew in a test. */
+  dynamicConfig?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface DevServer {
@@ -68,8 +75,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   // (and it keeps the exchange queue's server-side rate limit exact instead of divided across partitions).
   args.push('--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1');
   args.push('--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1');
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${String(value)}`);
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -1,13 +1,12 @@
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { loadSettings, redactUrl, SettingsError, type Settings } from '../config/settings.js';
-import { statusQuery } from '../contracts/messages.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
-import type { CycleStatus } from '../contracts/workflow-types.js';
 import { timeframeMs } from '../domain/market-types.js';
-import { createLogger } from '../observability/logger.js';
+import { createLogger, type Logger } from '../observability/logger.js';
 import { createKeelMetrics } from '../observability/metrics.js';
+import { connectClient } from '../temporal/client-connection.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { isPortOpen, startDevServer, type DevServer } from '../temporal/dev-server.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
@@ -17,50 +16,72 @@ import { AnthropicAnalyst } from '../ai/anthropic-analyst.js';
 import { createAiWorker } from './create-ai-worker.js';
 import { createKeelWorkers } from './create-workers.js';
 import { cycleConfigFromSettings } from './cycle-config-from-settings.js';
+import { startDevApi, type DevApi } from './dev-api.js';
+import { startProgressLines } from './dev-progress.js';
 import { withReplayStart } from './market-start.js';
-import { runWorkersUntilSignal } from './serve.js';
 import { opsSettingsFromEnv, startProcessOps } from './ops.js';
+import { ShutdownSequence } from './shutdown.js';
 import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
-const DEFAULT_PORT = 7233;
 const say = (line: string) => console.log(`keel │ ${line}`);
 
-/** Uses TEMPORAL_ADDRESS, else a server already on :7233, else starts a dev server persisted in the data folder. */
+/** Uses TEMPORAL_ADDRESS, else a server already on TEMPORAL_DEV_PORT, else starts a dev server persisted in the data folder. */
 async function connectTemporal(settings: Readonly<Settings>): Promise<{ address: string; uiUrl: string | null; server: DevServer | null }> {
   if (settings.TEMPORAL_ADDRESS) return { address: settings.TEMPORAL_ADDRESS, uiUrl: null, server: null };
-  if (await isPortOpen(DEFAULT_PORT)) {
-    say(`a Temporal server already answers on 127.0.0.1:${DEFAULT_PORT}; using it`);
-    return { address: `127.0.0.1:${DEFAULT_PORT}`, uiUrl: `http://localhost:${settings.TEMPORAL_UI_PORT}`, server: null };
+  const port = settings.TEMPORAL_DEV_PORT;
+  if (await isPortOpen(port)) {
+    say(`a Temporal server already answers on 127.0.0.1:${port}; using it`);
+    return { address: `127.0.0.1:${port}`, uiUrl: `http://localhost:${settings.TEMPORAL_UI_PORT}`, server: null };
   }
   const cliPath = ensureTemporalCli(settings.TEMPORAL_CLI_PATH, say);
   const dataDir = path.join(settings.dataDirAbs, 'temporal');
   say(`starting the Temporal dev server (${cliPath}), history kept in ${dataDir}`);
-  const server = await startDevServer({ cliPath, dataDir, port: DEFAULT_PORT, ui: true, uiPort: settings.TEMPORAL_UI_PORT, namespace: settings.TEMPORAL_NAMESPACE });
+  // Detached: Ctrl-C reaches keel alone, which stops the server after the workers are done with it.
+  const server = await startDevServer({ cliPath, dataDir, port, ui: true, uiPort: settings.TEMPORAL_UI_PORT, namespace: settings.TEMPORAL_NAMESPACE, detached: true });
   return { address: server.address, uiUrl: `http://localhost:${settings.TEMPORAL_UI_PORT}`, server };
 }
 
-function progressLine(status: CycleStatus): string {
-  const t = status.lastTick!;
-  const candle = new Date(t.tickTs).toISOString().replace('T', ' ').slice(0, 16);
-  return `tick ${String(t.tickNo).padStart(4)} │ candle ${candle} │ ${t.evaluated}/${t.coins} coins${t.failed ? ` (${t.failed} failed)` : ''} │ ${t.buys} buys ${t.sells} sells │ ${(t.durationMs / 1000).toFixed(1)} s │ equity ${Number(t.equity).toFixed(2)} ${status.config.quote} │ ${status.openPositions} positions${status.inDoubt.length > 0 ? ` │ ${status.inDoubt.length} in doubt (not traded until reconciled)` : ''}`;
+function sayDashboard(api: DevApi | null, settings: Readonly<Settings>): void {
+  if (!api) {
+    say(`no dashboard: ports ${settings.KEEL_API_PORT}-${settings.KEEL_API_PORT + 9} are all taken; set KEEL_API_PORT to a free port`);
+    return;
+  }
+  if (api.takenPort !== undefined) say(`port ${api.takenPort} (KEEL_API_PORT) is taken: the API and dashboard listen on ${api.port} instead`);
+  say(`dashboard:       ${api.url}  (log in with ${api.generatedToken ? 'the API token below' : 'your KEEL_API_TOKEN'})`);
+  if (api.generatedToken) say(`API token:       ${api.token}  (made up for this run; set KEEL_API_TOKEN to keep one)`);
+  say(`API:             curl -H "Authorization: Bearer ${api.generatedToken ? api.token : '$KEEL_API_TOKEN'}" ${api.url}v1/cycles`);
 }
 
-async function main(): Promise<void> {
-  const settings = loadSettings();
-  const logger = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL, { name: 'keel-dev' });
+/**
+ * Opens everything in order, registering each piece with `shutdown` as it opens, then waits for a stop signal. The
+ * shutdown sequence closes them last opened first: progress line and API (no new work), workers (drained), Temporal
+ * connections, database, dev server. A signal during start-up stops it at the next step.
+ */
+async function run(settings: Readonly<Settings>, logger: Logger, shutdown: ShutdownSequence): Promise<void> {
   const ops = opsSettingsFromEnv();
   const sdkMetricsUrl = await installTemporalRuntimeWithMetrics(logger, 'WARN');
+  // The runtime shuts itself down when its last worker and connection close; stopped during start-up, before any
+  // opened, it must be shut down here, or its log forwarding keeps the process alive after "stopped".
+  const runtime = Runtime.instance();
+  shutdown.defer('the Temporal runtime', () => runtime.shutdown());
   const metrics = createKeelMetrics({ processMetrics: true });
   const clock = cycleConfigFromSettings(settings).clock;
   say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${clock} clock · ${settings.KEEL_LIVE_TRADING ? 'LIVE trading' : 'paper trading'}`);
 
   const temporal = await connectTemporal(settings);
+  const devServer = temporal.server;
+  if (devServer) shutdown.defer('the Temporal dev server', () => devServer.stop());
+  if (shutdown.requested) return;
   say(`database: ${settings.DATABASE_URL ? `PostgreSQL ${redactUrl(settings.DATABASE_URL)}` : `embedded PGlite in ${path.join(settings.dataDirAbs, 'pglite')}`}`);
   const adapters = await buildAdapters(settings);
+  shutdown.defer('the database and exchange connection', () => adapters.close());
+  if (shutdown.requested) return;
   say(`exchange: ${adapters.description}`);
 
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  const connection = await Connection.connect({ address: temporal.address });
+  shutdown.defer("the workers' Temporal connection", () => nativeConnection.close());
+  const connection = await connectClient(temporal.address);
+  shutdown.defer('the Temporal client connection', () => connection.close());
   if (!temporal.server) await registerSearchAttributes(connection, settings.TEMPORAL_NAMESPACE);
   const client = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
 
@@ -69,10 +90,12 @@ async function main(): Promise<void> {
     const lastTickMs = config.marketStartMs + (config.maxTicks - 1) * timeframeMs(config.timeframe);
     say(`replay: ${config.maxTicks} ticks, candle closes ${new Date(config.marketStartMs).toISOString()} to ${new Date(lastTickMs).toISOString()}; the cycle finishes at the end of the data`);
   }
-  const workers = await createKeelWorkers({
+  if (shutdown.requested) return;
+  const queues = taskQueuesFor(config.taskQueuePrefix, config.exchange);
+  const workers: Worker[] = await createKeelWorkers({
     connection: nativeConnection,
     namespace: settings.TEMPORAL_NAMESPACE,
-    queues: taskQueuesFor(config.taskQueuePrefix, config.exchange),
+    queues,
     roles: ['cycle', 'exchange', 'db'],
     db: adapters.database.db,
     gateway: adapters.gateway,
@@ -85,35 +108,32 @@ async function main(): Promise<void> {
   });
   if (settings.ANTHROPIC_API_KEY) {
     const analyst = new AnthropicAnalyst({ apiKey: settings.ANTHROPIC_API_KEY, model: settings.KEEL_AI_MODEL, maxTokens: settings.KEEL_AI_MAX_TOKENS, promptVersion: settings.KEEL_AI_PROMPT_VERSION });
-    workers.push(
-      await createAiWorker({
-        connection: nativeConnection,
-        namespace: settings.TEMPORAL_NAMESPACE,
-        queues: taskQueuesFor(config.taskQueuePrefix, config.exchange),
-        analyst,
-        db: adapters.database.db,
-        budget: {
-          ...(settings.KEEL_AI_DAILY_TOKEN_BUDGET !== undefined && { dailyTokens: settings.KEEL_AI_DAILY_TOKEN_BUDGET }),
-          ...(settings.KEEL_AI_DAILY_COST_BUDGET_USD !== undefined && { dailyCostUsd: settings.KEEL_AI_DAILY_COST_BUDGET_USD }),
-        },
-        metrics,
-      }),
-    );
+    const budget = {
+      ...(settings.KEEL_AI_DAILY_TOKEN_BUDGET !== undefined && { dailyTokens: settings.KEEL_AI_DAILY_TOKEN_BUDGET }),
+      ...(settings.KEEL_AI_DAILY_COST_BUDGET_USD !== undefined && { dailyCostUsd: settings.KEEL_AI_DAILY_COST_BUDGET_USD }),
+    };
+    workers.push(await createAiWorker({ connection: nativeConnection, namespace: settings.TEMPORAL_NAMESPACE, queues, analyst, db: adapters.database.db, budget, metrics }));
     say(`AI analysis on: ${settings.KEEL_AI_MODEL}, one request at a time on its own queue`);
   } else {
     say('AI analysis off (set ANTHROPIC_API_KEY to turn it on)');
   }
-  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, db: adapters.database.db, whenPortTaken: 'warn' });
-  if (opsServer) say(`metrics and health: ${opsServer.url}/metrics, /healthz, /readyz`);
-  const running = runWorkersUntilSignal(workers, logger, async () => {
-    clearInterval(progress);
-    await opsServer?.close();
-    await adapters.close();
-    await nativeConnection.close();
-    await connection.close();
-    await temporal.server?.stop();
-    say('stopped. The cycle is durable: `npm start` picks it up where it left off.');
+  // Started even when a stop is already asked for: a created worker holds the connection until it has run and drained.
+  const running = Promise.all(workers.map((w) => w.run()));
+  shutdown.defer('the workers', async () => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
   });
+  if (shutdown.requested) return;
+
+  const opsServer = await startProcessOps({ ...ops, logger, metrics, sdkMetricsUrl, workers: () => workers, db: adapters.database.db, whenPortTaken: 'warn' });
+  if (opsServer) {
+    shutdown.defer('the metrics endpoint', () => opsServer.close());
+    say(`metrics and health: ${opsServer.url}/metrics, /healthz, /readyz`);
+  }
+  const temporalUiUrl = settings.KEEL_TEMPORAL_UI_URL ?? temporal.uiUrl ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`;
+  const api = await startDevApi({ settings, client, db: adapters.database.db, temporalUiUrl });
+  if (api) shutdown.defer('the HTTP API', () => api.app.close());
+  if (shutdown.requested) return;
 
   const { handle, started } = await startOrAttachCycle(client, config);
   say(started ? `started market cycle ${handle.workflowId}` : `market cycle ${handle.workflowId} was already running: resuming it (its own config applies; change it with \`npm run keel -- config set\`)`);
@@ -121,24 +141,36 @@ async function main(): Promise<void> {
     say(`Temporal Web UI: ${temporal.uiUrl}`);
     say(`this cycle:      ${webUiWorkflowUrl(temporal.uiUrl, settings.TEMPORAL_NAMESPACE, handle.workflowId)}`);
   }
+  sayDashboard(api, settings);
   say('the first tick loads the warm-up candles of every coin; Ctrl-C stops, `npm run keel -- pause` pauses');
+  const progress = startProgressLines(client, handle, say);
+  shutdown.defer('the progress line', () => progress.stop());
 
-  let lastPrinted = -1;
-  let lastPhase = '';
-  const progress = setInterval(() => {
-    handle.query(statusQuery).then(
-      (status) => {
-        if (status.lastTick && status.lastTick.tickNo !== lastPrinted) {
-          lastPrinted = status.lastTick.tickNo;
-          say(progressLine(status));
-        }
-        if (status.phase !== lastPhase && (status.phase === 'paused' || lastPhase === 'paused' || status.phase === 'finished')) say(`cycle ${status.phase}`);
-        lastPhase = status.phase;
-      },
-      () => undefined, // the query fails briefly during continue-as-new; the next poll succeeds
-    );
-  }, 1_000);
-  await running;
+  // Until Ctrl-C, or until the workers stop by themselves (a fatal worker error, reported when they are closed).
+  await Promise.race([shutdown.requestedPromise, running.then(noop, noop)]);
+  if (!shutdown.requested) say('the workers stopped; closing the rest');
+}
+
+const noop = () => undefined;
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createLogger(settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL, { name: 'keel-dev' });
+  const shutdown = new ShutdownSequence({
+    onSignal: () => say('stopping: no new ticks or requests; the workers finish their in-flight tasks (Ctrl-C again to force)'),
+    onCloseError: (name, error) => say(`stopping ${name} failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  let clean: boolean;
+  try {
+    await run(settings, logger, shutdown);
+  } finally {
+    clean = await shutdown.close();
+  }
+  if (!clean) {
+    process.exitCode = 1;
+    return;
+  }
+  say('stopped. The cycle is durable: `npm start` picks it up where it left off.');
 }
 
 main().catch((error: unknown) => {
