@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
+import { roundAmountDown } from '../../../src/domain/market-rules.js';
 import { countCandles } from '../../../src/db/queries/candles.js';
 import { listSignals, listTicks } from '../../../src/db/queries/ticks.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
@@ -62,6 +63,12 @@ describe('one full tick over 60 simulated coins (real Temporal, real database)',
       expect(o.status).toBe('closed');
       expect(Number(o.filled)).toBeGreaterThan(0);
     }
+    // Each order is sized on its market's amount step (the sim's rules reach the plan through the scan), not at 8
+    // decimals: most sim coins are priced below 100, where the step is coarser than 0.00000001.
+    const rules = await market.orderRules(orders.map((o) => o.symbol));
+    const offStep = orders.filter((o) => !roundAmountDown(o.amount, rules[o.symbol]).equals(o.amount)).map((o) => `${o.symbol} ${o.amount} (step ${rules[o.symbol]?.amountStep})`);
+    expect(offStep).toEqual([]);
+    expect(orders.some((o) => (o.amount.split('.')[1] ?? '').length < 8)).toBe(true);
     // The paper broker (playing the exchange) accepted exactly those orders, once each.
     expect(await countOrders(db, cycleId)).toBe(orders.length);
     // Exchange calls: one bulk tickers call for the scan, plus the paper broker's price check per order.
