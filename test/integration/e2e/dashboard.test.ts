@@ -89,6 +89,10 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in headless Chromium${HAS_CHROMIUM ? '
     const d = (await page.locator('#equity-chart path.series').getAttribute('d')) ?? '';
     expect(d).toMatch(/^M[\d.]+,[\d.]+( L[\d.]+,[\d.]+){2,}/);
     expect(await page.locator('#pnl-chart path.series').count()).toBe(2);
+    // Money at the quote currency's precision (USDT: 2 places), grouped for reading, not the API's full digits.
+    await expect.poll(() => page.locator('#card-equity').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d\d$/);
+    expect(await page.locator('#card-cash').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d\d$/);
+    expect(await page.locator('#card-pnl').textContent()).toMatch(/^[+-]\d{1,3}(,\d{3})*\.\d\d$/);
     const coinHref = await page.locator('#signals a.coin-link').first().getAttribute('href');
     expect(coinHref).toMatch(new RegExp(`^${UI}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}%2F\\d+%2F[A-Z0-9]+%2FUSDT$`));
 
