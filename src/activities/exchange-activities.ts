@@ -243,7 +243,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       const recorded = await recordReconciliation(db, { cycleId: input.cycleId, exchange: input.exchange, findings });
       // A finding a person acknowledged no longer holds its coin (the same finding seen again stays acknowledged).
       const acknowledged = new Set(recorded.acknowledged);
-      const inDoubt = [...new Set(findings.filter((f) => !acknowledged.has(findingKey(f))).map((f) => f.symbol))].sort();
+      // On a live account an excess may be the owner's own coins (or another cycle's): flagged for a person, but it does
+      // not stop trading. On a paper account (the cycle's alone) nothing else can explain it.
+      const holdsCoin = (f: ReconciliationFinding) => !acknowledged.has(findingKey(f)) && !(f.kind === 'balance_excess' && broker.mode === 'live');
+      const inDoubt = [...new Set(findings.filter(holdsCoin).map((f) => f.symbol))].sort();
       const counts = countBy(findings.map((f) => f.kind));
       const report =
         findings.length === 0

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/workers/workflow-bundle.js';
+import * as patches from '../../src/workflows/patches.js';
 
 const HISTORY_DIR = path.resolve('test/replay/histories');
 
 /** The few fields of a recorded history event (JSON form) that the coverage check reads. */
 interface HistoryEvent {
+  markerRecordedEventAttributes?: { markerName: string; details?: Record<string, { payloads?: Array<{ data?: string }> }> };
   workflowExecutionUpdateCompletedEventAttributes?: { outcome: { success?: unknown; failure?: unknown } };
   workflowExecutionSignaledEventAttributes?: { signalName: string };
 }
@@ -32,6 +34,21 @@ describe('recorded workflow histories replay against the current workflow code',
     expect(updates.some((o) => o.failure !== undefined)).toBe(true);
     const signals = new Set(events.flatMap((e) => (e.workflowExecutionSignaledEventAttributes ? [e.workflowExecutionSignaledEventAttributes.signalName] : [])));
     expect([...signals]).toEqual(expect.arrayContaining(['pause', 'resume', 'aiVerdict']));
+  });
+
+  it('covers every patched() branch: each patch id in src/workflows/patches.ts is recorded in some history', () => {
+    const recorded = new Set<string>();
+    for (const file of files) {
+      const { history } = JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as { history: { events: HistoryEvent[] } };
+      for (const event of history.events) {
+        const marker = event.markerRecordedEventAttributes;
+        const data = marker?.markerName === 'core_patch' ? marker.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+        if (data !== undefined) recorded.add((JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { id: string }).id);
+      }
+    }
+    const ids: string[] = Object.values(patches);
+    expect(ids.length).toBeGreaterThanOrEqual(6);
+    expect(ids.filter((id) => !recorded.has(id))).toEqual([]);
   });
 
   it.each(files)('%s replays without a determinism error', async (file) => {

@@ -204,9 +204,12 @@ describe.skipIf(!sharedDataAvailable())(`live trading on the fake ${EXCHANGE}`, 
     const final = await handle.result();
     expect(final.inDoubt).toEqual([]);
     expect(final.reconcileReason).toBeNull();
-    const after = await listFindings(db, { cycleId });
+    // The fault test's cycle holds coins on the same account: more of a coin than this cycle's position is flagged
+    // (balance_excess) but does not hold the coin, since on a live account it may be someone else's.
+    const blocking = (f: { kind: string }) => f.kind !== 'balance_excess';
+    const after = (await listFindings(db, { cycleId })).filter(blocking);
     expect(after).toHaveLength(1);
     expect(after[0]!.resolvedAtMs).not.toBeNull();
-    expect(await listFindings(db, { cycleId, open: true })).toEqual([]);
+    expect((await listFindings(db, { cycleId, open: true })).filter(blocking)).toEqual([]);
   });
 });
