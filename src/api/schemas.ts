@@ -116,6 +116,10 @@ export const cycleConfigSchema = named(
     ticksPerRun: int(),
     taskQueuePrefix: z.string(),
     ai: aiConfigSchema.optional(),
+    timeouts: z
+      .object({ coinRunMs: int(), orderRunMs: int() })
+      .optional()
+      .describe("run timeouts of a tick's coin and order children, in ms (default 600000 and 900000)"),
   }),
 );
 sameType<Equals<z.output<typeof cycleConfigSchema>, CycleConfig>>();
@@ -156,6 +160,9 @@ export const cycleStatusSchema = named(
     openCircuits: z.array(z.string()).describe('symbols skipped by their circuit breaker'),
     inDoubt: z.array(z.string()).describe('symbols not traded until a reconciliation with the exchange clears them (an order of unknown outcome, or what the exchange has and keel does not)'),
     reconcileReason: z.string().nullable().describe('why the account is reconciled before the next tick; null when it need not be'),
+    orderDoubts: z
+      .array(z.object({ symbol: z.string(), clientOrderId: z.string(), kind: z.string(), reason: z.string() }))
+      .describe('orders of unknown fate (fate_unknown) or whose fill could not be booked (fill_unapplied): looked up at every reconciliation, never dropped for age; acknowledge the finding to release one'),
     ai: z.object({ enabled: z.boolean(), pending: int(), verdicts: int(), suspendedUntilMs: int().nullable() }),
   }),
 );
