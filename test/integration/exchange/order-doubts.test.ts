@@ -149,6 +149,28 @@ describe.skipIf(!sharedDataAvailable())('orders of unknown fate on the fake exch
     expect([...fake.ordersByClientId.values()].every((count) => count === 1)).toBe(true);
   });
 
+  it('keeps live cash true: money moved outside keel is followed at the periodic reconciliation, and logged', async () => {
+    const { fake, harness } = kraken!;
+    // No buys: the only change to the account is a deposit made behind keel's back after the first tick.
+    const { handle } = await harness.startCycle({
+      quote: 'USDT',
+      maxTicks: 12,
+      tickPacingMs: 500,
+      marketStartMs: DEFAULT_FAKE_NOW_MS - HOUR_MS,
+      warmupCandles: 40,
+      universe: { symbols: null, maxCoins: 2 },
+      signal: { ...harness.cycleConfig().signal, buyThreshold: 1, sellThreshold: 1 },
+    });
+    await waitFor('the first tick', async () => ((await handle.query(statusQuery)).tickNo >= 1 ? true : undefined), 60_000, 100);
+    const before = Number((await handle.query(statusQuery)).cash);
+    fake.book.balances.get('USDT')!.free += 1_234.5;
+    const final = await handle.result();
+    const account = fake.book.balances.get('USDT')!;
+    expect(Number(final.cash)).toBeCloseTo(account.free + account.used, 6);
+    expect(Number(final.cash) - before).toBeCloseTo(1_234.5, 6);
+    await waitFor('the drift in the log', async () => (logLines.join('').includes('live cash moved by more than fees explain') ? true : undefined), 10_000, 100);
+  });
+
   it('puts a coin whose fill cannot be booked in doubt and keeps ticking; a person acknowledging it releases the coin', async () => {
     binance = await liveSetup('binance');
     const { fake, harness } = binance;
