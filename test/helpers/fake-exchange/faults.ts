@@ -11,6 +11,8 @@ export interface FaultSettings {
   malformedJsonRate?: number;
   /** Delay before every reply. */
   latencyMs?: number;
+  /** Extra delay before an order placement is carried out and answered (a matching engine under load). */
+  createLatencyMs?: number;
   /** Share of order placements that are carried out but whose reply is lost (the connection drops). */
   loseOrderResponseRate?: number;
   /** The replies to the next this many order placements that reach the fake unharmed are lost, whatever the rate. */
@@ -71,6 +73,11 @@ export class FaultInjector {
 
   get latencyMs(): number {
     return this.settings.latencyMs ?? 0;
+  }
+
+  /** How long the fake holds a request to `route` before it handles it. */
+  delayMsFor(route: { createsOrder?: boolean }): number {
+    return this.latencyMs + (route.createsOrder === true ? (this.settings.createLatencyMs ?? 0) : 0);
   }
 
   get retryAfterS(): number {

@@ -176,7 +176,8 @@ export class FakeExchange {
     }
     const { route, pathParams } = found;
     const fault = this.faults.decide(route);
-    if (this.faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.faults.latencyMs));
+    const delayMs = this.faults.delayMsFor(route);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
     switch (fault) {
       case 'timeout':
         this.hanging.add(response);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { guardedAttempt } from '../../../src/activities/attempt-guard.js';
 import type { AttemptGuard } from '../../../src/exchange/port.js';
+
+// Attempts these tests stop on purpose would otherwise be logged as failed activities.
+const quiet = new DefaultLogger('ERROR');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,7 +19,7 @@ function abortedOrAfter(guard: AttemptGuard, ms: number): Promise<void> {
 
 describe('guardedAttempt', () => {
   it('heartbeats every second while the work waits, not only when it starts', async () => {
-    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000, heartbeatTimeoutMs: 10_000 });
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000, heartbeatTimeoutMs: 10_000 }, { logger: quiet });
     let heartbeats = 0;
     env.on('heartbeat', () => heartbeats++);
     const refusal = await env.run(() =>
@@ -30,7 +34,7 @@ describe('guardedAttempt', () => {
   });
 
   it('aborts the signal and refuses once Temporal cancels the attempt (a timeout learned from a heartbeat)', async () => {
-    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000, heartbeatTimeoutMs: 10_000 });
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000, heartbeatTimeoutMs: 10_000 }, { logger: quiet });
     setTimeout(() => env.cancel('TIMED_OUT'), 200);
     const started = performance.now();
     const refusal = await env.run(() =>
@@ -46,14 +50,14 @@ describe('guardedAttempt', () => {
 
   it("refuses once the attempt's start-to-close deadline has passed, though nothing cancelled it", async () => {
     // 1.5 s less the 1 s dispatch margin: the attempt is surely alive for 0.5 s.
-    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1_500, heartbeatTimeoutMs: 10_000 });
-    const [before, after] = await env.run(() =>
+    const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 1_500, heartbeatTimeoutMs: 10_000 }, { logger: quiet });
+    const [before, after] = (await env.run(() =>
       guardedAttempt(async (guard) => {
         const early = guard.refusal(0, 0);
         await sleep(600);
         return [early, guard.refusal(0, 0)];
       }),
-    );
+    )) as Array<string | null>;
     expect(before).toBeNull();
     expect(after).toMatch(/^the attempt's deadline \(start-to-close 1\.5 s\) passed/);
   });
