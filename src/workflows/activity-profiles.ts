@@ -46,8 +46,8 @@ const exchangeRead: ActivityOptions = {
  * open, look up closed, create, read back), so ten buys at Kraken's 1 call/s put the last create about 30 s after its
  * attempt started, and the guard also wants the create's reply (ccxt's 10 s timeout) inside the attempt: 60 s. A
  * longer queue is refused before it sends (AttemptStopped, retried once the queue ahead has drained), never sent late.
- * The heartbeat timeout lets the worker learn of a timeout or cancellation (the SDK sends a heartbeat at most every
- * 8 s of it) and retries a dead worker's attempt after 10 s instead of 60 s.
+ * The heartbeat timeout lets the worker learn of a timeout or cancellation (from a heartbeat's reply; the SDK sends
+ * one at most every 8 s, 80% of it) and retries a dead worker's attempt after 10 s instead of 60 s.
  */
 const exchangeWrite: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
