@@ -14,5 +14,7 @@ export function formatStatus(s: CycleStatus): string {
     `  circuits     ${s.openCircuits.length > 0 ? s.openCircuits.join(', ') : 'all closed'}`,
     `  in doubt     ${s.inDoubt.length > 0 ? `${s.inDoubt.join(', ')} (not traded until a reconciliation clears them; GET …/findings says why)` : 'none'}`,
     ...(s.reconcileReason ? [`  reconcile    before the next tick: ${s.reconcileReason}`] : []),
+    ...((s.dust ?? []).length > 0 ? [`  dust         ${s.dust.join(', ')} (below the market minimum: not sold, no slot taken)`] : []),
+    ...(s.orderDoubts ?? []).map((d) => `  unknown fate ${d.symbol} ${d.clientOrderId}: ${d.reason}`),
   ].join('\n');
 }

@@ -67,6 +67,8 @@ export interface MarketCycleState {
   reconciledAtTick?: number;
   /** Quote fees booked since the last reconciliation: what explains a live cash drift (decimal string). */
   feesSinceReconcile?: string;
+  /** Held symbols whose position was dust (below its market's minimum) at the last tick. */
+  dust?: string[];
 }
 
 export interface MarketCycleInput {
@@ -87,7 +89,10 @@ export interface CycleStatus {
   lastTick: TickSummary | null;
   config: CycleConfig;
   cash: string | null;
+  /** Positions that are not dust. */
   openPositions: number;
+  /** Held remainders below their market's minimum order: not sold, take no slot, do not block a re-buy. */
+  dust: string[];
   openCircuits: string[];
   /** Coins not traded until a reconciliation with the exchange clears them (see reconciliation_findings). */
   inDoubt: string[];

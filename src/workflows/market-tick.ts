@@ -3,6 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import type { OrderState } from '../domain/market-types.js';
 import { planOrders, portfolioEquity } from '../domain/allocation.js';
+import { dustSymbols } from '../domain/dust.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
 import { appliedFillOf, withDoubts } from '../domain/order-doubts.js';
 import type { OrderDoubt } from '../domain/order-doubts.js';
@@ -162,6 +163,10 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   for (const [symbol, until] of Object.entries(state.cooldowns)) {
     if (until <= state.tickNo + 1) delete state.cooldowns[symbol];
   }
+
+  // Remainders below their market's minimum: not open positions, and shown as dust in the status.
+  const dust = dustSymbols(portfolioAfter, rules, prices);
+  if (dust.length > 0 || state.dust !== undefined) state.dust = dust;
 
   // (6) One bulk, idempotent write of the whole tick.
   const equity = portfolioEquity(portfolioAfter, prices);

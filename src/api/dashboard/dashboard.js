@@ -132,6 +132,12 @@ function renderCycles(rows) {
       doubt.title = `not traded until a reconciliation clears them: ${status.inDoubt.join(', ')} (GET …/findings says why)`;
       stateCell.append(' ', doubt);
     }
+    // Remainders below the market's minimum: held, but not open positions.
+    if (status && (status.dust ?? []).length > 0) {
+      const dust = span(`${status.dust.length} dust`, 'badge dust');
+      dust.title = `below the market's minimum order, not sold and taking no slot: ${status.dust.join(', ')}`;
+      stateCell.append(' ', dust);
+    }
     tr.append(cell(stateCell, 'state'));
 
     const last = status?.lastTick;

@@ -15,6 +15,7 @@ function status(overrides: Partial<CycleStatus>): CycleStatus {
     config: defaultCycleConfig({ quote: 'USDT' }),
     cash: '21864.859688064007634096027701',
     openPositions: 4,
+    dust: [],
     openCircuits: [],
     inDoubt: [],
     reconcileReason: null,
@@ -34,5 +35,11 @@ describe('keel status output', () => {
   it('prints 8 decimals for a BTC-quoted cycle and a placeholder before the first reconciliation', () => {
     expect(formatStatus(status({ config: defaultCycleConfig({ quote: 'BTC' }), cash: '1.5' }))).toContain('cash         1.50000000 BTC');
     expect(formatStatus(status({ cash: null, lastTick: null }))).toContain('cash         n/a, 4 open positions\n');
+  });
+
+  it('names dust and orders of unknown fate', () => {
+    const text = formatStatus(status({ dust: ['XRP/USDT'], orderDoubts: [{ symbol: 'SOL/USDT', clientOrderId: 'kl1', kind: 'fate_unknown', reason: 'RequestTimeout in tick 3' }] }));
+    expect(text).toContain('  dust         XRP/USDT (below the market minimum: not sold, no slot taken)');
+    expect(text).toContain('  unknown fate SOL/USDT kl1: RequestTimeout in tick 3');
   });
 });
