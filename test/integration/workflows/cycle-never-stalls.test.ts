@@ -2,6 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pauseSignal, statusQuery, updateConfigUpdate } from '../../../src/contracts/messages.js';
 import type { Candle, Timeframe } from '../../../src/domain/market-types.js';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
+import { PaperBroker } from '../../../src/exchange/paper-broker.js';
+import type { PlaceOrderRequest } from '../../../src/exchange/port.js';
+import type { OrderState } from '../../../src/domain/market-types.js';
+import { createPaperLedger } from '../../../src/db/queries/paper-ledger.js';
 import { startDevServer, type DevServer } from '../../../src/temporal/dev-server.js';
 import { findTemporalCli } from '../../../src/temporal/temporal-cli.js';
 import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
@@ -31,6 +35,25 @@ class OneSlowCoin extends SimulatedMarket {
   }
 }
 
+/** The paper broker behind an exchange whose first order hangs for `hangMs` before it is carried out (or refused). */
+class OneSlowOrder extends PaperBroker {
+  private hung = false;
+  constructor(
+    options: ConstructorParameters<typeof PaperBroker>[0],
+    private readonly hangMs: number,
+  ) {
+    super(options);
+  }
+
+  override async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
+    if (!this.hung) {
+      this.hung = true;
+      await new Promise((resolve) => setTimeout(resolve, this.hangMs));
+    }
+    return super.placeOrder(request);
+  }
+}
+
 describe('a cycle never stalls', () => {
   const harnesses: Harness[] = [];
   let server: DevServer | undefined;
@@ -51,6 +74,35 @@ describe('a cycle never stalls', () => {
     expect(final.tickNo).toBe(1);
     expect(final.lastTick).toEqual(expect.objectContaining({ coins: 4, failed: 1, evaluated: 3 }));
     expect(Date.now() - startedAtMs).toBeLessThan(14_000);
+  });
+
+  it('gives up on an order child at its run timeout: the tick goes on, the order is in doubt, then settled by the ledger', async () => {
+    const market = new SimulatedMarket({ seed: 5, coins: 4 });
+    const harness = await createHarness({ gateway: market });
+    harnesses.push(harness);
+    const broker = new OneSlowOrder({ gateway: market, ledger: createPaperLedger(harness.database.db) }, 12_000);
+    await harness.startWorkers(undefined, undefined, undefined, { broker });
+    const { handle } = await harness.startCycle({
+      maxTicks: 6,
+      tickPacingMs: 1_000,
+      warmupCandles: 40,
+      universe: { symbols: null, maxCoins: 4 },
+      signal: { ...harness.cycleConfig().signal, buyThreshold: 0.001 },
+      risk: { maxPositionFraction: 0.1, maxOpenPositions: 1, minOrderNotional: 1, cooldownTicks: 1 },
+      timeouts: { coinRunMs: 60_000, orderRunMs: 3_000 },
+    });
+    const stuck = await waitFor('an order of unknown fate', async () => {
+      const status = await handle.query(statusQuery);
+      return status.orderDoubts.length > 0 ? status : undefined;
+    }, 60_000, 100);
+    // The tick with the hung order completed without waiting the 12 s for it.
+    expect(stuck.orderDoubts[0]!.kind).toBe('fate_unknown');
+    expect(stuck.orderDoubts[0]!.reason).toMatch(new RegExp(`in tick ${stuck.lastTick!.tickNo}`));
+    expect(stuck.lastTick!.durationMs).toBeLessThan(10_000);
+    const final = await handle.result();
+    // Settled by the paper ledger's answer (placed late and adopted, or never placed): nothing is left in doubt.
+    expect(final.orderDoubts).toEqual([]);
+    expect(final.inDoubt).toEqual([]);
   });
 
   it('validates concurrent config updates one at a time: a pair valid only alone is not both accepted', async () => {

@@ -312,9 +312,9 @@ describe('docker-compose.yml: keel services', () => {
     expect(test[3]).toContain('/health');
   });
 
-  // Settings that make no sense in this deployment: the embedded dev server and database, and the API's own listen
-  // address, which the keel-api service fixes (0.0.0.0:8080) rather than taking from .env.
-  const NOT_FROM_ENV_FILE = new Set(['TEMPORAL_CLI_PATH', 'KEEL_DATA_DIR']);
+  // Settings that make no sense in this deployment: the embedded dev server (its CLI and its port: compose runs
+  // Temporal as a service of its own) and the embedded database.
+  const NOT_FROM_ENV_FILE = new Set(['TEMPORAL_CLI_PATH', 'TEMPORAL_DEV_PORT', 'KEEL_DATA_DIR']);
 
   it('passes every keel setting (src/config/settings.ts) to some keel service, so none is silently unreachable', () => {
     const passed = new Set(keelServices.flatMap(([name]) => Object.keys(environmentOf(raw.services[name]!))));
