@@ -33,7 +33,9 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in headless Chromium${HAS_CHROMIUM ? '
     harness = await createHarness({ gateway: new SimulatedMarket({ seed: 5, coins: COINS }) });
     await harness.startWorkers();
     handle = (await harness.startCycle({ universe: { symbols: null, maxCoins: COINS }, tickPacingMs: 300, signal: { ...harness.cycleConfig().signal, buyThreshold: 0.01 } })).handle;
-    app = buildApp({ client: harness.client, namespace: 'default', db: harness.database.db, apiTokens: [TOKEN], temporalUiUrl: UI });
+    // A longer Temporal deadline than production's 10 s: on a loaded CI machine a status query can queue behind a busy
+    // worker, and this test is about what the page shows, not about how fast the machine is.
+    app = buildApp({ client: harness.client, namespace: 'default', db: harness.database.db, apiTokens: [TOKEN], temporalUiUrl: UI, temporalTimeoutMs: 30_000 });
     origin = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
