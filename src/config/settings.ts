@@ -94,7 +94,7 @@ export const settingsSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.KEEL_MARKET === 'replay' && !s.KEEL_REPLAY_DIR) {
-      ctx.addIssue({ code: 'custom', path: ['KEEL_REPLAY_DIR'], message: 'KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json' });
+      ctx.addIssue({ code: 'custom', path: ['KEEL_REPLAY_DIR'], message: 'KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json (or .json.gz, .feather)' });
     }
     if ((s.KEEL_EXCHANGE_API_KEY === undefined) !== (s.KEEL_EXCHANGE_API_SECRET === undefined)) {
       ctx.addIssue({ code: 'custom', path: [s.KEEL_EXCHANGE_API_KEY === undefined ? 'KEEL_EXCHANGE_API_KEY' : 'KEEL_EXCHANGE_API_SECRET'], message: 'set both KEEL_EXCHANGE_API_KEY and KEEL_EXCHANGE_API_SECRET, or neither' });

@@ -27,7 +27,7 @@ export function createGateway(options: CreateGatewayOptions): ExchangeGateway {
     case 'replay': {
       const dir = options.replay?.dir;
       if (dir === undefined || dir === '') {
-        throw new KeelError('InvalidConfig', 'market "replay" needs replay.dir: a folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json');
+        throw new KeelError('InvalidConfig', 'market "replay" needs replay.dir: a folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json (or .json.gz, .feather)');
       }
       return new ReplayMarket({ ...options.replay, dir });
     }

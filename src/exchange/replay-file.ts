@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { KeelError } from '../domain/errors.js';
 import type { Candle } from '../domain/market-types.js';
 import type { CandleSeries } from './candle-series.js';
+import { featherRows } from './replay-feather.js';
 
 const EXPECTED = 'expected freqtrade candles [[ts_ms, open, high, low, close, volume], ...] with positive prices';
 
@@ -44,13 +46,27 @@ export class ReplaySeries implements CandleSeries {
   }
 }
 
-/** Reads and validates one freqtrade JSON candle file; any defect is an InvalidMarketData error naming file and row. */
+/**
+ * Reads and validates one freqtrade candle file in any of freqtrade's formats, by its name: `.json`, `.json.gz`
+ * (jsongz) or `.feather`. Any defect is an InvalidMarketData error naming the file and the row.
+ */
 export async function loadReplayFile(path: string): Promise<ReplaySeries> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     throw new KeelError('InvalidMarketData', `${path}: cannot be read (${(error as Error).message})`, { cause: error });
+  }
+  if (path.endsWith('.feather')) return parseReplayRows(path, featherRows(path, bytes));
+  let text: string;
+  if (path.endsWith('.gz')) {
+    try {
+      text = gunzipSync(bytes).toString('utf8');
+    } catch (error) {
+      throw new KeelError('InvalidMarketData', `${path}: not a gzip file (${(error as Error).message}); expected freqtrade's jsongz candles`, { cause: error });
+    }
+  } else {
+    text = bytes.toString('utf8');
   }
   let rows: unknown;
   try {

@@ -13,7 +13,7 @@ import { referenceOrderRules } from './reference-order-rules.js';
 import type { ReplaySeries } from './replay-file.js';
 
 export interface ReplayMarketOptions {
-  /** Folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json. */
+  /** Folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json (or .json.gz, .feather). */
   dir: string;
   /** Timeframe whose candles answer fetchTickers; default: the timeframe most files in the folder have. */
   tickerTimeframe?: Timeframe;
@@ -157,7 +157,7 @@ export class ReplayMarket implements ExchangeGateway {
       return Promise.reject(
         new KeelError(
           'InvalidConfig',
-          `replay: no ${timeframe} candles for ${symbol} in "${this.dir}" (expected ${base}_${quote}-${timeframe}.json); ` +
+          `replay: no ${timeframe} candles for ${symbol} in "${this.dir}" (expected ${base}_${quote}-${timeframe}.json, .json.gz or .feather); ` +
             `it has ${[...files.keys()].join(', ')}`,
         ),
       );

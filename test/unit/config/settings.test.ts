@@ -25,7 +25,7 @@ describe('settings', () => {
   });
 
   it('checks settings that depend on each other once each one is valid', () => {
-    expect(() => loadSettings({ KEEL_MARKET: 'replay' })).toThrow('KEEL_REPLAY_DIR: KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json');
+    expect(() => loadSettings({ KEEL_MARKET: 'replay' })).toThrow('KEEL_REPLAY_DIR: KEEL_MARKET=replay needs KEEL_REPLAY_DIR: a folder of freqtrade candle files <BASE>_<QUOTE>-<tf>.json (or .json.gz, .feather)');
   });
 
   it('accepts the ccxt exchanges as markets, paper trading on their public data by default', () => {

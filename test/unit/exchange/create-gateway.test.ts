@@ -24,7 +24,7 @@ describe('createGateway', () => {
   it('needs a directory for replay', () => {
     const error = thrown(() => createGateway({ market: 'replay' }));
     expect(error.code).toBe('InvalidConfig');
-    expect(error.message).toBe('market "replay" needs replay.dir: a folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json');
+    expect(error.message).toBe('market "replay" needs replay.dir: a folder of freqtrade candle files named <BASE>_<QUOTE>-<timeframe>.json (or .json.gz, .feather)');
   });
 
   it('says which markets exist for anything else', () => {

@@ -96,7 +96,7 @@ describe.skipIf(!hasData)('ReplayMarket over binance-spot-1h-2021 (skipped when 
   it('names the expected file for a timeframe that has none', async () => {
     const error = await caught(market.fetchOhlcv('BTC/USDT', '5m', { limit: 1, untilMs: Date.UTC(2021, 0) }));
     expect(error.code).toBe('InvalidConfig');
-    expect(error.message).toContain('(expected BTC_USDT-5m.json); it has 1h');
+    expect(error.message).toContain('(expected BTC_USDT-5m.json, .json.gz or .feather); it has 1h');
     const unknown = await caught(market.fetchOhlcv('NOPE/USDT', '1h', { limit: 1, untilMs: Date.UTC(2021, 0) }));
     expect(unknown.code).toBe('BadSymbol');
     expect(unknown.message).toMatch(/^unknown symbol "NOPE\/USDT" on replay; ".*" has 126 symbols such as/);
@@ -158,12 +158,12 @@ describe('ReplayMarket with malformed data', () => {
     const error = await caught(() => new ReplayMarket({ dir: missing }));
     expect(error.code).toBe('InvalidConfig');
     expect(error.message).toContain(`replay: candle directory "${missing}"`);
-    expect(error.message).toContain('<BASE>_<QUOTE>-<timeframe>.json (e.g. BTC_USDT-1h.json)');
+    expect(error.message).toContain('<BASE>_<QUOTE>-<timeframe>.<json|json.gz|feather> (e.g. BTC_USDT-1h.feather)');
 
     const empty = await mkdtemp(join(tmpdir(), 'keel-replay-empty-'));
     try {
       const emptyError = await caught(() => new ReplayMarket({ dir: empty }));
-      expect(emptyError.message).toContain('holds no files named <BASE>_<QUOTE>-<timeframe>.json');
+      expect(emptyError.message).toContain('holds no files named <BASE>_<QUOTE>-<timeframe>.<json|json.gz|feather>');
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
