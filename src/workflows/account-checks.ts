@@ -3,7 +3,7 @@ import type { CycleConfig } from '../domain/cycle-config.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { MarketCycleState } from '../contracts/workflow-types.js';
 import type { ResolvedOrder } from '../contracts/activity-types.js';
-import { applyFill } from '../domain/portfolio-accounting.js';
+import { tryBookFill } from '../domain/tick-settlement.js';
 import { Dec, decimalString } from '../domain/decimal-math.js';
 import type { OrderState } from '../domain/market-types.js';
 import { appliedFillOf, symbolsInDoubt, unbookedFill, withDoubts } from '../domain/order-doubts.js';
@@ -13,31 +13,7 @@ import { failureInfo } from './failure-info.js';
 /** Fills older than this are not read by a reconciliation. */
 const RECONCILE_WINDOW_MS = 24 * 3_600_000;
 
-/**
- * Failure types of an order execution after which nothing can have been placed: the order was refused before or by
- * the exchange. Any other failure (a timeout, a lost reply, retries exhausted) leaves the order's fate unknown.
- */
-const NOTHING_PLACED = new Set([
-  'InvalidOrder',
-  'InsufficientFunds',
-  'BadSymbol',
-  'BadRequest',
-  'NotSupported',
-  'InvalidMarketData',
-  'LiveTradingDisabled',
-  'AuthenticationError',
-  'PermissionDenied',
-]);
-
-/**
- * Whether a failed order execution may have left an order at the exchange. `strict` (ORDER_FATE_PATCH) also counts a
- * child that already completed in an earlier run (its order was placed, its result is not here); histories recorded
- * before the patch replay with the old rule.
- */
-export function orderOutcomeUnknown(errorType: string, strict = true): boolean {
-  if (errorType === 'AlreadyCompleted') return strict;
-  return !NOTHING_PLACED.has(errorType);
-}
+export { orderOutcomeUnknown } from '../domain/order-fate.js';
 
 /**
  * Checks the market settings of `config` on the exchange queue (symbols listed, timeframe served, request plan within
@@ -138,16 +114,15 @@ function settleDoubts(state: MarketCycleState, resolved: readonly ResolvedOrder[
  * Books one fill into the portfolio; returns null, or why it could not be booked (the portfolio is left as it was, and
  * the caller keeps the order in doubt instead of failing the workflow task over and over).
  */
-export function bookFill(state: MarketCycleState, fill: OrderState, tickTs: number): string | null {
-  try {
-    state.portfolio = applyFill(state.portfolio!, fill, state.tickNo + 1).portfolio;
-    state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(fill.feeQuote));
-    return null;
-  } catch (error) {
-    const { message } = failureInfo(error);
-    log.error('a fill could not be booked; its coin is in doubt until a person acknowledges the finding', { clientOrderId: fill.clientOrderId, symbol: fill.symbol, tickTs, message });
-    return `fill could not be booked: ${message}`;
+function bookFill(state: MarketCycleState, fill: OrderState, tickTs: number): string | null {
+  const booked = tryBookFill(state.portfolio!, fill, state.tickNo + 1);
+  if ('reason' in booked) {
+    log.error('a fill could not be booked; its coin is in doubt until a person acknowledges the finding', { clientOrderId: fill.clientOrderId, symbol: fill.symbol, tickTs, message: booked.reason });
+    return booked.reason;
   }
+  state.portfolio = booked.portfolio;
+  state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(fill.feeQuote));
+  return null;
 }
 
 /**

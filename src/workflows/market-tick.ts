@@ -1,12 +1,12 @@
 import { executeChild, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
-import type { OrderState } from '../domain/market-types.js';
 import { planOrders, portfolioEquity } from '../domain/allocation.js';
 import { dustSymbols } from '../domain/dust.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
-import { appliedFillOf, withDoubts } from '../domain/order-doubts.js';
-import type { OrderDoubt } from '../domain/order-doubts.js';
+import { withDoubts } from '../domain/order-doubts.js';
+import { settleOrders } from '../domain/tick-settlement.js';
+import { Dec, decimalString } from '../domain/decimal-math.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
 import { applyVerdicts, expireAiState, selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
@@ -19,7 +19,6 @@ import { orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
-import { bookFill, orderOutcomeUnknown } from './account-checks.js';
 import { ORDER_DOUBTS_PATCH, ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH } from './patches.js';
 
 const ORDER_FILL_TIMEOUT_MS = 60_000;
@@ -116,41 +115,24 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     }),
   );
 
-  const filled: OrderState[] = [];
-  const unknownFate: string[] = [];
-  const doubts: OrderDoubt[] = [];
-  // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
-  const strictFate = () => patched(ORDER_FATE_PATCH);
-  for (const [index, result] of orderResults.entries()) {
-    const intent = plan.intents[index]!;
-    if (!result.ok) {
-      log.warn('order not executed', { symbol: result.symbol, errorType: result.errorType, message: result.message });
-      const unknown = result.placed !== undefined ? result.placed === 'unknown' : orderOutcomeUnknown(result.errorType, result.errorType === 'AlreadyCompleted' && strictFate());
-      if (unknown) {
-        unknownFate.push(result.symbol);
-        doubts.push({ kind: 'fate_unknown', symbol: result.symbol, clientOrderId: result.clientOrderId, tickTs, intent, reason: `${result.errorType} in tick ${state.tickNo + 1}: ${result.message.slice(0, 300)}` });
-      }
-      continue;
-    }
-    // Still open after its cancel (the cancel not yet effective, or its outcome unread): it may fill later.
-    if (result.order.status === 'open' && strictFate()) {
-      log.warn('order still open after its cancel; its coin is in doubt until reconciled', { clientOrderId: result.order.clientOrderId, symbol: result.order.symbol });
-      unknownFate.push(result.order.symbol);
-      doubts.push({ kind: 'fate_unknown', symbol: result.order.symbol, clientOrderId: result.order.clientOrderId, tickTs, intent, reason: `still open after its cancel in tick ${state.tickNo + 1}`, ...withApplied(result.order) });
-    }
-    if (Number(result.order.filled) > 0) {
-      // A fill the portfolio cannot take (it contradicts what keel holds) puts the coin in doubt instead of failing
-      // this workflow task on every retry, which would stall the cycle for good.
-      const unbookable = bookFill(state, result.order, tickTs);
-      if (unbookable !== null) {
-        unknownFate.push(result.order.symbol);
-        doubts.push({ kind: 'fill_unapplied', symbol: result.order.symbol, clientOrderId: result.order.clientOrderId, tickTs, intent, reason: unbookable });
-        continue;
-      }
-      filled.push(result.order);
-      if (result.order.side === 'sell') state.cooldowns[result.order.symbol] = state.tickNo + 1 + config.risk.cooldownTicks;
-    }
-  }
+  // Fills booked, cooldowns, doubts: the same pure settlement a backtest runs.
+  const settlement = settleOrders({
+    portfolio,
+    cooldowns: state.cooldowns,
+    tickNo: state.tickNo + 1,
+    tickTs,
+    cooldownTicks: config.risk.cooldownTicks,
+    intents: plan.intents,
+    outcomes: orderResults,
+    // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
+    strictFate: () => patched(ORDER_FATE_PATCH),
+  });
+  for (const { message, fields } of settlement.warnings) log.warn(message, fields);
+  for (const { message, fields } of settlement.errors) log.error(message, fields);
+  const { filled, unknownFate, doubts } = settlement;
+  state.portfolio = settlement.portfolio;
+  state.cooldowns = settlement.cooldowns;
+  if (filled.length > 0) state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(settlement.feesBooked));
   const portfolioAfter = state.portfolio!;
   // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
   // happens before the next tick; reconciliation looks each such order up by its client order id.
@@ -159,9 +141,6 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
     state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
     log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate, clientOrderIds: doubts.map((d) => d.clientOrderId) });
-  }
-  for (const [symbol, until] of Object.entries(state.cooldowns)) {
-    if (until <= state.tickNo + 1) delete state.cooldowns[symbol];
   }
 
   // Remainders below their market's minimum: not open positions, and shown as dust in the status.
@@ -276,8 +255,3 @@ function childFailure(error: unknown): { errorType: string; message: string } {
   return failureInfo(error);
 }
 
-/** What of an order is already booked, as a spreadable part of its doubt. */
-function withApplied(order: OrderState): { applied?: OrderDoubt['applied'] } {
-  const applied = appliedFillOf(order);
-  return applied === undefined ? {} : { applied };
-}

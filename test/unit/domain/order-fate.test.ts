@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderOutcomeUnknown } from '../../../src/workflows/account-checks.js';
+import { orderOutcomeUnknown } from '../../../src/domain/order-fate.js';
 
 describe('whether a failed order execution may have left an order at the exchange', () => {
   it('is known not to for refusals of the first placement attempt', () => {
