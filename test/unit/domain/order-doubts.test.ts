@@ -2,24 +2,11 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { applyFill } from '../../../src/domain/portfolio-accounting.js';
 import { emptyPortfolio } from '../../../src/domain/portfolio-types.js';
-import type { OrderState } from '../../../src/domain/market-types.js';
+import { orderState } from '../../helpers/order-fixtures.js';
 import { appliedFillOf, positionChangeOf, symbolsInDoubt, unbookedFill, withDoubts } from '../../../src/domain/order-doubts.js';
 import type { OrderDoubt } from '../../../src/domain/order-doubts.js';
 
-const order = (over: Partial<OrderState> = {}): OrderState => ({
-  clientOrderId: 'k1',
-  exchangeOrderId: 'x1',
-  symbol: 'BTC/USDT',
-  side: 'buy',
-  type: 'market',
-  status: 'closed',
-  amount: '2',
-  filled: '2',
-  averagePrice: '100',
-  feeQuote: '0.2',
-  createdAtMs: 1,
-  ...over,
-});
+const order = orderState;
 
 const doubt = (clientOrderId: string, symbol: string): OrderDoubt => ({
   kind: 'fate_unknown',

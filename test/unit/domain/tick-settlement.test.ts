@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { OrderIntent, OrderState } from '../../../src/domain/market-types.js';
+import { orderState } from '../../helpers/order-fixtures.js';
 import { emptyPortfolio } from '../../../src/domain/portfolio-types.js';
 import { settleOrders } from '../../../src/domain/tick-settlement.js';
 import type { OrderOutcome, SettleOrdersInput } from '../../../src/domain/tick-settlement.js';
 
 const intent = (symbol: string, side: 'buy' | 'sell', amount = '2'): OrderIntent => ({ symbol, side, type: 'market', amount, price: '100', reason: 'test' });
-const filledOrder = (symbol: string, side: 'buy' | 'sell', over: Partial<OrderState> = {}): OrderState => ({
-  clientOrderId: `k-${symbol}-${side}`,
-  exchangeOrderId: `x-${symbol}`,
-  symbol,
-  side,
-  type: 'market',
-  status: 'closed',
-  amount: '2',
-  filled: '2',
-  averagePrice: '100',
-  feeQuote: '0.2',
-  createdAtMs: 1,
-  ...over,
-});
+const filledOrder = (symbol: string, side: 'buy' | 'sell', over: Partial<OrderState> = {}): OrderState => orderState({ clientOrderId: `k-${symbol}-${side}`, exchangeOrderId: `x-${symbol}`, symbol, side, ...over });
 
 function settle(intents: OrderIntent[], outcomes: OrderOutcome[], over: Partial<SettleOrdersInput> = {}) {
   const asked: string[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KeelError } from '../../../src/domain/errors.js';
 import type { Candle, OrderState } from '../../../src/domain/market-types.js';
 import type { ExchangeGateway, OrderBroker, PlaceOrderRequest } from '../../../src/exchange/port.js';
+import { orderState } from '../../helpers/order-fixtures.js';
 import { meterBroker, meterGateway, outcomeOf } from '../../../src/observability/metered-exchange.js';
 import { createKeelMetrics, type KeelMetrics } from '../../../src/observability/metrics.js';
 
@@ -35,19 +36,7 @@ function fakeGateway(fail: Partial<Record<keyof ExchangeGateway, unknown>> = {})
   };
 }
 
-const order: OrderState = {
-  clientOrderId: 'k1',
-  exchangeOrderId: 'x1',
-  symbol: 'BTC/USDT',
-  side: 'buy',
-  type: 'market',
-  status: 'closed',
-  amount: '1',
-  filled: '1',
-  averagePrice: '100',
-  feeQuote: '0.1',
-  createdAtMs: 0,
-};
+const order: OrderState = orderState({ amount: '1', filled: '1', feeQuote: '0.1', createdAtMs: 0 });
 
 describe('meterGateway', () => {
   it('counts every port method with outcome ok, times it, and passes results and arguments through', async () => {
