@@ -4,7 +4,7 @@ import type { TaskQueues } from '../contracts/task-queues.js';
 import type { MarketCycleState } from '../contracts/workflow-types.js';
 import type { ResolvedOrder } from '../contracts/activity-types.js';
 import { tryBookFill } from '../domain/tick-settlement.js';
-import { Dec, decimalString } from '../domain/decimal-math.js';
+import { addFees, checkLiveCash } from '../domain/live-cash.js';
 import type { OrderState } from '../domain/market-types.js';
 import { appliedFillOf, symbolsInDoubt, unbookedFill, withDoubts } from '../domain/order-doubts.js';
 import { exchangeReadActivities, reconciliationActivities } from './activity-profiles.js';
@@ -121,7 +121,7 @@ function bookFill(state: MarketCycleState, fill: OrderState, tickTs: number): st
     return booked.reason;
   }
   state.portfolio = booked.portfolio;
-  state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(fill.feeQuote));
+  state.feesSinceReconcile = addFees(state.feesSinceReconcile, fill.feeQuote);
   return null;
 }
 
@@ -132,20 +132,15 @@ function bookFill(state: MarketCycleState, fill: OrderState, tickTs: number): st
 function followQuoteBalance(state: MarketCycleState, quoteBalance: string): void {
   const portfolio = state.portfolio;
   if (portfolio === null) return;
-  const drift = new Dec(quoteBalance).minus(portfolio.cash);
-  if (drift.isZero()) return;
-  if ((state.orderDoubts ?? []).some((d) => d.kind === 'fate_unknown')) {
-    // An order of unknown fate may hold the difference: following the balance now would book its cost twice once the
-    // order is found. Cash follows the exchange again when nothing is in flight.
+  const feesSinceLastCheck = state.feesSinceReconcile ?? '0';
+  const check = checkLiveCash({ keelCash: portfolio.cash, accountQuote: quoteBalance, feesSinceLastCheck, ordersInFlight: (state.orderDoubts ?? []).some((d) => d.kind === 'fate_unknown') });
+  if (check.verdict === 'agrees') return;
+  if (check.verdict === 'wait') {
     log.info('live cash differs from the exchange while orders of unknown fate are pending; it follows once they are settled', { keelCash: portfolio.cash, accountQuote: quoteBalance, quote: state.config.quote });
     return;
   }
-  const explained = new Dec(state.feesSinceReconcile ?? '0').plus(CASH_ROUNDING_TOLERANCE);
-  const details = { keelCash: portfolio.cash, accountQuote: quoteBalance, drift: decimalString(drift), feesSinceLastCheck: state.feesSinceReconcile ?? '0', quote: state.config.quote };
-  if (drift.abs().gt(explained)) log.warn('live cash moved by more than fees explain; the cycle follows the exchange', details);
+  const details = { keelCash: portfolio.cash, accountQuote: quoteBalance, drift: check.drift, feesSinceLastCheck, quote: state.config.quote };
+  if (check.unexplained) log.warn('live cash moved by more than fees explain; the cycle follows the exchange', details);
   else log.info('live cash follows the exchange balance', details);
   state.portfolio = { ...portfolio, cash: quoteBalance };
 }
-
-/** Quote units of drift that rounding alone can explain. */
-const CASH_ROUNDING_TOLERANCE = '0.01';

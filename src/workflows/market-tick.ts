@@ -6,7 +6,7 @@ import { dustSymbols } from '../domain/dust.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
 import { withDoubts } from '../domain/order-doubts.js';
 import { settleOrders } from '../domain/tick-settlement.js';
-import { Dec, decimalString } from '../domain/decimal-math.js';
+import { addFees } from '../domain/live-cash.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
 import { applyVerdicts, expireAiState, selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
@@ -132,7 +132,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const { filled, unknownFate, doubts } = settlement;
   state.portfolio = settlement.portfolio;
   state.cooldowns = settlement.cooldowns;
-  if (filled.length > 0) state.feesSinceReconcile = decimalString(new Dec(state.feesSinceReconcile ?? '0').plus(settlement.feesBooked));
+  if (filled.length > 0) state.feesSinceReconcile = addFees(state.feesSinceReconcile, settlement.feesBooked);
   const portfolioAfter = state.portfolio!;
   // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
   // happens before the next tick; reconciliation looks each such order up by its client order id.
