@@ -35,6 +35,13 @@ export interface OrderDoubt {
   reason: string;
 }
 
+/** The kind of order doubt a finding of `findingKind` stands for, or undefined when it stands for none. */
+export function doubtKindOfFinding(findingKind: string | undefined): OrderDoubtKind | undefined {
+  if (findingKind === 'order_fate_unknown') return 'fate_unknown';
+  if (findingKind === 'fill_unapplied') return 'fill_unapplied';
+  return undefined;
+}
+
 /** Final statuses: nothing more will fill. */
 export function isFinalStatus(order: Pick<OrderState, 'status'>): boolean {
   return order.status === 'closed' || order.status === 'canceled' || order.status === 'rejected';

@@ -6,7 +6,7 @@ import type { ResolvedOrder } from '../contracts/activity-types.js';
 import { tryBookFill } from '../domain/tick-settlement.js';
 import { addFees, checkLiveCash } from '../domain/live-cash.js';
 import type { OrderState } from '../domain/market-types.js';
-import { appliedFillOf, symbolsInDoubt, unbookedFill, withDoubts } from '../domain/order-doubts.js';
+import { appliedFillOf, doubtKindOfFinding, symbolsInDoubt, unbookedFill, withDoubts } from '../domain/order-doubts.js';
 import { exchangeReadActivities, reconciliationActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
 
@@ -100,7 +100,7 @@ function settleDoubts(state: MarketCycleState, resolved: readonly ResolvedOrder[
   }
   for (const key of acknowledged) {
     const [kind, ref] = key.split('|');
-    const doubtKind = kind === 'order_fate_unknown' ? 'fate_unknown' : kind === 'fill_unapplied' ? 'fill_unapplied' : undefined;
+    const doubtKind = doubtKindOfFinding(kind);
     if (doubtKind === undefined) continue;
     const before = doubts.length;
     doubts = doubts.filter((d) => !(d.clientOrderId === ref && d.kind === doubtKind));

@@ -14,6 +14,7 @@ import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../d
 import { timeframeMs } from '../domain/market-types.js';
 import { formatMoney } from '../domain/money-format.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
+import { doubtKindOfFinding } from '../domain/order-doubts.js';
 import { acknowledgeFindingSignal, aiVerdictSignal, pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
 import type { FindingAcknowledgement } from '../contracts/messages.js';
 import { KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
@@ -237,7 +238,7 @@ function receiveVerdict(state: MarketCycleState, message: AiVerdictMessage): voi
  * releases its coin now; the next reconciliation sees the acknowledgement and does not raise it again.
  */
 function releaseAcknowledged(state: MarketCycleState, ack: FindingAcknowledgement): void {
-  const doubtKind = ack.kind === 'order_fate_unknown' ? 'fate_unknown' : ack.kind === 'fill_unapplied' ? 'fill_unapplied' : undefined;
+  const doubtKind = doubtKindOfFinding(ack.kind);
   const remaining = (state.orderDoubts ?? []).filter((d) => !(doubtKind !== undefined && d.kind === doubtKind && d.clientOrderId === ack.ref));
   if (state.orderDoubts !== undefined) state.orderDoubts = remaining;
   const stillHeld = remaining.some((d) => d.symbol === ack.symbol);
