@@ -4,15 +4,10 @@ import type { PortfolioSnapshot, Position } from '../domain/portfolio-types.js';
 import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
 import type { HeldVerdict } from '../domain/ai-policy.js';
 import type { OrderDoubt } from '../domain/order-doubts.js';
+import type { CoinHealth } from '../domain/coin-health.js';
 import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
-export interface CoinHealth {
-  /** Consecutive ticks this coin failed. */
-  consecutiveFailures: number;
-  /** The circuit is open (coin skipped) until this tick number. */
-  skipUntilTick: number;
-  lastError: string | null;
-}
+export type { CoinHealth } from '../domain/coin-health.js';
 
 export interface TickSummary {
   tickNo: number;

@@ -1,14 +1,15 @@
 import { executeChild, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
-import { planOrders, portfolioEquity } from '../domain/allocation.js';
+import { portfolioEquity } from '../domain/allocation.js';
+import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { dustSymbols } from '../domain/dust.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
 import { withDoubts } from '../domain/order-doubts.js';
 import { settleOrders } from '../domain/tick-settlement.js';
 import { addFees } from '../domain/live-cash.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
-import { applyVerdicts, expireAiState, selectForAnalysis } from '../domain/ai-policy.js';
+import { selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import { coinWorkflowId, orderWorkflowId } from '../contracts/workflow-ids.js';
@@ -17,7 +18,6 @@ import { databaseActivities, exchangeReadActivities } from './activity-profiles.
 import { coinCycle } from './coin-cycle.js';
 import { orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
-import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
 import { failureInfo } from './failure-info.js';
 import { ORDER_DOUBTS_PATCH, ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH } from './patches.js';
 
@@ -41,16 +41,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   if (scan.unknownSymbols.length > 0) {
     log.warn('configured symbols unknown to the exchange are skipped', { unknownSymbols: scan.unknownSymbols });
   }
-  const prices: Record<string, number> = {};
-  // Each market's order-size rules; scans recorded before rules existed have none, and plan exactly as they did.
-  const rules: Record<string, NonNullable<(typeof scan.tickers)[number]['rules']>> = {};
-  for (const t of scan.tickers) {
-    prices[t.symbol] = t.last;
-    if (t.rules !== undefined) rules[t.symbol] = t.rules;
-  }
-  const universe = [...new Set([...scan.tickers.map((t) => t.symbol), ...Object.keys(portfolio.positions)])].sort();
-  const skipped = universe.filter((s) => isCircuitOpen(state.coinHealth[s], state.tickNo));
-  const symbols = universe.filter((s) => !skipped.includes(s));
+  const { prices: scanPrices, rules, skipped, symbols } = tickUniverse(scan.tickers, portfolio, state.coinHealth, state.tickNo);
 
   // (2) One child per coin, in batches to keep each workflow task small. Ids are business keys, so a tick redone
   // after a crash finds its finished coins instead of running them again.
@@ -61,38 +52,23 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     results.push(...batchResults);
   }
 
-  // (3) Collect compact results and update per-coin health (the circuit breaker).
-  const evaluations: CoinEvaluation[] = [];
-  const failedCoins: string[] = [];
-  for (const result of results) {
-    const symbol = result.ok ? result.evaluation.symbol : result.symbol;
-    const health = nextCoinHealth(state.coinHealth[symbol], result.ok ? { ok: true } : { ok: false, message: `${result.errorType}: ${result.message}` }, state.tickNo);
-    if (health) state.coinHealth[symbol] = health;
-    else delete state.coinHealth[symbol];
-    if (result.ok) {
-      evaluations.push(result.evaluation);
-      prices[symbol] = result.evaluation.price;
-    } else {
-      failedCoins.push(symbol);
-    }
-  }
-
-  // (3b) AI: verdicts that arrived since earlier ticks adjust this tick's decisions; new analyses start without
-  // being waited for, so the tick never queues behind the one-slot AI worker.
-  const decided = await applyAndRequestAi(cycleId, state, tickTs, evaluations, queues);
-
-  // (4) Allocation and risk: pure domain code, deterministic inside the workflow.
-  const plan = planOrders({
-    portfolio,
-    evaluations: decided,
-    prices,
-    rules,
-    risk: config.risk,
-    cooldowns: state.cooldowns,
-    tickNo: state.tickNo,
-    // Coins in doubt (an order of unknown fate, or what reconciliation could not explain) are not traded.
-    blockedSymbols: [...failedCoins, ...(state.inDoubt ?? [])],
+  // (3) Coin health, AI verdicts applied, allocation and risk: the same pure decision a backtest runs.
+  const decision = decideTick({
+    state: { ...state, portfolio },
+    config,
+    universe: { prices: scanPrices, rules },
+    outcomes: results,
   });
+  state.coinHealth = decision.coinHealth;
+  const { evaluations, failedCoins, prices, plan } = decision;
+  if (decision.aiVerdicts !== undefined) {
+    state.aiVerdicts = decision.aiVerdicts;
+    state.aiPending = decision.aiPending;
+  }
+  if (decision.aiChanged.length > 0) log.info('AI verdicts changed decisions', { changed: decision.aiChanged });
+
+  // (4) New AI analyses start without being waited for, so the tick never queues behind the one-slot AI worker.
+  await requestAiAnalyses(cycleId, state, tickTs, evaluations, queues);
 
   // (5) One child per order intent; the client order id comes from business keys only.
   const orderResults = await Promise.all(
@@ -183,19 +159,14 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   };
 }
 
-async function applyAndRequestAi(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<CoinEvaluation[]> {
+async function requestAiAnalyses(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<void> {
   const { config } = state;
   const ai = config.ai;
-  if (!ai?.enabled) return evaluations;
+  if (!ai?.enabled) return;
   const tickNo = state.tickNo + 1;
-  state.aiVerdicts ??= {};
-  state.aiPending ??= {};
-  expireAiState(state.aiVerdicts, state.aiPending, ai, tickNo);
-  const applied = applyVerdicts(evaluations, state.aiVerdicts, ai, config.signal, tickNo);
-  if (applied.changed.length > 0) log.info('AI verdicts changed decisions', { changed: applied.changed });
-  if (state.aiSuspendedUntilMs !== undefined && Date.now() < state.aiSuspendedUntilMs) return applied.evaluations;
+  if (state.aiSuspendedUntilMs !== undefined && Date.now() < state.aiSuspendedUntilMs) return;
 
-  const pending = state.aiPending;
+  const pending = (state.aiPending ??= {});
   const chosen = selectForAnalysis(evaluations, ai, pending);
   await Promise.all(
     chosen.map(async (symbol) => {
@@ -226,7 +197,6 @@ async function applyAndRequestAi(cycleId: string, state: MarketCycleState, tickT
       }
     }),
   );
-  return applied.evaluations;
 }
 
 function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbol: string, queues: TaskQueues): Promise<CoinCycleResult> {

@@ -31,4 +31,11 @@ describe('workflow-sandbox domain code', () => {
     // ...and never reaches the indicator code.
     expect(files.has('indicators.ts')).toBe(false);
   });
+
+  it('tick-decision.ts, the decision the workflow and the backtester share, reaches only decimal.js at runtime', () => {
+    const { files, packages } = runtimeImports('tick-decision.ts');
+    expect([...packages]).toEqual(['decimal.js']);
+    expect(files.has('allocation.ts') && files.has('ai-policy.ts') && files.has('coin-health.ts')).toBe(true);
+    expect(files.has('indicators.ts')).toBe(false);
+  });
 });

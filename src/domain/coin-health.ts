@@ -1,4 +1,11 @@
-import type { CoinHealth } from '../contracts/workflow-types.js';
+/** A coin's failure record: what the circuit breaker decides from. */
+export interface CoinHealth {
+  /** Consecutive ticks this coin failed. */
+  consecutiveFailures: number;
+  /** The circuit is open (coin skipped) until this tick number. */
+  skipUntilTick: number;
+  lastError: string | null;
+}
 
 /** After this many consecutive failed ticks a coin's circuit opens and the coin is skipped for a while. */
 export const FAILURES_BEFORE_OPEN = 3;

@@ -1,0 +1,137 @@
+import type { AiConfig, HeldVerdict } from './ai-policy.js';
+import { applyVerdicts, expireAiState } from './ai-policy.js';
+import { planOrders } from './allocation.js';
+import type { OrderPlan } from './allocation.js';
+import type { CoinHealth } from './coin-health.js';
+import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
+import type { RiskConfig } from './cycle-config.js';
+import type { MarketOrderRules } from './market-rules.js';
+import type { PortfolioSnapshot } from './portfolio-types.js';
+import type { CoinEvaluation, SignalAction, SignalConfig } from './signal-types.js';
+
+/*
+ * What a market cycle decides in a tick, as pure functions the workflow and the backtester both call: which coins
+ * the tick evaluates (scan), and, once they are evaluated, coin health, AI verdicts applied and the order plan
+ * (decideTick). Fills are settled by settleOrders (tick-settlement.ts). Sandbox-safe: no I/O, no clock, no randomness.
+ */
+
+/** One coin of the scan: the bulk tickers call's answer. */
+export interface ScannedTicker {
+  symbol: string;
+  last: number;
+  rules?: MarketOrderRules;
+}
+
+export interface TickUniverse {
+  /** Last prices by symbol from the scan (coin evaluations overwrite them in decideTick). */
+  prices: Record<string, number>;
+  /** Order-size rules by symbol, where the scan had them. */
+  rules: Record<string, MarketOrderRules>;
+  /** Coins whose circuit is open this tick: not evaluated. */
+  skipped: string[];
+  /** Coins evaluated this tick, sorted: the scan's coins plus every held coin (so it can be sold). */
+  symbols: string[];
+}
+
+/** The tick's coins: the scan's plus every held coin, minus those whose circuit is open. */
+export function tickUniverse(tickers: readonly ScannedTicker[], portfolio: PortfolioSnapshot, coinHealth: Readonly<Record<string, CoinHealth>>, tickNo: number): TickUniverse {
+  const prices: Record<string, number> = {};
+  const rules: Record<string, MarketOrderRules> = {};
+  for (const t of tickers) {
+    prices[t.symbol] = t.last;
+    if (t.rules !== undefined) rules[t.symbol] = t.rules;
+  }
+  const universe = [...new Set([...tickers.map((t) => t.symbol), ...Object.keys(portfolio.positions)])].sort();
+  const skipped = universe.filter((s) => isCircuitOpen(coinHealth[s], tickNo));
+  const symbols = skipped.length === 0 ? universe : universe.filter((s) => !skipped.includes(s));
+  return { prices, rules, skipped, symbols };
+}
+
+/** How one coin's evaluation ended (the coin child's result, or the backtester's own evaluation). */
+export type CoinOutcome = { ok: true; evaluation: CoinEvaluation } | { ok: false; symbol: string; errorType: string; message: string };
+
+/** What decideTick reads of the cycle's state; nothing here is changed in place. */
+export interface DecisionState {
+  /** Ticks completed before this one. */
+  tickNo: number;
+  portfolio: PortfolioSnapshot;
+  coinHealth: Readonly<Record<string, CoinHealth>>;
+  cooldowns: Readonly<Record<string, number>>;
+  /** Coins in doubt (an order of unknown fate, or what reconciliation could not explain): not traded. */
+  inDoubt?: readonly string[];
+  aiVerdicts?: Readonly<Record<string, HeldVerdict>>;
+  aiPending?: Readonly<Record<string, number>>;
+}
+
+export interface DecideTickInput {
+  state: DecisionState;
+  config: { signal: SignalConfig; risk: RiskConfig; ai?: AiConfig };
+  universe: Pick<TickUniverse, 'prices' | 'rules'>;
+  /** The tick's coin outcomes, in the order the coins were evaluated. */
+  outcomes: readonly CoinOutcome[];
+}
+
+export interface TickDecision {
+  coinHealth: Record<string, CoinHealth>;
+  /** Evaluations as the coins returned them (what is recorded and what AI analyses). */
+  evaluations: CoinEvaluation[];
+  failedCoins: string[];
+  /** Scan prices overwritten by each evaluated coin's price. */
+  prices: Record<string, number>;
+  /** AI state after expiry; undefined when AI is off (the state's maps stay as they were). */
+  aiVerdicts?: Record<string, HeldVerdict>;
+  aiPending?: Record<string, number>;
+  /** Decisions an AI verdict changed. */
+  aiChanged: Array<{ symbol: string; from: SignalAction; to: SignalAction }>;
+  plan: OrderPlan;
+}
+
+/**
+ * Everything a tick decides once its coins are evaluated: each coin's health (the circuit breaker), fresh AI verdicts
+ * applied to the evaluations, and the order plan (allocation and risk) with failed and doubtful coins blocked.
+ */
+export function decideTick(input: DecideTickInput): TickDecision {
+  const { state, config, universe } = input;
+  const coinHealth: Record<string, CoinHealth> = { ...state.coinHealth };
+  const prices: Record<string, number> = { ...universe.prices };
+  const evaluations: CoinEvaluation[] = [];
+  const failedCoins: string[] = [];
+  for (const outcome of input.outcomes) {
+    const symbol = outcome.ok ? outcome.evaluation.symbol : outcome.symbol;
+    const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? { ok: true } : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
+    if (health) coinHealth[symbol] = health;
+    else delete coinHealth[symbol];
+    if (outcome.ok) {
+      evaluations.push(outcome.evaluation);
+      prices[symbol] = outcome.evaluation.price;
+    } else {
+      failedCoins.push(symbol);
+    }
+  }
+
+  let decided = evaluations;
+  let aiState: Pick<TickDecision, 'aiVerdicts' | 'aiPending'> = {};
+  let aiChanged: TickDecision['aiChanged'] = [];
+  if (config.ai?.enabled) {
+    const tickNo = state.tickNo + 1;
+    const aiVerdicts = { ...(state.aiVerdicts ?? {}) };
+    const aiPending = { ...(state.aiPending ?? {}) };
+    expireAiState(aiVerdicts, aiPending, config.ai, tickNo);
+    const applied = applyVerdicts(evaluations, aiVerdicts, config.ai, config.signal, tickNo);
+    decided = applied.evaluations;
+    aiChanged = applied.changed;
+    aiState = { aiVerdicts, aiPending };
+  }
+
+  const plan = planOrders({
+    portfolio: state.portfolio,
+    evaluations: decided,
+    prices,
+    rules: universe.rules,
+    risk: config.risk,
+    cooldowns: state.cooldowns,
+    tickNo: state.tickNo,
+    blockedSymbols: [...failedCoins, ...(state.inDoubt ?? [])],
+  });
+  return { coinHealth, evaluations, failedCoins, prices, ...aiState, aiChanged, plan };
+}
