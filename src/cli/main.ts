@@ -13,6 +13,7 @@ import { createDatabase } from '../db/client.js';
 import { listAnalyses } from '../db/queries/ai-analyses.js';
 import { CliUsageError, FINDINGS_USAGE, parseFindingsCommand, type FindingsCommand } from './findings-args.js';
 import { runFindings } from './findings.js';
+import { ORDERS_USAGE, parseOrdersCommand, runOrders, type OrdersCommand } from './orders.js';
 
 const USAGE = `keel: control durable market cycles
 
@@ -31,6 +32,8 @@ commands:
                             reconciliation findings of the cycle, newest first (needs DATABASE_URL)
   findings ack [EXCHANGE/NAME] KIND REF --note TEXT [--by NAME]
                             say a finding was handled: audit row (by cli:NAME, default $USER), then the cycle releases the coin
+  orders [--limit N]        filled orders of the cycle, oldest tick first, sells before buys, then by symbol; --json as a
+                            backtest lists them: {"orders":[{tickTs,symbol,side,amount,price,fee,reason}]} (needs DATABASE_URL)
 
 options:
   --exchange ID   market/exchange of the cycle (default: KEEL_MARKET, sim)
@@ -63,6 +66,17 @@ async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   if (command === 'analyses') {
     return showAnalyses(settings, cycleWorkflowId(values.exchange ?? settings.KEEL_MARKET, values.name ?? settings.KEEL_CYCLE_NAME), values);
+  }
+  if (command === 'orders') {
+    let parsed: OrdersCommand;
+    try {
+      parsed = parseOrdersCommand(rest, values, { exchange: values.exchange ?? settings.KEEL_MARKET, name: values.name ?? settings.KEEL_CYCLE_NAME });
+    } catch (error) {
+      if (!(error instanceof CliUsageError)) throw error;
+      console.error(`${error.message}\n\n${ORDERS_USAGE}`);
+      return 2;
+    }
+    return runOrders(parsed, settings, { out: (text) => console.log(text), err: (text) => console.error(text) });
   }
   if (command === 'findings') {
     let parsed: FindingsCommand;
@@ -174,6 +188,11 @@ async function showAnalyses(settings: ReturnType<typeof loadSettings>, workflowI
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // An unknown or incomplete option is a usage error (exit 2), like every command's own argument checks.
+    if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('ERR_PARSE_ARGS_')) {
+      console.error(`keel: ${error.message}\nrun \`keel --help\` for the commands and their options`);
+      process.exit(2);
+    }
     console.error(error instanceof SettingsError ? error.message : `keel: ${(error as Error).message ?? String(error)}`);
     process.exit(1);
   },

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import type { OrderSide, OrderState, OrderStatus, OrderType } from '../../domain/market-types.js';
 import type { Database } from '../client.js';
 import { withDatabaseErrors } from '../errors.js';
@@ -82,6 +82,24 @@ export async function listOrders(db: Database, query: { cycleId: string; symbol?
       .where(filter)
       .orderBy(desc(orders.tickTs), desc(orders.createdAt), desc(orders.clientOrderId))
       .limit(query.limit);
+    return rows.map(toStoredOrder);
+  });
+}
+
+/**
+ * The cycle's orders that filled something, oldest tick first; at most `limit` when given. Within a tick: sells, then
+ * buys, then by symbol (code-point order on every backend). The cycle places a tick's orders concurrently, so no
+ * column records the order planOrders emitted them in (sells, then buys by score); this order is stable and one a
+ * backtest's list can be sorted to.
+ */
+export async function listFilledOrders(db: Database, query: { cycleId: string; limit?: number }): Promise<StoredOrder[]> {
+  return withDatabaseErrors('listFilledOrders', async () => {
+    const ordered = db
+      .select()
+      .from(orders)
+      .where(and(eq(orders.cycleId, query.cycleId), gt(orders.filled, '0')))
+      .orderBy(asc(orders.tickTs), sql`case when ${orders.side} = 'sell' then 0 else 1 end`, sql`${orders.symbol} collate "C"`, asc(orders.clientOrderId));
+    const rows = query.limit === undefined ? await ordered : await ordered.limit(query.limit);
     return rows.map(toStoredOrder);
   });
 }
