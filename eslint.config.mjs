@@ -88,4 +88,11 @@ export default tseslint.config(
       'The API talks to Temporal and reads PostgreSQL; it never calls an exchange or the model.',
     ),
   },
+  {
+    files: ['src/backtest/**/*.ts'],
+    rules: restrict(
+      ['@temporalio/*', '**/workflows/**', '**/activities/**', '**/db/**', '**/api/**', '**/workers/**', '**/config/**', '**/ai/**'],
+      'The backtester runs the domain over replayed candles in-process: it imports domain, exchange (data loading) and Node built-ins, no Temporal, database or model.',
+    ),
+  },
 );
