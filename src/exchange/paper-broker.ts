@@ -2,6 +2,7 @@ import { isKeelError, KeelError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-math.js';
 import type { Balance, OrderState } from '../domain/market-types.js';
 import type { PaperLedger } from '../domain/paper-ledger.js';
+import { filledOrderState, isMarketable } from '../domain/fill-model.js';
 import { checkIntent, priceFill } from './paper-pricing.js';
 import type { PaperFillPricing } from './paper-pricing.js';
 import type { ExchangeGateway, OrderBroker, PlaceOrderRequest } from './port.js';
@@ -86,19 +87,7 @@ export class PaperBroker implements OrderBroker {
     if (refusal !== null) {
       throw new KeelError('AttemptStopped', `paper order ${intent.side} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId}): not placed, ${refusal}; the next attempt looks the order up first`);
     }
-    const order: OrderState = {
-      clientOrderId,
-      exchangeOrderId: `paper-${clientOrderId}`,
-      symbol: intent.symbol,
-      side: intent.side,
-      type: intent.type,
-      status: 'closed',
-      amount: intent.amount,
-      filled: intent.amount,
-      averagePrice: decimalString(pricing.price),
-      feeQuote: decimalString(pricing.fee),
-      createdAtMs: asOfMs,
-    };
+    const order = filledOrderState(clientOrderId, `paper-${clientOrderId}`, intent, pricing, asOfMs);
     let result: { order: OrderState; inserted: boolean };
     try {
       result = await this.ledger.recordFill({ account, order, balanceDeltas: pricing.balanceDeltas });
@@ -155,7 +144,7 @@ export class PaperBroker implements OrderBroker {
   /** A limit order fills only if the slipped price is at least as good as the limit; resting orders are not simulated. */
   private checkMarketable(request: PlaceOrderRequest, pricing: PaperFillPricing, last: number): void {
     const { intent } = request;
-    const marketable = intent.side === 'buy' ? pricing.price.lte(intent.price) : pricing.price.gte(intent.price);
+    const marketable = isMarketable(intent.side, intent.price, pricing.price);
     if (marketable) return;
     const touch = intent.side === 'buy' ? 'ask' : 'bid';
     const fix = intent.side === 'buy' ? 'at or above' : 'at or below';

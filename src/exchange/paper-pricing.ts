@@ -1,15 +1,13 @@
 import { KeelError } from '../domain/errors.js';
-import { Dec, decimalString, fromNumber } from '../domain/decimal-math.js';
+import { Dec } from '../domain/decimal-math.js';
+import { fillBalanceDeltas, takerFill } from '../domain/fill-model.js';
+import type { ModelledFill } from '../domain/fill-model.js';
 import type { OrderIntent } from '../domain/market-types.js';
 import { splitSymbol } from './market-args.js';
 
 const POSITIVE_DECIMAL = /^\d+(\.\d+)?$/;
 
-export interface PaperFillPricing {
-  /** Price paid or received per unit of base, after slippage. */
-  price: Dec;
-  notional: Dec;
-  fee: Dec;
+export interface PaperFillPricing extends ModelledFill {
   /** Free-balance changes of the fill, decimal strings: what the ledger applies. */
   balanceDeltas: Record<string, string>;
 }
@@ -42,8 +40,8 @@ export function checkIntent(intent: OrderIntent, quote: string): { base: string;
 }
 
 /**
- * Prices a fill at the last price moved against the taker by the slippage (buys pay more, sells receive less), and a
- * fee of feeRate x notional in the quote currency. All arithmetic in 40-digit decimals, so results are exact.
+ * Prices a taker's fill with keel's one fill model (src/domain/fill-model.ts): the last price moved against the taker by
+ * the slippage, a fee of feeRate x notional in the quote currency, exact decimals.
  */
 export function priceFill(
   intent: OrderIntent,
@@ -52,15 +50,6 @@ export function priceFill(
   feeRate: number,
   slippageBps: number,
 ): PaperFillPricing {
-  const slip = fromNumber(slippageBps).div(10_000);
-  const last = fromNumber(lastPrice);
-  const price = intent.side === 'buy' ? last.mul(new Dec(1).plus(slip)) : last.mul(new Dec(1).minus(slip));
-  const amount = new Dec(intent.amount);
-  const notional = amount.mul(price);
-  const fee = notional.mul(fromNumber(feeRate));
-  const balanceDeltas =
-    intent.side === 'buy'
-      ? { [assets.quote]: decimalString(notional.plus(fee).neg()), [assets.base]: decimalString(amount) }
-      : { [assets.base]: decimalString(amount.neg()), [assets.quote]: decimalString(notional.minus(fee)) };
-  return { price, notional, fee, balanceDeltas };
+  const fill = takerFill(intent.side, intent.amount, lastPrice, { takerFeeRate: feeRate, slippageBps });
+  return { ...fill, balanceDeltas: fillBalanceDeltas(intent.side, intent.amount, fill, assets) };
 }

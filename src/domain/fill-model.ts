@@ -1,0 +1,78 @@
+import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import type { OrderIntent, OrderSide, OrderState } from './market-types.js';
+
+/*
+ * The one fill model of keel: how the paper broker fills an order, and how the backtester fills the same order. Pure
+ * and exact (40-digit decimals), so a paper cycle and a backtest over the same prices book the same fills.
+ */
+
+/** What a simulated fill costs: fees as fractions of notional, slippage in basis points of the reference price. */
+export interface FillCosts {
+  /** Fee of an order that takes liquidity (market orders, marketable limits), e.g. 0.001 for 0.1 %. */
+  takerFeeRate: number;
+  /** Fee of a resting limit order that a later candle trades through. */
+  makerFeeRate: number;
+  /** Price moved against a taker, in basis points of the reference price. */
+  slippageBps: number;
+}
+
+export interface ModelledFill {
+  /** Price paid or received per unit of base. */
+  price: Dec;
+  notional: Dec;
+  /** In the quote currency. */
+  fee: Dec;
+  role: 'maker' | 'taker';
+}
+
+/** A taker's fill: the reference price moved against the taker by the slippage (buys pay more, sells get less). */
+export function takerFill(side: OrderSide, amount: string, referencePrice: number, costs: Pick<FillCosts, 'takerFeeRate' | 'slippageBps'>): ModelledFill {
+  const slip = fromNumber(costs.slippageBps).div(10_000);
+  const reference = fromNumber(referencePrice);
+  const price = side === 'buy' ? reference.mul(new Dec(1).plus(slip)) : reference.mul(new Dec(1).minus(slip));
+  const notional = new Dec(amount).mul(price);
+  return { price, notional, fee: notional.mul(fromNumber(costs.takerFeeRate)), role: 'taker' };
+}
+
+/** Whether a limit order fills at once: the taker's price is at least as good as its limit. */
+export function isMarketable(side: OrderSide, limitPrice: string, takerPrice: Dec): boolean {
+  return side === 'buy' ? takerPrice.lte(limitPrice) : takerPrice.gte(limitPrice);
+}
+
+/**
+ * A resting limit order against a later candle: it fills at its own price, as a maker, only when the candle trades
+ * through it (a buy when the low is below the limit, a sell when the high is above it); touching the price is not
+ * enough, because the queue ahead of the order may take all of that volume. Null when it does not fill.
+ */
+export function restingLimitFill(side: OrderSide, amount: string, limitPrice: string, candle: { low: number; high: number }, costs: Pick<FillCosts, 'makerFeeRate'>): ModelledFill | null {
+  const limit = new Dec(limitPrice);
+  const through = side === 'buy' ? limit.gt(fromNumber(candle.low)) : limit.lt(fromNumber(candle.high));
+  if (!through) return null;
+  const notional = new Dec(amount).mul(limit);
+  return { price: limit, notional, fee: notional.mul(fromNumber(costs.makerFeeRate)), role: 'maker' };
+}
+
+/** The free-balance changes of a fill, decimal strings by asset (what the paper ledger applies). */
+export function fillBalanceDeltas(side: OrderSide, amount: string, fill: ModelledFill, assets: { base: string; quote: string }): Record<string, string> {
+  const base = new Dec(amount);
+  return side === 'buy'
+    ? { [assets.quote]: decimalString(fill.notional.plus(fill.fee).neg()), [assets.base]: decimalString(base) }
+    : { [assets.base]: decimalString(base.neg()), [assets.quote]: decimalString(fill.notional.minus(fill.fee)) };
+}
+
+/** The order as the exchange would report it once fully filled by `fill`. */
+export function filledOrderState(clientOrderId: string, exchangeOrderId: string, intent: OrderIntent, fill: ModelledFill, createdAtMs: number): OrderState {
+  return {
+    clientOrderId,
+    exchangeOrderId,
+    symbol: intent.symbol,
+    side: intent.side,
+    type: intent.type,
+    status: 'closed',
+    amount: intent.amount,
+    filled: intent.amount,
+    averagePrice: decimalString(fill.price),
+    feeQuote: decimalString(fill.fee),
+    createdAtMs,
+  };
+}
