@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getOrder, listOrders, upsertOrder } from '../../../src/db/queries/orders.js';
+import { getOrder, listFilledOrders, listOrders, upsertOrder } from '../../../src/db/queries/orders.js';
 import type { OrderRecord } from '../../../src/db/queries/orders.js';
 import type { OrderRecordInput } from '../../../src/contracts/activity-types.js';
 import { backend, freshDatabase } from '../../helpers/fresh-db.js';
@@ -67,5 +67,14 @@ describe(`order queries (${backend})`, () => {
     expect((await listOrders(fresh.db, { cycleId: 'cycle-o', symbol: 'BTC/USDT', limit: 10 })).map((o) => o.clientOrderId)).toEqual(['k-2', 'k-1']);
     expect(await listOrders(fresh.db, { cycleId: 'cycle-o', limit: 1 })).toHaveLength(1);
     expect(await listOrders(fresh.db, { cycleId: 'other', limit: 10 })).toEqual([]);
+  });
+
+  it('lists only orders that filled something, oldest tick first, sells before buys, at most limit', async () => {
+    // k-1 filled in the first test; k-2 and k-3 are open with nothing filled.
+    await upsertOrder(fresh.db, { ...recordOf(input('k-4', TICK_MS, { status: 'closed', filled: '0.5', side: 'sell' })), symbol: 'ETH/USDT', side: 'sell' });
+    await upsertOrder(fresh.db, recordOf(input('k-5', TICK_MS + 7_200_000, { status: 'closed', filled: '0.015' })));
+    expect((await listFilledOrders(fresh.db, { cycleId: 'cycle-o' })).map((o) => o.clientOrderId)).toEqual(['k-4', 'k-1', 'k-5']);
+    expect((await listFilledOrders(fresh.db, { cycleId: 'cycle-o', limit: 2 })).map((o) => o.clientOrderId)).toEqual(['k-4', 'k-1']);
+    expect(await listFilledOrders(fresh.db, { cycleId: 'other' })).toEqual([]);
   });
 });
