@@ -4,7 +4,6 @@ import { createDatabase } from '../db/client.js';
 import type { Database } from '../db/client.js';
 import { listFilledOrders } from '../db/queries/orders.js';
 import type { StoredOrder } from '../db/queries/orders.js';
-import { Dec, decimalString } from '../domain/decimal-math.js';
 import { formatMoney, formatMoneyAmount, formatPrice } from '../domain/money-format.js';
 import { splitSymbol } from '../exchange/market-args.js';
 import { CliUsageError } from './findings-args.js';
@@ -31,7 +30,8 @@ export interface OrdersOptions {
 
 /**
  * One filled order, as a backtest's `--json` lists it, so the two lists can be compared field by field. Decimal
- * strings in plain notation without trailing zeros, whatever scale the exchange reported them at.
+ * strings exactly as recorded (PostgreSQL's numeric keeps their scale): a paper cycle records what the fill model
+ * reports, the intent's amount and decimalString price and fee, the same spelling a backtest prints.
  */
 export interface CycleOrder {
   /** Close time (epoch ms) of the tick that placed the order. */
@@ -107,16 +107,11 @@ export function toCycleOrder(order: StoredOrder): CycleOrder {
     tickTs: order.tickTs,
     symbol: order.symbol,
     side: order.side,
-    amount: plainDecimal(order.filled),
-    price: plainDecimal(order.averagePrice),
-    fee: plainDecimal(order.feeQuote),
+    amount: order.filled,
+    price: order.averagePrice,
+    fee: order.feeQuote,
     reason: order.reason,
   };
-}
-
-/** PostgreSQL keeps a numeric's scale as written ('0.01500000'); a comparison with a backtest wants one spelling. */
-function plainDecimal(value: string): string {
-  return decimalString(new Dec(value));
 }
 
 /** An amount with its currency code; a symbol keel cannot split has none, so the amount shows without one. */

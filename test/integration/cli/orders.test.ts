@@ -65,11 +65,11 @@ describe(`keel orders (${backend})`, () => {
     expect(Object.keys(parsed)).toEqual(['orders']);
     expect(parsed.orders.map((o) => Object.keys(o))).toEqual(Array(4).fill(['tickTs', 'symbol', 'side', 'amount', 'price', 'fee', 'reason']));
     expect(parsed.orders).toEqual([
-      // The stored scale ('0.01500000') is not part of the value: one spelling, as a backtest writes it.
-      { tickTs: TICK_1, symbol: 'BTC/USDT', side: 'buy', amount: '0.015', price: '64010.25', fee: '0.96015375', reason: 'score 0.42 ≥ 0.05' },
+      // Spelled as recorded (numeric keeps '0.01500000'): a paper cycle and a backtest spell a fill the same way.
+      { tickTs: TICK_1, symbol: 'BTC/USDT', side: 'buy', amount: '0.01500000', price: '64010.25', fee: '0.960153750', reason: 'score 0.42 ≥ 0.05' },
       { tickTs: TICK_2, symbol: 'ETH/USDT', side: 'sell', amount: '0.5', price: '3400.125', fee: '1.7000625', reason: 'score -0.3 ≤ -0.05' },
       { tickTs: TICK_2, symbol: 'BTC/USDT', side: 'buy', amount: '0.015', price: '64100', fee: '0.9615', reason: 'score 0.42 ≥ 0.05' },
-      { tickTs: TICK_2, symbol: 'SOL/USDT', side: 'buy', amount: '3', price: '61.5', fee: '0.1845', reason: 'score 0.2 ≥ 0.05' },
+      { tickTs: TICK_2, symbol: 'SOL/USDT', side: 'buy', amount: '3.00000000', price: '61.5', fee: '0.1845', reason: 'score 0.2 ≥ 0.05' },
     ]);
   });
 
