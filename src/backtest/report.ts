@@ -101,7 +101,7 @@ export function formatReport(metrics: BacktestMetrics, facts: BacktestRunFacts):
   const row = (label: string, value: string) => `  ${label.padEnd(16)}${value}`;
   const pairCount = Object.keys(metrics.tradesPerPair).length;
   return [
-    `Backtest ${utc(facts.fromMs)} → ${utc(facts.toMs)} UTC, ${facts.timeframe} candles, ${metrics.ticks} ticks, ${facts.pairs.length} pairs`,
+    `Backtest ${utc(facts.fromMs)} → ${utc(facts.toMs)} UTC, ${facts.timeframe} candles, ${metrics.ticks} ticks, ${facts.pairs.length} pair${facts.pairs.length === 1 ? '' : 's'}`,
     row('starting cash', formatMoney(facts.startingCash, q)),
     row('final equity', formatMoney(metrics.finalEquity, q)),
     row('total return', `${percent(metrics.totalReturn, true)} (buy and hold ${percent(metrics.buyAndHoldReturn, true)})`),
