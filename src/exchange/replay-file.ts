@@ -9,13 +9,14 @@ const EXPECTED = 'expected freqtrade candles [[ts_ms, open, high, low, close, vo
 
 /** One freqtrade candle file held in typed arrays (48 bytes per candle instead of an object each). */
 export class ReplaySeries implements CandleSeries {
+  /** The columns, oldest first; read-only by contract (a backtest reads them directly, without a call per candle). */
   constructor(
-    private readonly ts: Float64Array,
-    private readonly open: Float64Array,
-    private readonly high: Float64Array,
-    private readonly low: Float64Array,
-    private readonly close: Float64Array,
-    private readonly volume: Float64Array,
+    readonly ts: Float64Array,
+    readonly open: Float64Array,
+    readonly high: Float64Array,
+    readonly low: Float64Array,
+    readonly close: Float64Array,
+    readonly volume: Float64Array,
   ) {}
 
   get length(): number {
