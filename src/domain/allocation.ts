@@ -111,6 +111,7 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   for (const e of input.evaluations) {
     if (seen.has(e.symbol)) continue;
     seen.add(e.symbol);
+    if (e.action === 'hold') continue;
     const position = portfolio.positions[e.symbol];
     const held = position !== undefined && new Dec(position.quantity).greaterThan(0);
     const dust = held ? dustReason(position.quantity, markOf(e.symbol), rules[e.symbol]) : null;
@@ -133,6 +134,8 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     }
   }
 
+  // Nothing to buy: no need to value the portfolio (what most ticks of a long backtest save).
+  if (buyCandidates.length === 0) return { intents, skipped };
   buyCandidates.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   const equity = new Dec(portfolioEquity(portfolio, marks));
   const targetNotional = equity.times(risk.maxPositionFraction);

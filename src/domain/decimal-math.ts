@@ -17,3 +17,21 @@ export function decimalString(value: Decimal): string {
 export function fromNumber(value: number): Decimal {
   return new Dec(value);
 }
+
+/** Decimals parsed from text, kept because the same position sizes and balances are read tick after tick. */
+const parsedDecimals = new Map<string, Decimal>();
+const PARSED_DECIMALS_KEPT = 8192;
+
+/**
+ * `new Dec(text)`, remembered: a decimal is immutable, so sharing one is safe, and results are the same either way
+ * (this only saves parsing). Bounded; forgets everything when full.
+ */
+export function decimalOf(text: string): Decimal {
+  let value = parsedDecimals.get(text);
+  if (value === undefined) {
+    if (parsedDecimals.size >= PARSED_DECIMALS_KEPT) parsedDecimals.clear();
+    value = new Dec(text);
+    parsedDecimals.set(text, value);
+  }
+  return value;
+}

@@ -1,4 +1,4 @@
-import { Dec } from './decimal-math.js';
+import { decimalOf } from './decimal-math.js';
 import { dustReason } from './market-rules.js';
 import type { MarketOrderRules } from './market-rules.js';
 import type { PortfolioSnapshot } from './portfolio-types.js';
@@ -26,5 +26,5 @@ export function dustSymbols(portfolio: PortfolioSnapshot, rules: Readonly<Record
 /** Positions with a quantity above zero that are not dust: what counts against risk.maxOpenPositions. */
 export function countOpenPositions(portfolio: PortfolioSnapshot, rules: Readonly<Record<string, MarketOrderRules>>, prices: Readonly<Record<string, number>>): number {
   const dust = new Set(dustSymbols(portfolio, rules, prices));
-  return Object.values(portfolio.positions).filter((position) => new Dec(position.quantity).greaterThan(0) && !dust.has(position.symbol)).length;
+  return Object.values(portfolio.positions).filter((position) => decimalOf(position.quantity).greaterThan(0) && !dust.has(position.symbol)).length;
 }

@@ -63,6 +63,37 @@ export function orderSizeProblem(amount: Dec, price: number | null, rules: Marke
  */
 export function dustReason(quantity: DecimalInput, price: number | null, rules: MarketOrderRules | undefined): string | null {
   if (rules === undefined) return null;
+  if (clearlySellable(quantity, price, rules)) return null;
+  return exactDustReason(quantity, price, rules);
+}
+
+/** Relative margin that dwarfs double rounding (about 1e-16 per operation): inside it, decimals decide. */
+const FAST_PATH_MARGIN = 1e-9;
+/** held - step keeps at least 3 of its ~16 digits' accuracy lost at most: relative error stays far below the margin. */
+const CANCELLATION_GUARD = 1e-3;
+
+/**
+ * A quick answer for the common case, a position far above every minimum, in doubles: true only when even the
+ * quantity minus a whole step clears the minimum amount and cost by FAST_PATH_MARGIN, which no rounding of the
+ * doubles can undo. Anything closer (or unparsable) goes to the exact decimal check, so results never differ.
+ * Ticks check every held coin, so this keeps planning cheap for hundreds of positions and for backtests.
+ */
+function clearlySellable(quantity: DecimalInput, price: number | null, rules: MarketOrderRules): boolean {
+  const held = typeof quantity === 'number' ? quantity : Number(quantity.toString());
+  const step = rules.amountStep === undefined ? 0 : Number(rules.amountStep);
+  const minAmount = rules.minAmount === undefined ? 0 : Number(rules.minAmount);
+  const sellable = held - step; // a lower bound of the part on the step
+  if (!Number.isFinite(sellable) || !Number.isFinite(minAmount) || !(sellable > 0)) return false;
+  // A step nearly as large as the holding loses digits in the subtraction: leave that to decimals.
+  if (!(sellable > held * CANCELLATION_GUARD && sellable > minAmount * (1 + FAST_PATH_MARGIN))) return false;
+  if (rules.minCost === undefined || price === null) return true;
+  const minCost = Number(rules.minCost);
+  return Number.isFinite(minCost) && Number.isFinite(price) && sellable * price > minCost * (1 + FAST_PATH_MARGIN);
+}
+
+/** dustReason without the quick path, in decimals throughout (exported for the test that holds the two equal). */
+export function exactDustReason(quantity: DecimalInput, price: number | null, rules: MarketOrderRules | undefined): string | null {
+  if (rules === undefined) return null;
   const held = new Dec(quantity);
   if (held.lessThanOrEqualTo(0)) return null;
   const problem = orderSizeProblem(roundAmountDown(held, rules), price, rules);

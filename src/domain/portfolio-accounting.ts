@@ -1,4 +1,4 @@
-import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
 import { KeelError } from './errors.js';
 import type { OrderState } from './market-types.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
@@ -23,11 +23,11 @@ function usablePrice(value: number | undefined): value is number {
  * price (better a stale value than pretending the coin is worth nothing).
  */
 export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
-  let equity = new Dec(portfolio.cash);
+  let equity = decimalOf(portfolio.cash);
   for (const position of Object.values(portfolio.positions)) {
     const price = prices[position.symbol];
-    const mark = usablePrice(price) ? fromNumber(price) : new Dec(position.averagePrice);
-    equity = equity.plus(new Dec(position.quantity).times(mark));
+    const mark = usablePrice(price) ? fromNumber(price) : decimalOf(position.averagePrice);
+    equity = equity.plus(decimalOf(position.quantity).times(mark));
   }
   return decimalString(equity);
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/decimal-math.js';
 import { countOpenPositions, dustSymbols } from '../../../src/domain/dust.js';
-import { dustReason, formatAmount, isDust, orderSizeProblem, roundAmountDown, stepFromDecimalPlaces, type MarketOrderRules } from '../../../src/domain/market-rules.js';
+import { dustReason, exactDustReason, formatAmount, isDust, orderSizeProblem, roundAmountDown, stepFromDecimalPlaces, type MarketOrderRules } from '../../../src/domain/market-rules.js';
 import type { PortfolioSnapshot } from '../../../src/domain/portfolio-types.js';
 
 const STEP_001: MarketOrderRules = { amountStep: '0.001', minAmount: '0.001', minCost: '5' };
@@ -120,5 +120,32 @@ describe('countOpenPositions and dustSymbols', () => {
     expect(dustSymbols(portfolio, rules, prices)).toEqual(['ETH/USDT']);
     expect(countOpenPositions(portfolio, rules, prices)).toBe(2);
     expect(countOpenPositions(portfolio, {}, prices)).toBe(3);
+  });
+});
+
+describe('dustReason quick path', () => {
+  it('answers exactly as the decimal check on random and borderline holdings', () => {
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const steps = ['1', '0.1', '0.001', '0.00001', '0.00000001', '10'];
+    let checked = 0;
+    let dust = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const step = steps[Math.floor(random() * steps.length)]!;
+      const rules = { amountStep: step, minAmount: step, minCost: random() < 0.5 ? '10' : '5.5' };
+      const price = 10 ** (random() * 8 - 4);
+      // Around the minimums: the notional near min cost, the amount near one or two steps.
+      const near = random() < 0.5 ? Number(rules.minCost) / price : Number(step) * (1 + random() * 2);
+      const quantity = (near * (0.98 + random() * 0.04)).toFixed(10);
+      const fast = dustReason(quantity, price, rules);
+      expect(fast).toBe(exactDustReason(quantity, price, rules));
+      checked++;
+      if (fast !== null) dust++;
+    }
+    // Both outcomes were exercised.
+    expect(dust).toBeGreaterThan(checked / 10);
+    expect(dust).toBeLessThan(checked * 0.9);
+    expect(dustReason('123.456', null, { amountStep: '0.001', minAmount: '0.001', minCost: '10' })).toBeNull();
+    expect(dustReason('0.0009', 5, { amountStep: '0.001' })).toBe(exactDustReason('0.0009', 5, { amountStep: '0.001' }));
   });
 });
