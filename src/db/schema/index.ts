@@ -10,3 +10,4 @@ export { aiAnalyses } from './ai-analyses.js';
 export { reconciliationFindings } from './reconciliation-findings.js';
 export { findingAcknowledgements } from './finding-acknowledgements.js';
 export { liveOrderReservations } from './live-order-reservations.js';
+export { backtestRuns, backtestOrders } from './backtest-runs.js';
