@@ -1,6 +1,17 @@
 import type { Candle } from './market-types.js';
 import type { Regime } from './signal-types.js';
 import { logReturns, sampleStdDev, smaSeries } from './indicators.js';
+import {
+  classifyRegimeReading,
+  DEFAULT_REGIME_THRESHOLDS,
+  MAX_TREND_STRENGTH,
+  MAX_VOLATILITY_RATIO,
+  MIN_SIGMA,
+  smaDifferenceNoise,
+  type RegimeThresholds,
+} from './regime-definitions.js';
+
+export { DEFAULT_REGIME_THRESHOLDS, smaDifferenceNoise, type RegimeThresholds };
 
 /**
  * Market regime from closes, in two measurements:
@@ -16,15 +27,6 @@ import { logReturns, sampleStdDev, smaSeries } from './indicators.js';
  * Volatile wins over trending: a crash is first of all a volatility event for sizing and risk.
  */
 
-export interface RegimeThresholds {
-  /** Recent volatility at or above this multiple of its usual level is 'volatile'. */
-  volatilityRatio: number;
-  /** |trend strength| at or above this is 'trending_up' / 'trending_down'. */
-  trendStrength: number;
-}
-
-export const DEFAULT_REGIME_THRESHOLDS: RegimeThresholds = { volatilityRatio: 2, trendStrength: 1.5 };
-
 export interface RegimeReading {
   regime: Regime;
   /** Signed; 0 when there is too little data. */
@@ -32,11 +34,6 @@ export interface RegimeReading {
   /** 1 when the history is shorter than two windows (no usual level to compare with). */
   volatilityRatio: number;
 }
-
-/** Keeps a perfectly smooth series (sigma 0) from dividing by zero; the clamps keep readings printable. */
-const MIN_SIGMA = 1e-12;
-const MAX_TREND_STRENGTH = 100;
-const MAX_VOLATILITY_RATIO = 100;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -54,20 +51,6 @@ function volatilityRatio(returns: number[], window: number): number {
   const recent = rolling[rolling.length - 1] as number;
   if (usual <= MIN_SIGMA) return recent <= MIN_SIGMA ? 1 : MAX_VOLATILITY_RATIO;
   return recent / usual;
-}
-
-/**
- * SMA_now - SMA_then = (1/window) * sum over i < window, k < lookback of r[t - i - k], so return r[t - m] carries
- * weight #{(i, k): i + k = m} / window. With unit-variance independent returns the difference's stddev is the
- * root of the summed squared weights.
- */
-export function smaDifferenceNoise(window: number, lookback: number): number {
-  let sumSquares = 0;
-  for (let m = 0; m < window + lookback - 1; m++) {
-    const pairs = Math.min(m, window - 1) - Math.max(0, m - lookback + 1) + 1;
-    sumSquares += (pairs / window) ** 2;
-  }
-  return Math.sqrt(sumSquares);
 }
 
 function trendStrength(closes: readonly number[], window: number, sigma: number): number {
@@ -90,11 +73,7 @@ export function measureRegime(closes: readonly number[], window: number, thresho
   const sigma = sampleStdDev(returns.slice(-window)) as number;
   const ratio = volatilityRatio(returns, window);
   const strength = trendStrength(closes, window, sigma);
-  let regime: Regime = 'ranging';
-  if (ratio >= thresholds.volatilityRatio) regime = 'volatile';
-  else if (strength >= thresholds.trendStrength) regime = 'trending_up';
-  else if (strength <= -thresholds.trendStrength) regime = 'trending_down';
-  return { regime, trendStrength: strength, volatilityRatio: ratio };
+  return { regime: classifyRegimeReading(ratio, strength, thresholds), trendStrength: strength, volatilityRatio: ratio };
 }
 
 export function classifyRegime(candles: readonly Candle[], window: number, thresholds: RegimeThresholds = DEFAULT_REGIME_THRESHOLDS): Regime {

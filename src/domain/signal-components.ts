@@ -65,8 +65,51 @@ export function actionFor(score: number, config: Pick<SignalConfig, 'buyThreshol
   return 'hold';
 }
 
-/** Rounds to `digits` significant digits (6 keeps results compact and stable); turns -0 into 0. */
+/** 10^0 .. 10^22, each exact (5^22 < 2^53), built by exact multiplication rather than trusting pow(). */
+const POWERS_OF_TEN: number[] = [1];
+for (let i = 1; i <= 22; i++) POWERS_OF_TEN.push((POWERS_OF_TEN[i - 1] as number) * 10);
+
+/** A double's bits, to read its binary exponent without a log call. */
+const DOUBLE = new Float64Array(1);
+const DOUBLE_WORDS = new Uint32Array(DOUBLE.buffer);
+const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LOG10_2 = 0.30102999566398120;
+
+/**
+ * Rounds to `digits` significant digits (6 keeps results compact and stable); turns -0 into 0. Always the value of
+ * Number(value.toPrecision(digits)), but that string round trip costs ~0.3 microseconds, more than the rest of the
+ * signal kernel, so it runs only where arithmetic cannot be sure: scaled = |value| * 10^shift (one correctly rounded
+ * operation with an exact power of ten) is within half an ulp of the true product, so rounding it to an integer is
+ * right unless it lies within a few ulps of a half; n / 10^shift is then the double nearest the decimal, as parsing
+ * gives. Near-halves, exponents beyond 10^+-22 (and subnormals) and more than 12 digits take the string path.
+ */
 export function roundSignificant(value: number, digits = 6): number {
   if (!Number.isFinite(value)) return value;
+  if (value === 0) return 0;
+  if (digits >= 1 && digits <= 12) {
+    const magnitude = Math.abs(value);
+    const floorDigits = POWERS_OF_TEN[digits - 1] as number;
+    const ceilingDigits = POWERS_OF_TEN[digits] as number;
+    DOUBLE[0] = magnitude;
+    const binaryExponent = (((DOUBLE_WORDS[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1023;
+    // floor(binaryExponent * log10(2)) is the decimal exponent or one below it; one step up fixes that.
+    let shift = digits - 1 - Math.floor(binaryExponent * LOG10_2);
+    let scaled = scaleByPowerOfTen(magnitude, shift);
+    if (scaled >= ceilingDigits) scaled = scaleByPowerOfTen(magnitude, --shift);
+    else if (scaled < floorDigits) scaled = scaleByPowerOfTen(magnitude, ++shift);
+    const whole = Math.floor(scaled);
+    const fraction = scaled - whole;
+    // scaled < 10^digits, so its rounding error is below 10^digits * 2^-53; keep well clear of that.
+    if (Math.abs(fraction - 0.5) > ceilingDigits * 2 ** -50 && scaled >= floorDigits && scaled < ceilingDigits) {
+      const rounded = scaleByPowerOfTen(fraction > 0.5 ? whole + 1 : whole, -shift);
+      return value < 0 ? -rounded : rounded;
+    }
+  }
   return Number(value.toPrecision(digits)) + 0;
+}
+
+/** value * 10^shift in one correctly rounded operation; NaN when 10^|shift| is not an exact double. */
+function scaleByPowerOfTen(value: number, shift: number): number {
+  if (shift > 22 || shift < -22) return Number.NaN;
+  return shift >= 0 ? value * (POWERS_OF_TEN[shift] as number) : value / (POWERS_OF_TEN[-shift] as number);
 }

@@ -1,17 +1,9 @@
 import { assertUsableCandles } from './candle-validation.js';
 import { KeelError } from './errors.js';
-import { logReturnVolatility, macd, rsi, smaSeries } from './indicators.js';
+import { macd, rsi, smaSeries } from './indicators.js';
 import type { Candle } from './market-types.js';
-import { measureRegime } from './regime.js';
-import {
-  actionFor,
-  combineScore,
-  macdComponent,
-  maCrossComponent,
-  roundSignificant,
-  rsiComponent,
-  type SignalComponents,
-} from './signal-components.js';
+import { combineScore, macdComponent, maCrossComponent, rsiComponent, type SignalComponents } from './signal-components.js';
+import { evaluateCloses } from './signal-kernel.js';
 import { minimumCandlesFor, type CoinEvaluation, type IndicatorSnapshot, type SignalConfig } from './signal-types.js';
 
 /** Indicator values and component scores before rounding, for callers that want to see why a score came out. */
@@ -59,30 +51,12 @@ export function analyzeCloses(closes: readonly number[], config: SignalConfig): 
 /**
  * Scores one coin from its closed candles (oldest first): RSI, MA cross and MACD components weighted into a score
  * in [-1, 1], the action the thresholds give, per-candle volatility over the slow MA window, and the regime.
- * Throws KeelError('InvalidMarketData') for too few candles or a bad price.
+ * Throws KeelError('InvalidMarketData') for too few candles or a bad price. The arithmetic is the signal kernel's
+ * (signal-kernel.ts), the same the backtester runs; analyzeCloses above stays as the library-based reference.
  */
 export function evaluateSignal(symbol: string, candles: readonly Candle[], config: SignalConfig): CoinEvaluation {
   assertUsableCandles(symbol, candles, minimumCandlesFor(config));
   const closes = candles.map((c) => c.close);
   const latest = candles[candles.length - 1] as Candle;
-  const { indicators, score } = analyzeCloses(closes, config);
-  // The action follows the rounded score, so the reported score and the action always agree.
-  const reportedScore = roundSignificant(score);
-  return {
-    symbol,
-    candleTs: latest.ts,
-    price: latest.close,
-    score: reportedScore,
-    action: actionFor(reportedScore, config),
-    volatility: roundSignificant(required(logReturnVolatility(closes, config.maSlowPeriod), 'volatility')),
-    regime: measureRegime(closes, config.maSlowPeriod).regime,
-    indicators: {
-      rsi: roundSignificant(indicators.rsi),
-      maFast: roundSignificant(indicators.maFast),
-      maSlow: roundSignificant(indicators.maSlow),
-      macd: roundSignificant(indicators.macd),
-      macdSignal: roundSignificant(indicators.macdSignal),
-      macdHistogram: roundSignificant(indicators.macdHistogram),
-    },
-  };
+  return evaluateCloses(symbol, latest.ts, { closes }, 0, closes.length, config);
 }
