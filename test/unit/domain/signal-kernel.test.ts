@@ -176,6 +176,10 @@ describe('signal kernel bit-identity (what backtest/live parity rests on)', () =
     expectIdentical(evaluateCloses('SYN/USDT', ts, series, start, end, config, scratch), live);
     expectIdentical(evaluateCloses('SYN/USDT', ts, plainArrays, start, end, config), live);
     expectIdentical(evaluateCloses('SYN/USDT', ts, { closes: long }, start, end, config, new KernelScratch()), live);
+    // Unrounded too: rounding to 6 digits would hide a difference in the last bits.
+    const precomputed = { ...measureCloses('SYN/USDT', series, start, end, config, scratch) };
+    expectIdentical({ ...measureCloses('SYN/USDT', { closes: long }, start, end, config, new KernelScratch()) }, precomputed, 'reading');
+    expectIdentical({ ...measureCloses('SYN/USDT', plainArrays, start, end, config) }, precomputed, 'reading');
   }
 
   it('random windows: with and without precomputed returns, and evaluateSignal on the sliced candles', () => {
