@@ -13,6 +13,7 @@ import { createDatabase } from '../db/client.js';
 import { listAnalyses } from '../db/queries/ai-analyses.js';
 import { CliUsageError, FINDINGS_USAGE, parseFindingsCommand, type FindingsCommand } from './findings-args.js';
 import { runFindings } from './findings.js';
+import { runBacktestCli } from './backtest.js';
 import { ORDERS_USAGE, parseOrdersCommand, runOrders, type OrdersCommand } from './orders.js';
 
 const USAGE = `keel: control durable market cycles
@@ -28,6 +29,8 @@ commands:
   config set KEY=VALUE...   change settings (e.g. risk.maxOpenPositions=20 signal.buyThreshold=0.1)
   list                      market cycles known to Temporal
   analyses [--symbol S]     recorded AI analyses of the cycle, newest first (needs DATABASE_URL)
+  backtest [--replay-dir DIR] [--config KEY=VALUE]... [--json]
+                            run the cycle's decisions over recorded candles, no Temporal needed (keel backtest --help)
   findings [EXCHANGE/NAME] [--open]
                             reconciliation findings of the cycle, newest first (needs DATABASE_URL)
   findings ack [EXCHANGE/NAME] KIND REF --note TEXT [--by NAME]
@@ -42,6 +45,15 @@ options:
 environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default")`;
 
 async function main(argv: string[]): Promise<number> {
+  // The backtester takes flags of its own and needs neither Temporal nor a database.
+  if (argv[0] === 'backtest') {
+    const interactive = process.stderr.isTTY === true;
+    return runBacktestCli(argv.slice(1), loadSettings(), {
+      out: (text) => console.log(text),
+      err: (text) => console.error(text),
+      ...(interactive && { status: (line: string) => process.stderr.write(`\r\x1b[2K${line}`) }),
+    });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -5,3 +5,4 @@ export * from './search-attributes.js';
 export * from './task-queues.js';
 export * from './workflow-ids.js';
 export * from './workflow-types.js';
+export * from './backtest-types.js';

@@ -7,6 +7,9 @@ import { checkIntent, priceFill } from './paper-pricing.js';
 import type { PaperFillPricing } from './paper-pricing.js';
 import type { ExchangeGateway, OrderBroker, PlaceOrderRequest } from './port.js';
 
+/** What a paper account gets when nothing else is said (the settings KEEL_PAPER_* default to the same). */
+export const PAPER_DEFAULTS = Object.freeze({ feeRate: 0.001, slippageBps: 5, startingCash: '100000', quote: 'USDT' });
+
 export interface PaperBrokerOptions {
   /** Prices fills: the last price of the market the cycle trades (sim, replay or a real exchange's public data). */
   gateway: ExchangeGateway;
@@ -38,9 +41,9 @@ export class PaperBroker implements OrderBroker {
   constructor(options: PaperBrokerOptions) {
     this.gateway = options.gateway;
     this.ledger = options.ledger;
-    this.feeRate = options.feeRate ?? 0.001;
-    this.slippageBps = options.slippageBps ?? 5;
-    this.startingBalances = { ...(options.startingBalances ?? { USDT: '100000' }) };
+    this.feeRate = options.feeRate ?? PAPER_DEFAULTS.feeRate;
+    this.slippageBps = options.slippageBps ?? PAPER_DEFAULTS.slippageBps;
+    this.startingBalances = { ...(options.startingBalances ?? { [PAPER_DEFAULTS.quote]: PAPER_DEFAULTS.startingCash }) };
     if (!Number.isFinite(this.feeRate) || this.feeRate < 0 || this.feeRate >= 1) {
       throw new KeelError('InvalidConfig', `paper broker feeRate must be a fraction in [0, 1) such as 0.001, got ${String(this.feeRate)}`);
     }

@@ -1,0 +1,127 @@
+import type { BacktestMetrics, BacktestRunFacts } from '../domain/backtest-types.js';
+import { computeMetrics } from '../domain/backtest-metrics.js';
+import type { CycleConfig } from '../domain/cycle-config.js';
+import { KeelError } from '../domain/errors.js';
+import { timeframeMs } from '../domain/market-types.js';
+import { replayWindow } from '../domain/replay-window.js';
+import { runBacktest } from './engine.js';
+import type { BacktestRun } from './engine.js';
+import { loadBacktestData } from './market-data.js';
+import type { BacktestData } from './market-data.js';
+import { fingerprintOrders } from './report.js';
+import type { FillSettings } from './simulated-fill.js';
+
+export interface BacktestRequest {
+  dir: string;
+  /** The cycle config to run (exchange 'replay'); its marketStartMs and maxTicks are replaced by the window below. */
+  config: CycleConfig;
+  startingCash: string;
+  fill: Omit<FillSettings, 'quote'>;
+  /** First tick at the first candle close at or after this (default: the replay cycle's start, after the warm-up). */
+  fromMs?: number;
+  /** Last tick at the last candle close at or before this. */
+  toMs?: number;
+  /** At most this many ticks. */
+  ticks?: number;
+  onLoad?: (filesRead: number, files: number) => void;
+  onProgress?: (ticksDone: number, ticks: number) => void;
+}
+
+export interface BacktestResult {
+  config: CycleConfig;
+  data: Pick<BacktestData, 'dir' | 'timeframe' | 'tickerTimeframe' | 'candles'>;
+  run: BacktestRun;
+  facts: BacktestRunFacts;
+  metrics: BacktestMetrics;
+  fingerprint: string;
+  timings: { loadMs: number; runMs: number; reportMs: number };
+}
+
+/** Loads the folder, picks the ticks, runs the cycle's decisions and computes the report. */
+export async function backtestFolder(request: BacktestRequest): Promise<BacktestResult> {
+  const loadStartedMs = performance.now();
+  const data = await loadBacktestData({
+    dir: request.dir,
+    timeframe: request.config.timeframe,
+    quote: request.config.quote,
+    ...(request.config.universe.symbols !== null && { pairs: request.config.universe.symbols }),
+    ...(request.onLoad !== undefined && { onFile: request.onLoad }),
+  });
+  const loadMs = performance.now() - loadStartedMs;
+  const config = { ...request.config, ...ticksOf(request, data) };
+
+  const runStartedMs = performance.now();
+  const run = runBacktest({ data, config, startingCash: request.startingCash, fill: { ...request.fill, quote: config.quote }, ...(request.onProgress !== undefined && { onProgress: request.onProgress }) });
+  const runMs = performance.now() - runStartedMs;
+
+  const reportStartedMs = performance.now();
+  const startingCash = Number(request.startingCash);
+  const facts: BacktestRunFacts = {
+    quote: config.quote,
+    timeframe: config.timeframe,
+    startingCash,
+    fromMs: config.marketStartMs,
+    toMs: run.curve.at(-1)?.ts ?? config.marketStartMs,
+    pairs: data.pairs.map((p) => p.symbol),
+    takerFeeRate: request.fill.takerFeeRate,
+    curve: run.curve,
+    buyAndHold: buyAndHold(run, startingCash),
+    orders: run.orders,
+  };
+  const metrics = computeMetrics(facts);
+  const fingerprint = fingerprintOrders(run.orders);
+  const reportMs = performance.now() - reportStartedMs;
+  return { config, data: { dir: data.dir, timeframe: data.timeframe, tickerTimeframe: data.tickerTimeframe, candles: data.candles }, run, facts, metrics, fingerprint, timings: { loadMs, runMs, reportMs } };
+}
+
+/** The ticks to run: the replay cycle's window (withReplayStart's rule), narrowed by --from, --to and --ticks. */
+function ticksOf(request: BacktestRequest, data: BacktestData): Pick<CycleConfig, 'marketStartMs' | 'maxTicks'> {
+  const { config } = request;
+  const tfMs = timeframeMs(config.timeframe);
+  const present = data.pairs.map((p) => p.candles).filter((c) => c !== undefined && c.length > 0);
+  const window = replayWindow({
+    firstTs: present.map((c) => c!.ts[0]!),
+    lastTs: present.map((c) => c!.ts[c!.length - 1]!),
+    warmupCandles: config.warmupCandles,
+    timeframeMs: tfMs,
+    maxTicks: null,
+    timeframe: config.timeframe,
+    quote: config.quote,
+    what: `backtest folder ${data.dir}`,
+    fix: 'check --replay-dir, --timeframe and --quote',
+  });
+  const lastCloseMs = window.marketStartMs + (window.maxTicks - 1) * tfMs;
+  const startMs = request.fromMs === undefined ? window.marketStartMs : Math.ceil(request.fromMs / tfMs) * tfMs;
+  const endMs = Math.min(lastCloseMs, request.toMs === undefined ? lastCloseMs : Math.floor(request.toMs / tfMs) * tfMs);
+  let ticks = Math.floor((endMs - startMs) / tfMs) + 1;
+  if (request.ticks !== undefined) ticks = Math.min(ticks, request.ticks);
+  if (config.maxTicks !== null) ticks = Math.min(ticks, config.maxTicks);
+  if (ticks < 1) {
+    throw new KeelError(
+      'InvalidConfig',
+      `backtest: no tick between ${new Date(startMs).toISOString()} and ${new Date(endMs).toISOString()}; the data's ticks after the warm-up run ` +
+        `${new Date(window.marketStartMs).toISOString()} to ${new Date(lastCloseMs).toISOString()}: choose --from/--to inside it`,
+    );
+  }
+  return { marketStartMs: startMs, maxTicks: ticks };
+}
+
+/** Starting cash split equally over the pairs, each share bought at the pair's first ticker price and held (no fees). */
+function buyAndHold(run: BacktestRun, startingCash: number): Array<[number, number]> {
+  const pairs = run.pairPrices.length;
+  const share = pairs === 0 ? 0 : startingCash / pairs;
+  const quantity = new Float64Array(pairs).fill(Number.NaN);
+  const lastPrice = new Float64Array(pairs).fill(Number.NaN);
+  return run.curve.map((point, tick) => {
+    let value = 0;
+    for (let p = 0; p < pairs; p++) {
+      const price = run.pairPrices[p]![tick]!;
+      if (!Number.isNaN(price)) {
+        lastPrice[p] = price;
+        if (Number.isNaN(quantity[p]!)) quantity[p] = share / price;
+      }
+      value += Number.isNaN(quantity[p]!) ? share : quantity[p]! * lastPrice[p]!;
+    }
+    return [point.ts, value];
+  });
+}

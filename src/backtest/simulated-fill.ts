@@ -1,0 +1,48 @@
+import { Dec, decimalString } from '../domain/decimal-math.js';
+import { KeelError, isKeelError } from '../domain/errors.js';
+import { filledOrderState, isMarketable, takerFill } from '../domain/fill-model.js';
+import type { FillCosts } from '../domain/fill-model.js';
+import type { OrderIntent, OrderState } from '../domain/market-types.js';
+import type { OrderOutcome } from '../domain/tick-settlement.js';
+import { checkIntent } from '../exchange/paper-pricing.js';
+
+/** The paper broker's settings a backtest fills with (KEEL_PAPER_FEE_RATE, KEEL_PAPER_SLIPPAGE_BPS). */
+export type FillSettings = FillCosts & { quote: string };
+
+export type SimulatedFill =
+  | { ok: true; order: OrderState; role: 'maker' | 'taker'; cashAfter: string }
+  | { ok: false; failure: Extract<OrderOutcome, { ok: false }> };
+
+/**
+ * What the paper broker does with an intent, without its ledger: the same checks (a valid intent, a price for the
+ * symbol, enough cash) and the same fill model, so the order comes out as the paper broker would report it.
+ * `ticker` is the symbol's newest closed candle at the tick (null when it has none in the last 24 hours); `cash` is
+ * the quote balance left by this tick's earlier buys (sells are not counted: the cycle's orders run concurrently and
+ * planOrders never sizes a buy on a sell's proceeds).
+ */
+export function fillIntent(input: { intent: OrderIntent; clientOrderId: string; tickTs: number; cash: string; ticker: { last: number } | null; settings: FillSettings }): SimulatedFill {
+  const { intent, clientOrderId, settings } = input;
+  try {
+    checkIntent(intent, settings.quote);
+    const last = input.ticker?.last;
+    if (last === undefined || !Number.isFinite(last) || last <= 0) {
+      throw new KeelError('InvalidMarketData', `paper broker has no usable price for ${intent.symbol} as of ${input.tickTs}; the market has no recent candle for it`);
+    }
+    const fill = takerFill(intent.side, intent.amount, last, settings);
+    if (intent.type === 'limit' && !isMarketable(intent.side, intent.price, fill.price)) {
+      throw new KeelError('NotSupported', `paper broker fills market and marketable limit orders only: ${intent.side} limit ${intent.price} for ${intent.symbol} does not reach ${decimalString(fill.price)}`);
+    }
+    let cashAfter = new Dec(input.cash);
+    if (intent.side === 'buy') {
+      cashAfter = cashAfter.minus(fill.notional).minus(fill.fee);
+      if (cashAfter.isNegative()) {
+        throw new KeelError('InsufficientFunds', `${settings.quote} balance ${input.cash} is below ${decimalString(fill.notional.plus(fill.fee))} for ${intent.side} ${intent.amount} ${intent.symbol}`);
+      }
+    }
+    return { ok: true, order: filledOrderState(clientOrderId, `paper-${clientOrderId}`, intent, fill, input.tickTs), role: fill.role, cashAfter: decimalString(cashAfter) };
+  } catch (error) {
+    const errorType = isKeelError(error) ? error.code : 'Internal';
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, failure: { ok: false, clientOrderId, symbol: intent.symbol, errorType, message, placed: 'no' } };
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Which of a pair's recorded candles the live cycle would have in its candle table, tick by tick: the replay of
+ * `syncCandles` (first sync: the newest warm-up window; later: what is newer than the last stored candle, or the
+ * newest window again after an absence longer than the warm-up). The evaluation window is the newest `lookback`
+ * stored candles, exactly as `evaluateCoin` loads them, so indicators start where live's start.
+ * Candles are data indices; stored ones are kept as sorted, disjoint [from, to) ranges (one, unless a coin left the
+ * universe for longer than the warm-up).
+ */
+export class StoredCandles {
+  private readonly ranges: Array<[number, number]> = [];
+
+  constructor(
+    private readonly ts: Float64Array,
+    private readonly timeframeMs: number,
+    private readonly warmupCandles: number,
+    private readonly maxCandlesPerCall: number,
+  ) {}
+
+  /** The open time of the newest stored candle, or null before the first sync. */
+  lastStoredTs(): number | null {
+    const last = this.ranges.at(-1);
+    return last === undefined ? null : this.ts[last[1] - 1]!;
+  }
+
+  /** syncCandles at `untilMs`. */
+  sync(untilMs: number): void {
+    const tfMs = this.timeframeMs;
+    const lastTs = this.lastStoredTs();
+    const newestClosedOpenTs = Math.floor(untilMs / tfMs) * tfMs - tfMs;
+    if (lastTs !== null && lastTs >= newestClosedOpenTs) return;
+    const missing = lastTs === null ? this.warmupCandles : Math.round((newestClosedOpenTs - lastTs) / tfMs);
+    const incremental = lastTs !== null && missing <= this.warmupCandles;
+    const limit = Math.min(this.maxCandlesPerCall, incremental ? missing : this.warmupCandles);
+    // selectWindow: candles closed by untilMs; with sinceMs the oldest `limit` after it, else the newest `limit`.
+    const end = countAtOrBefore(this.ts, untilMs - tfMs);
+    let from: number;
+    let to: number;
+    if (incremental) {
+      from = countAtOrBefore(this.ts, lastTs + tfMs - 1);
+      to = Math.min(end, from + limit);
+    } else {
+      from = Math.max(0, end - limit);
+      to = end;
+    }
+    if (to > from) this.add(from, to);
+  }
+
+  /**
+   * The newest `lookback` stored candles with open time <= untilOpenTs, as data index ranges oldest first (one range
+   * unless the stored candles have a hole), or an empty list when none is stored.
+   */
+  window(untilOpenTs: number, lookback: number): Array<[number, number]> {
+    const end = countAtOrBefore(this.ts, untilOpenTs);
+    const picked: Array<[number, number]> = [];
+    let needed = lookback;
+    for (let r = this.ranges.length - 1; r >= 0 && needed > 0; r--) {
+      const [from, to] = this.ranges[r]!;
+      const stop = Math.min(to, end);
+      if (stop <= from) continue;
+      const start = Math.max(from, stop - needed);
+      picked.unshift([start, stop]);
+      needed -= stop - start;
+    }
+    return picked;
+  }
+
+  private add(from: number, to: number): void {
+    // The usual sync: newer candles right after the newest stored ones.
+    const last = this.ranges.at(-1);
+    if (last !== undefined && from >= last[0] && from <= last[1]) {
+      last[1] = Math.max(last[1], to);
+      return;
+    }
+    // Upserts: merge with every range it touches or overlaps.
+    let merged: [number, number] = [from, to];
+    const kept: Array<[number, number]> = [];
+    for (const range of this.ranges) {
+      if (range[1] < merged[0] || range[0] > merged[1]) kept.push(range);
+      else merged = [Math.min(range[0], merged[0]), Math.max(range[1], merged[1])];
+    }
+    kept.push(merged);
+    kept.sort((a, b) => a[0] - b[0]);
+    this.ranges.splice(0, this.ranges.length, ...kept);
+  }
+}
+
+/** Number of leading entries of the sorted `ts` that are <= `limit` (binary search). */
+export function countAtOrBefore(ts: Float64Array, limit: number): number {
+  let low = 0;
+  let high = ts.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (ts[mid]! <= limit) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

@@ -1,0 +1,66 @@
+import { isKeelError } from '../domain/errors.js';
+import { backtestFolder } from '../backtest/run.js';
+import { formatReport, reportJson } from '../backtest/report.js';
+import { BACKTEST_USAGE, parseBacktestCommand } from './backtest-args.js';
+import type { BacktestCommand } from './backtest-args.js';
+import { CliUsageError } from './findings-args.js';
+
+export interface BacktestOutput {
+  out: (text: string) => void;
+  /** Notes, progress and errors. */
+  err: (text: string) => void;
+  /** Redraws one status line (a terminal's progress bar); absent when stderr is not a terminal. */
+  status?: (line: string) => void;
+}
+
+/** `keel backtest ...`: 0 on success, 2 for a mistake in the command line, 1 when the data or a setting is refused. */
+export async function runBacktestCli(args: readonly string[], settings: Parameters<typeof parseBacktestCommand>[1], output: BacktestOutput): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    output.out(BACKTEST_USAGE);
+    return 0;
+  }
+  let command: BacktestCommand;
+  try {
+    command = parseBacktestCommand(args, settings);
+  } catch (error) {
+    if (!(error instanceof CliUsageError)) throw error;
+    output.err(`${error.message}\n\n${BACKTEST_USAGE}`);
+    return 2;
+  }
+  const status = command.progress ? output.status : undefined;
+  try {
+    const result = await backtestFolder({
+      dir: command.dir,
+      config: command.config,
+      startingCash: command.startingCash,
+      fill: command.fill,
+      ...(command.fromMs !== undefined && { fromMs: command.fromMs }),
+      ...(command.toMs !== undefined && { toMs: command.toMs }),
+      ...(command.ticks !== undefined && { ticks: command.ticks }),
+      ...(status !== undefined && {
+        onLoad: (done: number, total: number) => status(`reading candles ${bar(done / total)} ${done}/${total} files`),
+        onProgress: (done: number, total: number) => status(`replaying ${bar(done / total)} ${done}/${total} ticks`),
+      }),
+    });
+    status?.('');
+    const { timings, data, run } = result;
+    output.err(
+      `${data.candles.toLocaleString('en-US')} ${data.timeframe} candles of ${result.facts.pairs.length} pairs from ${data.dir} read in ${(timings.loadMs / 1000).toFixed(1)} s; ` +
+        `${run.ticks.length.toLocaleString('en-US')} ticks replayed in ${(timings.runMs / 1000).toFixed(1)} s`,
+    );
+    if (run.failedEvaluations > 0) output.err(`${run.failedEvaluations.toLocaleString('en-US')} coin evaluations had no candle at their tick or too short a history (skipped, as the cycle skips them)`);
+    if (run.unfilled.length > 0) output.err(`${run.unfilled.length} orders not filled, e.g. ${run.unfilled[0]!.symbol} ${run.unfilled[0]!.side}: ${run.unfilled[0]!.message}`);
+    output.out(command.json ? JSON.stringify(reportJson(result.metrics, result.facts, result.fingerprint)) : `${formatReport(result.metrics, result.facts)}\n  fingerprint     ${result.fingerprint}`);
+    return 0;
+  } catch (error) {
+    status?.('');
+    if (!isKeelError(error)) throw error;
+    output.err(`backtest refused: ${error.message}`);
+    return 1;
+  }
+}
+
+function bar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%`;
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBacktestCli } from '../../../src/cli/backtest.js';
+
+const HOUR_MS = 3_600_000;
+const START_MS = Date.UTC(2021, 0, 1);
+const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
+
+/** A deterministic wavy walk: enough ups and downs for the signal to buy and sell. */
+function candles(seed: number, count: number, startPrice: number): number[][] {
+  const rows: number[][] = [];
+  let price = startPrice;
+  for (let i = 0; i < count; i++) {
+    const open = price;
+    price = Math.max(0.0001, price * (1 + 0.02 * Math.sin((i + seed * 7) / (5 + seed)) + 0.004 * Math.cos(i * seed)));
+    rows.push([START_MS + i * HOUR_MS, open, Math.max(open, price) * 1.003, Math.min(open, price) * 0.997, price, 1000 + ((i * seed) % 97)]);
+  }
+  return rows;
+}
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const status: string[] = [];
+  const code = await runBacktestCli(args, settings, { out: (t) => out.push(t), err: (t) => err.push(t), status: (t) => status.push(t) });
+  return { code, out: out.join('\n'), err: err.join('\n'), status };
+}
+
+describe('keel backtest', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-'));
+    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 400, 10)));
+    writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(candles(2, 400, 250)));
+    writeFileSync(path.join(dir, 'CCC_USDT-1h.json'), JSON.stringify(candles(3, 400, 0.5)));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--json prints metrics, orders and the equity curve, the same fingerprint on every rerun', async () => {
+    const first = await run(['--replay-dir', dir, '--json', '--config', 'risk.maxPositionFraction=0.3']);
+    expect(first.code).toBe(0);
+    const report = JSON.parse(first.out) as { metrics: Record<string, unknown>; orders: Array<Record<string, unknown>>; equity: Array<[number, number]> };
+    expect(Object.keys(report)).toEqual(['metrics', 'orders', 'equity']);
+    expect(report.orders.length).toBeGreaterThan(4);
+    expect(Object.keys(report.orders[0]!)).toEqual(['tickTs', 'symbol', 'side', 'amount', 'price', 'fee', 'reason']);
+    // The default window: from the warm-up's end (100 candles) to the last candle close.
+    expect(report.equity[0]![0]).toBe(START_MS + 100 * HOUR_MS);
+    expect(report.equity).toHaveLength(301); // closes at hours 100..400
+    expect(report.metrics.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    const again = await run(['--replay-dir', dir, '--json', '--config', 'risk.maxPositionFraction=0.3']);
+    expect((JSON.parse(again.out) as typeof report).metrics.fingerprint).toBe(report.metrics.fingerprint);
+    // A different setting, different orders.
+    const other = await run(['--replay-dir', dir, '--json', '--config', 'risk.maxPositionFraction=0.1']);
+    expect((JSON.parse(other.out) as typeof report).metrics.fingerprint).not.toBe(report.metrics.fingerprint);
+    // Progress went to the status line, ending at the last tick.
+    expect(first.status.filter((l) => l.startsWith('replaying')).at(-1)).toContain('301/301 ticks');
+  });
+
+  it('narrows the ticks with --from and --ticks and prints a table by default', async () => {
+    const result = await run(['--replay-dir', dir, '--from', '2021-01-06', '--ticks', '50', '--pairs', 'AAA/USDT,BBB/USDT']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('Backtest 2021-01-06 00:00 → 2021-01-08 01:00 UTC, 1h candles, 50 ticks, 2 pairs');
+    expect(result.out).toMatch(/starting cash\s+100000\.00 USDT/);
+    expect(result.out).toMatch(/fingerprint\s+[0-9a-f]{64}/);
+  });
+
+  it('refuses bad flags and settings with exit 2, naming what is wrong', async () => {
+    expect((await run([])).err).toContain('--replay-dir is required');
+    const badSetting = await run(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=7']);
+    expect(badSetting.code).toBe(2);
+    expect(badSetting.err).toContain('maxPositionFraction');
+    expect((await run(['--replay-dir', dir, '--timeframe', '7x'])).err).toContain('--timeframe "7x"');
+    expect((await run(['--replay-dir', dir, '--from', 'yesterday'])).err).toContain('--from "yesterday" is not a date');
+    expect((await run(['--replay-dir', dir, '--bogus'])).code).toBe(2);
+    expect((await run(['--replay-dir', dir, '--ticks', '0'])).err).toContain('--ticks "0"');
+  });
+
+  it('refuses unknown pairs, a window without ticks and malformed files with exit 1, naming the pair, dates or file and row', async () => {
+    const unknown = await run(['--replay-dir', dir, '--pairs', 'ZZZ/USDT']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('ZZZ/USDT not in');
+    const late = await run(['--replay-dir', dir, '--from', '2022-01-01']);
+    expect(late.code).toBe(1);
+    expect(late.err).toContain('choose --from/--to inside it');
+
+    const broken = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-broken-'));
+    try {
+      const rows = candles(1, 200, 10);
+      rows[57]![4] = Number.NaN; // JSON writes null
+      writeFileSync(path.join(broken, 'AAA_USDT-1h.json'), JSON.stringify(rows));
+      const result = await run(['--replay-dir', broken]);
+      expect(result.code).toBe(1);
+      expect(result.err).toContain('AAA_USDT-1h.json: row 57');
+      expect(result.err).toContain('close is null');
+      expect(result.out).toBe('');
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
+});
