@@ -12,6 +12,7 @@ import { createAiWorker } from '../src/workers/create-ai-worker.js';
 import { reply, startFakeAnthropic } from '../test/helpers/fake-anthropic.js';
 import { runApiBench } from './api-bench.js';
 import { runExchangeBench } from './exchange-bench.js';
+import { runBacktestBench } from './backtest-bench.js';
 
 /**
  * `npm run bench`: keel's tick figures on this machine, zero-latency simulated market, local dev server,
@@ -152,8 +153,15 @@ async function aiScenario(stack: BenchStack, figures: Figure[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack();
   const figures: Figure[] = [];
+  // The backtester needs no Temporal and no database: measured on its own when asked for alone.
+  if (only === 'backtest') {
+    figures.push(...(await runBacktestBench({ log })));
+    clearInterval(rssSampler);
+    printFigures(figures, 'none');
+    return;
+  }
+  const stack = await startBenchStack();
   try {
     log(`database: ${stack.database.kind}`);
     if (!only || only === '250') await scenario(stack, 250, figures);
@@ -161,10 +169,15 @@ async function main(): Promise<void> {
     if (!only || only === 'ai') await aiScenario(stack, figures);
     if (!only || only === 'api') figures.push(...(await runApiBench(stack, { log })));
     if (!only || only === 'exchange') figures.push(...(await runExchangeBench()));
+    if (!only) figures.push(...(await runBacktestBench({ log })));
   } finally {
     clearInterval(rssSampler);
     await stack.close();
   }
+  printFigures(figures, stack.database.kind);
+}
+
+function printFigures(figures: Figure[], database: string): void {
   if (json) {
     console.log(JSON.stringify({ figures: figures.map(({ name, value, unit }) => ({ name, value, unit })) }));
     return;
@@ -173,7 +186,7 @@ async function main(): Promise<void> {
   const header = ['figure', 'value', 'unit', 'target', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`\nkeel bench (database: ${stack.database.kind}, ${new Date().toISOString()})`);
+  console.log(`\nkeel bench (database: ${database}, ${new Date().toISOString()})`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
