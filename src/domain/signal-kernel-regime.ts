@@ -1,7 +1,6 @@
 import { MAX_TREND_STRENGTH, MAX_VOLATILITY_RATIO, MIN_SIGMA, smaDifferenceNoise } from './regime-definitions.js';
 import { sampleStdDevOf } from './signal-kernel-math.js';
 import { selectMiddlePair, type MiddlePair } from './signal-kernel-median.js';
-import { rollingVarianceNumerators } from './signal-kernel-pass.js';
 
 /**
  * The regime measurements of regime.ts (definitions there) in O(window) time and no allocation, for the kernel.
@@ -38,22 +37,22 @@ export interface RollingState {
 
 /**
  * Recent stddev / median rolling stddev over `count` returns starting at returns[from], each window `window` long;
- * `recent` is the stddev of the last window, `shift` about the mean return. 1 with fewer than two windows' worth of
- * returns, as regime.ts.
+ * `recent` is the stddev of the last window. state.rollingNumerators holds the pass's rolling variance numerators
+ * and `squaredShiftedReturns` its M (signal-kernel-pass.ts). 1 with fewer than two windows' worth of returns, as
+ * regime.ts.
  */
 export function windowVolatilityRatio(
   returns: ArrayLike<number>,
   from: number,
   count: number,
   window: number,
-  shift: number,
   recent: number,
+  squaredShiftedReturns: number,
   state: RollingState,
 ): number {
   if (count < 2 * window) return 1;
   const windows = count - window + 1;
   const { rollingNumerators, selection, middle } = state;
-  const squaredShiftedReturns = rollingVarianceNumerators(returns, from, count, window, shift, rollingNumerators);
   // Per slide: four roundings of at most M in the squares, and the sum's error squared through sum^2 / window
   // (below 5 u N M for any window); doubled for the shift and the final subtraction.
   const errorBound = (18 * count + 20) * UNIT_ROUNDOFF * squaredShiftedReturns;

@@ -11,7 +11,7 @@ import {
 } from './signal-components.js';
 import { fillLogReturns, sampleStdDevOf, windowSmas, type SmaReading } from './signal-kernel-math.js';
 import type { MiddlePair } from './signal-kernel-median.js';
-import { recursivePass, type PassOutput } from './signal-kernel-pass.js';
+import { windowPass, type PassOutput } from './signal-kernel-pass.js';
 import { trendStrengthOf, windowVolatilityRatio, type NoiseCache, type RollingState } from './signal-kernel-regime.js';
 import { minimumCandlesFor, type CoinEvaluation, type Regime, type SignalConfig } from './signal-types.js';
 
@@ -66,6 +66,7 @@ export class KernelScratch implements RollingState, NoiseCache {
     macd: 0,
     macdSignal: 0,
     macdHistogram: 0,
+    squaredShiftedReturns: 0,
     maFast: 0,
     maSlow: 0,
     previousMaFast: 0,
@@ -98,16 +99,20 @@ export class KernelScratch implements RollingState, NoiseCache {
 
 const sharedScratch = new KernelScratch();
 
-const PERIOD_SETTINGS = ['rsiPeriod', 'maFastPeriod', 'maSlowPeriod', 'macdFastPeriod', 'macdSlowPeriod', 'macdSignalPeriod'] as const;
-
-/** The checks the kernel's loops rely on; cheap enough to run on every call. */
-function assertWindow(symbol: string, series: CloseSeries, start: number, end: number, config: SignalConfig): void {
-  for (const key of PERIOD_SETTINGS) {
-    const period = config[key];
-    if (!Number.isInteger(period) || period < 2) {
-      throw new KeelError('InvalidConfig', `signal.${key} must be an integer of at least 2 (got ${String(period)})`);
-    }
+function assertPeriod(key: string, period: number): void {
+  if (!Number.isInteger(period) || period < 2) {
+    throw new KeelError('InvalidConfig', `signal.${key} must be an integer of at least 2 (got ${String(period)})`);
   }
+}
+
+/** The checks the kernel's loops rely on; cheap enough to run on every call (hence no loop over setting names). */
+function assertWindow(symbol: string, series: CloseSeries, start: number, end: number, config: SignalConfig): void {
+  assertPeriod('rsiPeriod', config.rsiPeriod);
+  assertPeriod('maFastPeriod', config.maFastPeriod);
+  assertPeriod('maSlowPeriod', config.maSlowPeriod);
+  assertPeriod('macdFastPeriod', config.macdFastPeriod);
+  assertPeriod('macdSlowPeriod', config.macdSlowPeriod);
+  assertPeriod('macdSignalPeriod', config.macdSignalPeriod);
   if (config.maFastPeriod >= config.maSlowPeriod) {
     throw new KeelError('InvalidConfig', `signal.maFastPeriod (${config.maFastPeriod}) must be shorter than signal.maSlowPeriod (${config.maSlowPeriod})`);
   }
@@ -151,16 +156,16 @@ export function measureCloses(symbol: string, series: CloseSeries, start: number
   } else {
     fillLogReturns(closes, start, end, scratch.returns);
   }
-  recursivePass(closes, start, end, config, reading);
+  // Log returns telescope: their mean is the log of last over first close, over their count.
+  const meanReturn = Math.log((closes[end - 1] as number) / (closes[start] as number)) / returnCount;
+  windowPass(closes, returns, offset, start, end, config, window, meanReturn, scratch.rollingNumerators, reading);
   // regime.ts: the trend compares the slow SMA now with half a window ago (less when the window is short).
   const lookback = Math.min(Math.floor(window / 2), closeCount - window);
   windowSmas(closes, end, config.maFastPeriod, window, lookback, reading);
 
   const returnsEnd = end - offset;
   reading.volatility = sampleStdDevOf(returns, returnsEnd - window, returnsEnd);
-  // Log returns telescope: their mean is the log of last over first close, over their count.
-  const meanReturn = Math.log((closes[end - 1] as number) / (closes[start] as number)) / returnCount;
-  reading.volatilityRatio = windowVolatilityRatio(returns, start + 1 - offset, returnCount, window, meanReturn, reading.volatility, scratch);
+  reading.volatilityRatio = windowVolatilityRatio(returns, start + 1 - offset, returnCount, window, reading.volatility, reading.squaredShiftedReturns, scratch);
   reading.trendStrength = trendStrengthOf(reading.maSlow, reading.maSlowThen, reading.volatility, window, lookback, scratch);
   reading.regime = classifyRegimeReading(reading.volatilityRatio, reading.trendStrength, DEFAULT_REGIME_THRESHOLDS);
 
