@@ -30,7 +30,12 @@ export interface BacktestRunInput {
   /** Called every `progressEvery` ticks and after the last: ticks done and in all. */
   onProgress?: (ticksDone: number, ticks: number) => void;
   progressEvery?: number;
+  /** The coin evaluation, evaluateCloses unless a test plants another (the look-ahead check's planted bug). */
+  evaluate?: CoinEvaluator;
 }
+
+/** The signal kernel's call, as the engine makes it. */
+export type CoinEvaluator = typeof evaluateCloses;
 
 export interface BacktestTick {
   tickTs: number;
@@ -70,6 +75,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
   const scratch = new KernelScratch();
   const signalConfig = { signal: config.signal, risk: config.risk };
+  const evaluate = input.evaluate ?? evaluateCloses;
 
   let portfolio = emptyPortfolio(config.quote, input.startingCash);
   let coinHealth: Record<string, CoinHealth> = {};
@@ -112,8 +118,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       }
       const evaluation =
         window.length === 1
-          ? evaluateCloses(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratch)
-          : evaluateCloses(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratch);
+          ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratch)
+          : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratch);
       outcomes.push({ ok: true, evaluation });
     }
 

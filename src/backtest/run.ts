@@ -5,7 +5,7 @@ import { KeelError } from '../domain/errors.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { replayWindow } from '../domain/replay-window.js';
 import { runBacktest } from './engine.js';
-import type { BacktestRun } from './engine.js';
+import type { BacktestRun, CoinEvaluator } from './engine.js';
 import { loadBacktestData } from './market-data.js';
 import type { BacktestData } from './market-data.js';
 import { fingerprintOrders } from './report.js';
@@ -25,6 +25,8 @@ export interface BacktestRequest {
   ticks?: number;
   onLoad?: (filesRead: number, files: number) => void;
   onProgress?: (ticksDone: number, ticks: number) => void;
+  /** The coin evaluation (default: the signal kernel); a test plants a look-ahead bug here. */
+  evaluate?: CoinEvaluator;
 }
 
 export interface BacktestResult {
@@ -40,18 +42,19 @@ export interface BacktestResult {
 /** Loads the folder, picks the ticks, runs the cycle's decisions and computes the report. */
 export async function backtestFolder(request: BacktestRequest): Promise<BacktestResult> {
   const loadStartedMs = performance.now();
-  const data = await loadBacktestData({
-    dir: request.dir,
-    timeframe: request.config.timeframe,
-    quote: request.config.quote,
-    ...(request.config.universe.symbols !== null && { pairs: request.config.universe.symbols }),
-    ...(request.onLoad !== undefined && { onFile: request.onLoad }),
-  });
+  const data = await loadRequestData(request);
   const loadMs = performance.now() - loadStartedMs;
   const config = { ...request.config, ...ticksOf(request, data) };
 
   const runStartedMs = performance.now();
-  const run = runBacktest({ data, config, startingCash: request.startingCash, fill: { ...request.fill, quote: config.quote }, ...(request.onProgress !== undefined && { onProgress: request.onProgress }) });
+  const run = runBacktest({
+    data,
+    config,
+    startingCash: request.startingCash,
+    fill: { ...request.fill, quote: config.quote },
+    ...(request.onProgress !== undefined && { onProgress: request.onProgress }),
+    ...(request.evaluate !== undefined && { evaluate: request.evaluate }),
+  });
   const runMs = performance.now() - runStartedMs;
 
   const reportStartedMs = performance.now();
@@ -74,8 +77,19 @@ export async function backtestFolder(request: BacktestRequest): Promise<Backtest
   return { config, data: { dir: data.dir, timeframe: data.timeframe, tickerTimeframe: data.tickerTimeframe, candles: data.candles }, run, facts, metrics, fingerprint, timings: { loadMs, runMs, reportMs } };
 }
 
+/** The request's folder, read as the replay market reads it (only the configured pairs, when some are). */
+export function loadRequestData(request: BacktestRequest): Promise<BacktestData> {
+  return loadBacktestData({
+    dir: request.dir,
+    timeframe: request.config.timeframe,
+    quote: request.config.quote,
+    ...(request.config.universe.symbols !== null && { pairs: request.config.universe.symbols }),
+    ...(request.onLoad !== undefined && { onFile: request.onLoad }),
+  });
+}
+
 /** The ticks to run: the replay cycle's window (withReplayStart's rule), narrowed by --from, --to and --ticks. */
-function ticksOf(request: BacktestRequest, data: BacktestData): Pick<CycleConfig, 'marketStartMs' | 'maxTicks'> {
+export function ticksOf(request: BacktestRequest, data: BacktestData): Pick<CycleConfig, 'marketStartMs' | 'maxTicks'> {
   const { config } = request;
   const tfMs = timeframeMs(config.timeframe);
   const present = data.pairs.map((p) => p.candles).filter((c) => c !== undefined && c.length > 0);
