@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CoinEvaluator } from '../../../src/backtest/engine.js';
+import { checkLookahead, dataClosedBy, sampleCutTicks } from '../../../src/backtest/lookahead.js';
+import type { BacktestData } from '../../../src/backtest/market-data.js';
+import { backtestFolder } from '../../../src/backtest/run.js';
+import type { BacktestRequest } from '../../../src/backtest/run.js';
+import { parseBacktestCommand } from '../../../src/cli/backtest-args.js';
+import { actionFor } from '../../../src/domain/signal-components.js';
+import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
+import { ReplaySeries } from '../../../src/exchange/replay-file.js';
+
+const HOUR_MS = 3_600_000;
+const START_MS = Date.UTC(2021, 0, 1);
+const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
+
+/** A deterministic wavy walk (as in test/unit/cli/backtest.test.ts): enough ups and downs to buy and sell. */
+function candles(seed: number, count: number, startPrice: number): number[][] {
+  const rows: number[][] = [];
+  let price = startPrice;
+  for (let i = 0; i < count; i++) {
+    const open = price;
+    price = Math.max(0.0001, price * (1 + 0.02 * Math.sin((i + seed * 7) / (5 + seed)) + 0.004 * Math.cos(i * seed)));
+    rows.push([START_MS + i * HOUR_MS, open, Math.max(open, price) * 1.003, Math.min(open, price) * 0.997, price, 1000 + ((i * seed) % 97)]);
+  }
+  return rows;
+}
+
+/** The classic look-ahead bug: the score peeks at the close after the window (the candle not yet closed). */
+const peekingEvaluate: CoinEvaluator = (symbol, candleTs, series, start, end, config, scratch) => {
+  const evaluation = evaluateCloses(symbol, candleTs, series, start, end, config, scratch);
+  const next = series.closes[end];
+  if (next === undefined) return evaluation;
+  const score = evaluation.score + 5 * (next / evaluation.price - 1);
+  return { ...evaluation, score, action: actionFor(score, config) };
+};
+
+describe('look-ahead check', () => {
+  let dir: string;
+  let request: BacktestRequest;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-lookahead-'));
+    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 180, 10)));
+    writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(candles(2, 180, 250)));
+    writeFileSync(path.join(dir, 'CCC_USDT-1h.json'), JSON.stringify(candles(3, 180, 0.5)));
+    // Ticks at hours 100..179; the data runs one candle further, so the last tick's next close exists.
+    const command = parseBacktestCommand(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=0.3', '--ticks', '80'], settings);
+    request = { dir, config: command.config, startingCash: command.startingCash, fill: command.fill, ticks: command.ticks! };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the signal kernel passes: every past order is re-made identically on data cut at 12 sampled ticks', async () => {
+    const report = await checkLookahead(request, { samples: 12, seed: 7 });
+    expect(report.differences).toEqual([]);
+    expect(report.cutTs).toHaveLength(12);
+    expect(report.comparedOrders).toBeGreaterThan(0);
+    // The cuts are the seed's: the same seed picks the same ticks, spread one per stretch of the run.
+    expect(report.cutTs.map((ts) => (ts - START_MS) / HOUR_MS - 100)).toEqual(sampleCutTicks(80, 12, 7));
+    expect(sampleCutTicks(80, 12, 8)).not.toEqual(sampleCutTicks(80, 12, 7));
+  });
+
+  it('catches a planted look-ahead (the score peeks at the next close), naming the tick and symbol', async () => {
+    const report = await checkLookahead({ ...request, evaluate: peekingEvaluate }, { samples: 12, seed: 7 });
+    expect(report.differences.length).toBeGreaterThan(0);
+    const first = report.differences[0]!;
+    expect(first.symbol).toMatch(/^(AAA|BBB|CCC)\/USDT$/);
+    expect(report.cutTs).toContain(first.cutTs);
+    expect(first.what).not.toBe('');
+    expect(first.full).not.toEqual(first.cut);
+  });
+
+  it('cuts exactly at the tick: a decision at c is re-made unchanged on data cut at c; a peek past c differs at c first', async () => {
+    // Cut at each tick that placed an order: its decision read the candle closing at c, which must stay.
+    const orderTicks = [...new Set((await backtestFolder(request)).run.orders.map((o) => o.tickTs))];
+    expect(orderTicks.length).toBeGreaterThan(2);
+    const atOrders = await checkLookahead(request, { cutTs: orderTicks });
+    expect(atOrders.differences).toEqual([]);
+    expect(atOrders.cutTs).toEqual(orderTicks);
+
+    // The peeking copy reads the candle opening at c at tick c, and earlier ticks' peeks read candles still there:
+    // cut at every tick, each cut's first difference is at the cut tick itself (none if the candle opening at c stayed).
+    const everyTick = Array.from({ length: 80 }, (_, k) => START_MS + (100 + k) * HOUR_MS);
+    const peeking = await checkLookahead({ ...request, evaluate: peekingEvaluate }, { cutTs: everyTick });
+    expect(peeking.differences.length).toBeGreaterThan(0);
+    for (const cutTs of new Set(peeking.differences.map((d) => d.cutTs))) {
+      expect(peeking.differences.find((d) => d.cutTs === cutTs)!.tickTs).toBe(cutTs);
+    }
+  });
+
+  it('dataClosedBy keeps candles closed by the cut at both timeframes, as views of the same arrays', () => {
+    const series = (tfMs: number, count: number) => {
+      const ts = Float64Array.from({ length: count }, (_, i) => START_MS + i * tfMs);
+      const close = Float64Array.from({ length: count }, (_, i) => 100 + i);
+      return new ReplaySeries(ts, close, close, close, close, close);
+    };
+    const hourly = series(HOUR_MS, 48);
+    const fourHourly = series(4 * HOUR_MS, 12);
+    const data: BacktestData = {
+      dir: 'mem',
+      timeframe: '1h',
+      tickerTimeframe: '4h',
+      pairs: [{ symbol: 'AAA/USDT', candles: hourly, logReturns: new Float64Array(48), tickerCandles: fourHourly, rules: undefined }],
+      candles: 48,
+    };
+    const cutTs = START_MS + 22 * HOUR_MS;
+    const cut = dataClosedBy(data, cutTs).pairs[0]!;
+    // 1h: the candle opening at 21:00 closed at the cut and stays; the one opening at 22:00 is gone.
+    expect(cut.candles!.length).toBe(22);
+    expect(cut.candles!.ts.at(-1)).toBe(cutTs - HOUR_MS);
+    expect(cut.logReturns.length).toBe(22);
+    expect(cut.candles!.close.buffer).toBe(hourly.close.buffer);
+    // 4h: the candle opening at 20:00 closes at 24:00, after the cut; the last kept one opened at 16:00.
+    expect(cut.tickerCandles.ts.at(-1)).toBe(START_MS + 16 * HOUR_MS);
+    expect(dataClosedBy(data, cutTs).candles).toBe(22);
+  });
+});
