@@ -16,7 +16,8 @@ export interface SmaReading {
 /**
  * SMAs ending at the last close of closes[.., end), at the one before, and (slow only) `lookback` closes before.
  * Each is its own sum from 0, oldest first, divided by the period, as trading-signals' SMA computes it; the sums
- * run side by side so their additions overlap. Needs end >= slowPeriod + lookback and fastPeriod < end.
+ * run side by side so their additions overlap. Reads back to close end - slowPeriod - max(1, lookback), and needs
+ * fastPeriod < slowPeriod.
  */
 export function windowSmas(closes: ArrayLike<number>, end: number, fastPeriod: number, slowPeriod: number, lookback: number, out: SmaReading): void {
   let fastNow = 0;

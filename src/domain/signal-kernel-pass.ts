@@ -61,7 +61,8 @@ export function windowPass(
   const inverseWindow = 1 / rollingWindow;
 
   let previous = closes[start] as number;
-  let moved = false;
+  // The sum of |changes|: 0 only if no close moved (a sum of non-negative terms cannot cancel).
+  let movement = 0;
   // trading-signals seeds each EMA with the first value as value * k + value * (1 - k).
   let fast = previous * kFast + previous * restFast;
   let slow = previous * kSlow + previous * restSlow;
@@ -74,8 +75,9 @@ export function windowPass(
   let squares = 0;
   let total = 0;
 
-  // Warm-up: while RSI seeds or the first rolling window fills. The steady loop below tests no phase.
-  const warmEnd = Math.min(Math.max(seedEnd, rollingFull), end - 1);
+  // Warm-up: until RSI has seeded, the first rolling window is full and the MACD line exists. The steady loop
+  // below tests no phase.
+  const warmEnd = Math.min(Math.max(seedEnd, rollingFull, macdStart), end - 1);
   for (let i = start + 1; i <= warmEnd; i++) {
     const close = closes[i] as number;
     const change = close - previous;
@@ -91,7 +93,7 @@ export function windowPass(
       averageGain = ((change + size) * 0.5 - averageGain) * smoothing + averageGain;
       averageLoss = ((size - change) * 0.5 - averageLoss) * smoothing + averageLoss;
     }
-    if (!moved && change !== 0) moved = true;
+    movement += size;
     previous = close;
     fast = close * kFast + fast * restFast;
     slow = close * kSlow + slow * restSlow;
@@ -119,14 +121,12 @@ export function windowPass(
     const size = Math.abs(change);
     averageGain = ((change + size) * 0.5 - averageGain) * smoothing + averageGain;
     averageLoss = ((size - change) * 0.5 - averageLoss) * smoothing + averageLoss;
-    if (!moved && change !== 0) moved = true;
+    movement += size;
     previous = close;
     fast = close * kFast + fast * restFast;
     slow = close * kSlow + slow * restSlow;
-    if (i >= macdStart) {
-      macd = fast - slow;
-      signal = macd * kSignal + (i === macdStart ? macd : signal) * restSignal;
-    }
+    macd = fast - slow;
+    signal = macd * kSignal + signal * restSignal;
     const entering = (returns[i - returnsOffset] as number) - shift;
     const leaving = (returns[i - rollingWindow - returnsOffset] as number) - shift;
     const enteringSquare = entering * entering;
@@ -137,7 +137,7 @@ export function windowPass(
   }
 
   const enough = end - start - 1 >= rsiPeriod;
-  out.rsi = !enough ? Number.NaN : !moved ? 50 : averageLoss === 0 ? 100 : 100 - 100 / (averageGain / averageLoss + 1);
+  out.rsi = !enough ? Number.NaN : movement === 0 ? 50 : averageLoss === 0 ? 100 : 100 - 100 / (averageGain / averageLoss + 1);
   out.macd = macd;
   out.macdSignal = signal;
   out.macdHistogram = macd - signal;

@@ -53,8 +53,9 @@ export function windowVolatilityRatio(
   if (count < 2 * window) return 1;
   const windows = count - window + 1;
   const { rollingNumerators, selection, middle } = state;
-  // Per slide: four roundings of at most M in the squares, and the sum's error squared through sum^2 / window
-  // (below 5 u N M for any window); doubled for the shift and the final subtraction.
+  // How far a numerator can be from the exact one, u = 2^-53: per slide the sum of squares takes four roundings of
+  // at most M (4uNM in all); the plain sum's error, squared through sum^2 / window, adds at most 2uNM(1 + 2/sqrt(w))
+  // < 5uNM; rounding the shifted returns and the final operations add 8uM. Doubled for slack.
   const errorBound = (18 * count + 20) * UNIT_ROUNDOFF * squaredShiftedReturns;
   const guess =
     state.followsLast && Number.isFinite(state.medianNumerator) ? state.medianNumerator
