@@ -6,10 +6,12 @@ import { DEFAULT_AI_CONFIG } from '../domain/ai-policy.js';
 import { TIMEFRAMES, isTimeframe } from '../domain/market-types.js';
 import { parseConfigAssignments } from './config-patch.js';
 import { CliUsageError } from './findings-args.js';
+import { DEFAULT_LOOKAHEAD_SAMPLES } from '../backtest/lookahead.js';
 
 export const BACKTEST_USAGE = `usage: keel backtest [--replay-dir DIR] [--timeframe TF] [--quote Q] [--pairs A/USDT,B/USDT]
                      [--from DATE] [--to DATE | --ticks N] [--config KEY=VALUE]... [--cash AMOUNT]
                      [--fee-rate F] [--maker-fee-rate F] [--slippage-bps N] [--json] [--no-progress]
+                     [--check-lookahead [--samples N]]
 Runs the market cycle's own decisions over recorded freqtrade candles (<BASE>_<QUOTE>-<tf>.json, .json.gz or
 .feather), in this process, without Temporal: the same candle windows, signal, allocation, risk and fill model as a
 paper cycle on the replay market, so its orders are the cycle's orders. Prints a report; --json prints
@@ -26,6 +28,9 @@ paper cycle on the replay market, so its orders are the cycle's orders. Prints a
   --fee-rate F       taker fee as a fraction of notional (default KEEL_PAPER_FEE_RATE, 0.001)
   --maker-fee-rate F maker fee for resting limit orders (default: the taker fee)
   --slippage-bps N   price moved against takers, basis points (default KEEL_PAPER_SLIPPAGE_BPS, 5)
+  --check-lookahead  instead of a report, check that no decision read a candle not yet closed: rerun on the data
+                     cut at N ticks and compare every earlier order; exits 1 on any difference (--json: the report)
+  --samples N        cut ticks for --check-lookahead (default 20)
 AI verdicts are not replayed: a backtest trades on its signals alone.`;
 
 /** What `keel backtest` runs, once its arguments are checked. */
@@ -39,6 +44,8 @@ export interface BacktestCommand {
   ticks?: number;
   json: boolean;
   progress: boolean;
+  /** Present with --check-lookahead: how many cut ticks to check instead of reporting. */
+  lookaheadSamples?: number;
 }
 
 type BacktestSettings = Pick<Settings, 'KEEL_REPLAY_DIR' | 'KEEL_TIMEFRAME' | 'KEEL_QUOTE' | 'KEEL_PAPER_CASH' | 'KEEL_PAPER_FEE_RATE' | 'KEEL_PAPER_SLIPPAGE_BPS' | 'KEEL_COINS'>;
@@ -65,6 +72,8 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
         'slippage-bps': { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
+        'check-lookahead': { type: 'boolean', default: false },
+        samples: { type: 'string' },
       },
     });
   } catch (error) {
@@ -119,6 +128,7 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
     if (!/^\d+$/.test(v.ticks) || ticks < 1) throw new CliUsageError(`--ticks "${v.ticks}" must be a whole number of at least 1`);
     if (toMs !== undefined) throw new CliUsageError('give --to or --ticks, not both');
   }
+  const lookaheadSamples = lookaheadOf(v['check-lookahead'] === true, v.samples);
   return {
     dir,
     config,
@@ -129,7 +139,18 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
     ...(ticks !== undefined && { ticks }),
     json: v.json === true,
     progress: v['no-progress'] !== true,
+    ...(lookaheadSamples !== undefined && { lookaheadSamples }),
   };
+}
+
+function lookaheadOf(checking: boolean, raw: string | undefined): number | undefined {
+  if (!checking) {
+    if (raw !== undefined) throw new CliUsageError('--samples goes with --check-lookahead');
+    return undefined;
+  }
+  if (raw === undefined) return DEFAULT_LOOKAHEAD_SAMPLES;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new CliUsageError(`--samples "${raw}" must be a whole number of at least 1`);
+  return Number(raw);
 }
 
 function fraction(flag: string, raw: string | undefined, fallback: number): number {

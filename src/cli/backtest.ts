@@ -3,6 +3,7 @@ import { backtestFolder } from '../backtest/run.js';
 import { formatReport, reportJson } from '../backtest/report.js';
 import { BACKTEST_USAGE, parseBacktestCommand } from './backtest-args.js';
 import type { BacktestCommand } from './backtest-args.js';
+import { runLookaheadCli } from './backtest-lookahead.js';
 import { CliUsageError } from './findings-args.js';
 
 export interface BacktestOutput {
@@ -28,6 +29,7 @@ export async function runBacktestCli(args: readonly string[], settings: Paramete
     return 2;
   }
   const status = command.progress ? output.status : undefined;
+  if (command.lookaheadSamples !== undefined) return runLookaheadCli(command, output, status);
   try {
     const result = await backtestFolder({
       dir: command.dir,

@@ -7,7 +7,9 @@ import { checkLookahead, dataClosedBy, sampleCutTicks } from '../../../src/backt
 import type { BacktestData } from '../../../src/backtest/market-data.js';
 import { backtestFolder } from '../../../src/backtest/run.js';
 import type { BacktestRequest } from '../../../src/backtest/run.js';
+import { runBacktestCli } from '../../../src/cli/backtest.js';
 import { parseBacktestCommand } from '../../../src/cli/backtest-args.js';
+import { formatLookahead } from '../../../src/cli/backtest-lookahead.js';
 import { actionFor } from '../../../src/domain/signal-components.js';
 import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { ReplaySeries } from '../../../src/exchange/replay-file.js';
@@ -69,6 +71,28 @@ describe('look-ahead check', () => {
     expect(report.cutTs).toContain(first.cutTs);
     expect(first.what).not.toBe('');
     expect(first.full).not.toEqual(first.cut);
+    // What the CLI prints for it: the count, then each difference with its cut, tick and symbol.
+    const text = formatLookahead(report);
+    expect(text).toMatch(/^look-ahead: \d+ orders differ/);
+    expect(text).toContain(`${first.symbol}: ${first.what}`);
+  });
+
+  it('keel backtest --check-lookahead prints the verdict, --json the report, and refuses --samples alone or below 1', async () => {
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runBacktestCli(['--replay-dir', dir, '--ticks', '40', '--no-progress', ...args], settings, { out: (t) => out.push(t), err: (t) => err.push(t) });
+      return { code, out: out.join('\n'), err: err.join('\n') };
+    };
+    const plain = await run(['--check-lookahead', '--samples', '3']);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/^no look-ahead: [1-9]\d* past decisions re-made on data cut at 3 points, all identical$/);
+    const json = await run(['--check-lookahead', '--samples', '3', '--json']);
+    expect(Object.keys(JSON.parse(json.out) as object)).toEqual(['cutTs', 'comparedOrders', 'differences']);
+    expect((await run(['--samples', '3'])).err).toContain('--samples goes with --check-lookahead');
+    const zero = await run(['--check-lookahead', '--samples', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.err).toContain('--samples "0"');
   });
 
   it('cuts exactly at the tick: a decision at c is re-made unchanged on data cut at c; a peek past c differs at c first', async () => {
