@@ -41,18 +41,26 @@ export function windowSmas(closes: ArrayLike<number>, end: number, fastPeriod: n
   out.maSlowThen = slowThen / slowPeriod;
 }
 
-/** Sample standard deviation (n - 1) of values[from, to), two-pass like indicators.ts sampleStdDev. */
-export function sampleStdDevOf(values: ArrayLike<number>, from: number, to: number): number {
-  const count = to - from;
-  let mean = 0;
-  for (let i = from; i < to; i++) mean += values[i] as number;
-  mean /= count;
+/** Mean of values[from, to), summed from 0 in order and divided by the count, like indicators.ts sampleStdDev. */
+export function meanOf(values: ArrayLike<number>, from: number, to: number): number {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += values[i] as number;
+  return sum / (to - from);
+}
+
+/** The second pass of indicators.ts sampleStdDev (n - 1) over values[from, to), given their meanOf. */
+export function sampleStdDevAround(values: ArrayLike<number>, from: number, to: number, mean: number): number {
   let squares = 0;
   for (let i = from; i < to; i++) {
     const deviation = (values[i] as number) - mean;
     squares += deviation * deviation;
   }
-  return Math.sqrt(squares / (count - 1));
+  return Math.sqrt(squares / (to - from - 1));
+}
+
+/** Sample standard deviation (n - 1) of values[from, to), two-pass like indicators.ts sampleStdDev. */
+export function sampleStdDevOf(values: ArrayLike<number>, from: number, to: number): number {
+  return sampleStdDevAround(values, from, to, meanOf(values, from, to));
 }
 
 /** out[i - start] = ln(closes[i] / closes[i - 1]) for i in (start, end): the window's returns, as indicators.ts. */

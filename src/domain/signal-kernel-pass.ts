@@ -31,8 +31,9 @@ export type PassPeriods = Pick<SignalConfig, 'rsiPeriod' | 'macdFastPeriod' | 'm
  *
  * rollingNumerators[j] receives sum((r - shift)^2) - sum(r - shift)^2 / window over the j-th rolling window of
  * `rollingWindow` returns (oldest first), i.e. (window - 1) x its sample variance, from sums that slide one return
- * at a time. `shift` should be about the mean return, so the sum of squares stays near the variance and the
- * subtraction does not cancel. Needs end - start > rollingWindow and end - start > rsiPeriod.
+ * at a time. `shift` should be about a typical mean return (the caller passes the last rolling window's), so the
+ * sum of squares stays near the variance and the subtraction does not cancel. Needs end - start > rollingWindow
+ * and end - start > rsiPeriod.
  */
 export function windowPass(
   closes: ArrayLike<number>,

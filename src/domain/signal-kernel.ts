@@ -9,7 +9,7 @@ import {
   rsiComponent,
   type SignalComponents,
 } from './signal-components.js';
-import { fillLogReturns, sampleStdDevOf, windowSmas, type SmaReading } from './signal-kernel-math.js';
+import { fillLogReturns, meanOf, sampleStdDevAround, windowSmas, type SmaReading } from './signal-kernel-math.js';
 import type { MiddlePair } from './signal-kernel-median.js';
 import { windowPass, type PassOutput } from './signal-kernel-pass.js';
 import { trendStrengthOf, windowVolatilityRatio, type NoiseCache, type RollingState } from './signal-kernel-regime.js';
@@ -156,15 +156,15 @@ export function measureCloses(symbol: string, series: CloseSeries, start: number
   } else {
     fillLogReturns(closes, start, end, scratch.returns);
   }
-  // Log returns telescope: their mean is the log of last over first close, over their count.
-  const meanReturn = Math.log((closes[end - 1] as number) / (closes[start] as number)) / returnCount;
-  windowPass(closes, returns, offset, start, end, config, window, meanReturn, scratch.rollingNumerators, reading);
+  // The volatility window's mean return also shifts the pass's rolling sums (any value near the typical return
+  // keeps their subtraction from cancelling); reusing it saves a log call.
+  const returnsEnd = end - offset;
+  const recentMean = meanOf(returns, returnsEnd - window, returnsEnd);
+  reading.volatility = sampleStdDevAround(returns, returnsEnd - window, returnsEnd, recentMean);
+  windowPass(closes, returns, offset, start, end, config, window, recentMean, scratch.rollingNumerators, reading);
   // regime.ts: the trend compares the slow SMA now with half a window ago (less when the window is short).
   const lookback = Math.min(Math.floor(window / 2), closeCount - window);
   windowSmas(closes, end, config.maFastPeriod, window, lookback, reading);
-
-  const returnsEnd = end - offset;
-  reading.volatility = sampleStdDevOf(returns, returnsEnd - window, returnsEnd);
   reading.volatilityRatio = windowVolatilityRatio(returns, start + 1 - offset, returnCount, window, reading.volatility, reading.squaredShiftedReturns, scratch);
   reading.trendStrength = trendStrengthOf(reading.maSlow, reading.maSlowThen, reading.volatility, window, lookback, scratch);
   reading.regime = classifyRegimeReading(reading.volatilityRatio, reading.trendStrength, DEFAULT_REGIME_THRESHOLDS);
