@@ -9,6 +9,8 @@ import { createBearerVerifier, createTokenMatcher } from './auth.js';
 import { createApiContext } from './context.js';
 import { ApiError, toApiError, type ErrorBody } from './errors.js';
 import { OperationRegistry } from './operations.js';
+import { DEFAULT_BACKTEST_DEFAULTS, type BacktestDefaults } from './backtests.js';
+import { registerBacktestRoutes } from './routes/backtests.js';
 import { registerCandleRoutes } from './routes/candles.js';
 import { registerCycleRecordRoutes } from './routes/cycle-records.js';
 import { registerFindingRoutes } from './routes/findings.js';
@@ -50,6 +52,8 @@ export interface ApiDeps {
   temporalUiUrl?: string;
   /** Settings every cycle started through POST /v1/cycles gets before the request's own (e.g. taskQueuePrefix). */
   cycleDefaults?: Partial<Pick<CycleConfig, 'taskQueuePrefix'>>;
+  /** What POST /v1/backtests uses for settings a request leaves out (KEEL_TIMEFRAME, KEEL_QUOTE, KEEL_PAPER_*, KEEL_COINS). */
+  backtestDefaults?: Partial<BacktestDefaults>;
   /**
    * How long an answer of the status query or a record route (ticks, positions, ...) serves further identical
    * requests; identical requests also share one call while it runs. Default 500 ms; 0 asks Temporal and the database
@@ -207,6 +211,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerCycleRecordRoutes(app, ctx, registry);
   registerFindingRoutes(app, ctx, registry);
   registerCandleRoutes(app, ctx, registry);
+  registerBacktestRoutes(app, ctx, registry, { ...DEFAULT_BACKTEST_DEFAULTS, ...deps.backtestDefaults });
   registerOpenApiRoute(app, registry);
   registerDashboardRoutes(app, ctx, { sessions, sessionTtlMs, tokenMatches: createTokenMatcher(deps.apiTokens), secureCookies: deps.secureCookies, authFailures });
   return app;

@@ -5,7 +5,9 @@ import type { CycleConfig, RiskConfig, UniverseConfig } from '../domain/cycle-co
 import { FINDING_KINDS } from '../domain/findings.js';
 import { TIMEFRAMES, type Candle, type Timeframe } from '../domain/market-types.js';
 import type { SignalConfig } from '../domain/signal-types.js';
+import type { BacktestOrder, MonthSummary, TradeSummary } from '../domain/backtest-types.js';
 import type { AnalysisRecord } from '../db/queries/ai-analyses.js';
+import type { BacktestRunDetail, BacktestRunSummary } from '../db/queries/backtest-runs.js';
 import type { StoredOrder } from '../db/queries/orders.js';
 import type { FindingAcknowledgementRecord } from '../db/queries/acknowledgements.js';
 import type { StoredFinding } from '../db/queries/reconciliation.js';
@@ -372,3 +374,117 @@ export const candleListSchema = named(
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const openApiDocumentSchema = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) }).describe('this document');
+
+// ---- backtests --------------------------------------------------------------------------------------------------
+
+const tradeSummarySchema = named(
+  'BacktestTrade',
+  z.object({
+    symbol: z.string(),
+    pnl: decimal('sell proceeds - fees - average cost of the amount sold, in quote'),
+    returnPct: z.number().describe('pnl / cost, in percent'),
+    openedTs: epochMs('tick of the first buy of the position'),
+    closedTs: epochMs('tick of the sell'),
+  }),
+);
+sameType<Equals<z.output<typeof tradeSummarySchema>, TradeSummary>>();
+
+const monthSummarySchema = named(
+  'BacktestMonth',
+  z.object({ month: z.string().describe('UTC month, "2024-03"'), return: z.number().nullable(), trades: int(), fees: decimal('fees paid in the month') }),
+);
+sameType<Equals<z.output<typeof monthSummarySchema>, MonthSummary>>();
+
+const backtestMetricsSchema = named(
+  'BacktestMetrics',
+  z
+    .object({
+      finalEquity: decimal('equity at the last tick, in quote'),
+      totalReturn: z.number().describe('finalEquity / startingCash - 1'),
+      annualisedReturn: z.number().nullable(),
+      buyAndHoldReturn: z.number().nullable(),
+      maxDrawdown: z.number().describe('deepest fall below the running peak, as a fraction of the peak'),
+      maxDrawdownDurationMs: int(),
+      sharpe: z.number().nullable().describe('daily returns, annualised by √365, no risk-free rate'),
+      sortino: z.number().nullable(),
+      calmar: z.number().nullable(),
+      trades: int().describe('closed trades (each sell closes one)'),
+      winRate: z.number().nullable(),
+      profitFactor: z.number().nullable(),
+      expectancy: decimal('mean pnl per closed trade').nullable(),
+      exposure: z.number().describe('time-weighted share of equity invested'),
+      feesPaid: decimal('fees paid'),
+      feesAllTaker: decimal('what the fills would have paid all as taker'),
+      tradesPerPair: z.record(z.string(), int()),
+      exitsByReason: z.record(z.string(), int()),
+      bestTrade: tradeSummarySchema.nullable(),
+      worstTrade: tradeSummarySchema.nullable(),
+      months: z.array(monthSummarySchema),
+      orders: int(),
+      ticks: int(),
+      fingerprint: z.string().optional(),
+    })
+    .describe("the run's results (src/domain/backtest-types.ts)"),
+);
+
+const backtestRunSummaryShape = {
+  id: z.string().describe('`<sweep id>/<n>`'),
+  sweepId: z.string().nullable(),
+  status: z.enum(['running', 'finished', 'failed']),
+  label: z.string(),
+  fingerprint: z.string().nullable().describe('digest of the filled orders: equal fingerprints, equal orders'),
+  metrics: backtestMetricsSchema.nullable().describe('null until the run has finished'),
+  error: z.string().nullable().describe('why a failed run failed'),
+  createdAtMs: epochMs('wall time the run was taken by a worker'),
+  finishedAtMs: int().nullable().describe('wall time it finished or failed, epoch milliseconds'),
+};
+const backtestRunSummarySchema = named('BacktestRunSummary', z.object(backtestRunSummaryShape));
+// The stored metrics type is an intersection (BacktestMetrics & {fingerprint?}); Equals compares it field by field.
+type Fields<T> = { [K in keyof T]: T[K] };
+type MetricsOf<T extends { metrics: unknown }> = Fields<NonNullable<T['metrics']>> | Extract<T['metrics'], null>;
+sameType<Equals<Omit<z.output<typeof backtestRunSummarySchema>, 'metrics'>, Omit<BacktestRunSummary, 'metrics'>>>();
+sameType<Equals<MetricsOf<z.output<typeof backtestRunSummarySchema>>, MetricsOf<BacktestRunSummary>>>();
+
+const curveSchema = (what: string) => z.array(z.tuple([int(), z.number()])).nullable().describe(`${what}: [[tick close epoch ms, value in quote], ...]; null until finished`);
+export const backtestRunDetailSchema = named(
+  'BacktestRun',
+  z.object({
+    ...backtestRunSummaryShape,
+    request: z.unknown().describe('the run as it was asked for (settings, window, cash, fees)'),
+    equity: curveSchema('equity per tick'),
+    buyAndHold: curveSchema('the same universe bought with equal shares at the start and held'),
+  }),
+);
+sameType<Equals<Omit<z.output<typeof backtestRunDetailSchema>, 'metrics'>, Omit<BacktestRunDetail, 'metrics'>>>();
+
+export const backtestRunListSchema = named('BacktestRunList', z.object({ items: z.array(backtestRunSummarySchema).describe('newest first; a sweep\'s runs in run order') }));
+
+const backtestOrderSchema = named(
+  'BacktestOrder',
+  z.object({
+    tickTs: epochMs('close of the tick that placed and filled it'),
+    symbol: z.string(),
+    side: z.enum(['buy', 'sell']),
+    amount: decimal('base amount'),
+    price: decimal('average fill price'),
+    fee: decimal('fee in quote'),
+    reason: z.string(),
+    feeRole: z.enum(['maker', 'taker']),
+  }),
+);
+sameType<Equals<z.output<typeof backtestOrderSchema>, BacktestOrder>>();
+
+export const backtestOrderPageSchema = named(
+  'BacktestOrderPage',
+  z.object({ runId: z.string(), total: int().describe("the run's filled orders in all"), offset: int(), items: z.array(backtestOrderSchema).describe('in fill order') }),
+);
+
+export const startBacktestsResponseSchema = named(
+  'BacktestsStarted',
+  z.object({
+    sweepId: z.string(),
+    runIds: z.array(z.string()).describe('GET /v1/backtests/{id} once a backtest worker has taken the run (404 before)'),
+    workflowId: z.string().describe('the sweep workflow, `backtest/<sweepId>`'),
+    webUiUrl: z.string().describe("the sweep's page in the Temporal Web UI"),
+  }),
+);
