@@ -4,7 +4,7 @@ import type { SignalConfig } from './signal-types.js';
  * The signal kernel's one pass over a window closes[start, end): Wilder RSI, the MACD line and its signal, and the
  * sliding sums behind the regime's rolling return variances. One loop, because RSI and the EMAs are chains of
  * dependent multiply-adds that leave the processor idle between steps; the other work fills those gaps (together
- * ~30% faster than apart on the benchmark machine).
+ * ~30% faster than apart on the development VM).
  *
  * RSI and MACD repeat trading-signals 8.3's floating-point operations in the library's order (definitions in
  * indicators.ts), so they are bit-identical to the library-based reference, not merely close: the backtester's
