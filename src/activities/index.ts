@@ -3,3 +3,5 @@ export type { ExchangeActivities, ExchangeActivityDeps } from './exchange-activi
 export { createDbActivities } from './db-activities.js';
 export type { DbActivities, DbActivityDeps } from './db-activities.js';
 export { toApplicationFailure } from './to-application-failure.js';
+export { createBacktestActivities } from './backtest-activities.js';
+export type { BacktestActivities, BacktestActivityDeps } from './backtest-activities.js';

@@ -1,9 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Settings } from '../config/settings.js';
-import { applyConfigPatch, defaultCycleConfig, validateConfigPatch } from '../domain/cycle-config.js';
-import type { CycleConfig } from '../domain/cycle-config.js';
-import { DEFAULT_AI_CONFIG } from '../domain/ai-policy.js';
+import type { CycleConfig, CycleConfigPatch } from '../domain/cycle-config.js';
+import { backtestCycleConfig } from '../domain/backtest-config.js';
+import { mergeConfigPatches, parseSweepAxis, sweepCombinations } from '../domain/backtest-sweep.js';
+import type { SweepAxis, SweepCombination } from '../domain/backtest-sweep.js';
+import { isKeelError } from '../domain/errors.js';
 import { TIMEFRAMES, isTimeframe } from '../domain/market-types.js';
+import { SWEEP_RANK_METRICS } from '../contracts/backtest-types.js';
+import type { SweepRankMetric } from '../contracts/backtest-types.js';
 import { parseConfigAssignments } from './config-patch.js';
 import { CliUsageError } from './findings-args.js';
 import { DEFAULT_LOOKAHEAD_SAMPLES } from '../backtest/lookahead.js';
@@ -12,6 +16,7 @@ export const BACKTEST_USAGE = `usage: keel backtest [--replay-dir DIR] [--timefr
                      [--from DATE] [--to DATE | --ticks N] [--config KEY=VALUE]... [--cash AMOUNT]
                      [--fee-rate F] [--maker-fee-rate F] [--slippage-bps N] [--json] [--no-progress]
                      [--check-lookahead [--samples N]]
+                     [--sweep KEY=V1,V2,...]... [--rank-by METRIC]
 Runs the market cycle's own decisions over recorded freqtrade candles (<BASE>_<QUOTE>-<tf>.json, .json.gz or
 .feather), in this process, without Temporal: the same candle windows, signal, allocation, risk and fill model as a
 paper cycle on the replay market, so its orders are the cycle's orders. Prints a report; --json prints
@@ -31,6 +36,10 @@ paper cycle on the replay market, so its orders are the cycle's orders. Prints a
   --check-lookahead  instead of a report, check that no decision read a candle not yet closed: rerun on the data
                      cut at N ticks and compare every earlier order; exits 1 on any difference (--json: the report)
   --samples N        cut ticks for --check-lookahead (default 20)
+  --sweep KEY=V1,V2  run every combination of the swept settings (repeatable; at most 500 runs) as a sweep on the
+                     keel-backtest workers (needs Temporal, \`npm start\` or the workers); without --replay-dir the
+                     workers read their own KEEL_REPLAY_DIR. Prints the runs ranked; --json prints the sweep's result
+  --rank-by METRIC   ${SWEEP_RANK_METRICS.join(', ')} (default totalReturn; maxDrawdown ranks lowest first)
 AI verdicts are not replayed: a backtest trades on its signals alone.`;
 
 /** What `keel backtest` runs, once its arguments are checked. */
@@ -46,6 +55,21 @@ export interface BacktestCommand {
   progress: boolean;
   /** Present with --check-lookahead: how many cut ticks to check instead of reporting. */
   lookaheadSamples?: number;
+  /** Present with --sweep: the runs go to the backtest workers instead of this process. */
+  sweep?: BacktestSweepCommand;
+}
+
+/** A sweep's part of the command: each combination's patch is already checked against the backtest config. */
+export interface BacktestSweepCommand {
+  axes: SweepAxis[];
+  /** Per combination, the whole patch a run applies: universe.maxCoins from KEEL_COINS, --config, then the swept values. */
+  runs: Array<{ label: string; patch: CycleConfigPatch }>;
+  rankBy: SweepRankMetric;
+  /** --replay-dir as given; absent means the workers' KEEL_REPLAY_DIR. */
+  dir?: string;
+  timeframe: CycleConfig['timeframe'];
+  quote: string;
+  pairs: string[] | null;
 }
 
 type BacktestSettings = Pick<Settings, 'KEEL_REPLAY_DIR' | 'KEEL_TIMEFRAME' | 'KEEL_QUOTE' | 'KEEL_PAPER_CASH' | 'KEEL_PAPER_FEE_RATE' | 'KEEL_PAPER_SLIPPAGE_BPS' | 'KEEL_COINS'>;
@@ -74,14 +98,19 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
         'no-progress': { type: 'boolean', default: false },
         'check-lookahead': { type: 'boolean', default: false },
         samples: { type: 'string' },
+        sweep: { type: 'string', multiple: true },
+        'rank-by': { type: 'string' },
       },
     });
   } catch (error) {
     throw new CliUsageError((error as Error).message);
   }
   const v = parsed.values;
-  const dir = v['replay-dir'] ?? settings.KEEL_REPLAY_DIR;
-  if (dir === undefined || dir === '') throw new CliUsageError('--replay-dir is required (or set KEEL_REPLAY_DIR): a folder of freqtrade candle files such as BTC_USDT-1h.feather');
+  const sweeping = v.sweep !== undefined && v.sweep.length > 0;
+  if (!sweeping && v['rank-by'] !== undefined) throw new CliUsageError('--rank-by ranks the runs of a sweep: give --sweep KEY=V1,V2 too');
+  // A sweep without --replay-dir leaves the folder to the workers, which may see another file system than this shell.
+  const dir = v['replay-dir'] ?? (sweeping ? '' : (settings.KEEL_REPLAY_DIR ?? ''));
+  if (!sweeping && dir === '') throw new CliUsageError('--replay-dir is required (or set KEEL_REPLAY_DIR): a folder of freqtrade candle files such as BTC_USDT-1h.feather');
   const timeframe = v.timeframe ?? settings.KEEL_TIMEFRAME;
   if (!isTimeframe(timeframe)) throw new CliUsageError(`--timeframe "${timeframe}" is not a timeframe keel knows (${TIMEFRAMES.join(", ")})`);
   const quote = v.quote ?? settings.KEEL_QUOTE;
@@ -92,27 +121,16 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
     const bad = pairs.filter((p) => !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(p));
     if (pairs.length === 0 || bad.length > 0) throw new CliUsageError(`--pairs must list pairs as BASE/QUOTE separated by commas, e.g. BTC/USDT,ETH/USDT (bad: ${bad.join(', ') || 'empty'})`);
   }
-  let config = defaultCycleConfig({
-    exchange: 'replay',
-    name: 'backtest',
-    timeframe,
-    quote,
-    clock: 'market',
-    tickPacingMs: 0,
-    universe: { symbols: pairs, maxCoins: settings.KEEL_COINS },
-    ai: { ...DEFAULT_AI_CONFIG, enabled: false },
-  });
+  const base = { timeframe, quote, pairs, maxCoins: settings.KEEL_COINS };
+  let patch: CycleConfigPatch | undefined;
   if (v.config !== undefined && v.config.length > 0) {
-    let patch;
     try {
       patch = parseConfigAssignments(v.config);
     } catch (error) {
       throw new CliUsageError(`--config: ${(error as Error).message}`);
     }
-    const problems = validateConfigPatch(config, patch);
-    if (problems.length > 0) throw new CliUsageError(`--config: ${problems.join('; ')}`);
-    config = applyConfigPatch(config, patch);
   }
+  const config = buildConfig('--config', base, patch);
   const cash = v.cash ?? settings.KEEL_PAPER_CASH;
   if (!/^\d+(\.\d+)?$/.test(cash) || Number(cash) <= 0) throw new CliUsageError(`--cash "${cash}" must be a positive decimal amount such as 100000`);
   const takerFeeRate = fraction('--fee-rate', v['fee-rate'], settings.KEEL_PAPER_FEE_RATE);
@@ -129,6 +147,7 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
     if (toMs !== undefined) throw new CliUsageError('give --to or --ticks, not both');
   }
   const lookaheadSamples = lookaheadOf(v['check-lookahead'] === true, v.samples);
+  if (lookaheadSamples !== undefined && v.sweep !== undefined && v.sweep.length > 0) throw new CliUsageError('give --check-lookahead or --sweep, not both');
   return {
     dir,
     config,
@@ -140,7 +159,45 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
     json: v.json === true,
     progress: v['no-progress'] !== true,
     ...(lookaheadSamples !== undefined && { lookaheadSamples }),
+    ...(sweeping && { sweep: sweepCommand(v.sweep!, v['rank-by'], { ...base, patch, dir: v['replay-dir'] }) }),
   };
+}
+
+/** backtestCycleConfig with its refusal as a usage error that says which flag (or combination) it came from. */
+function buildConfig(what: string, base: Parameters<typeof backtestCycleConfig>[0], patch: CycleConfigPatch | undefined): CycleConfig {
+  try {
+    return backtestCycleConfig(base, patch);
+  } catch (error) {
+    if (!isKeelError(error)) throw error;
+    throw new CliUsageError(`${what}: ${error.message}`);
+  }
+}
+
+/** The sweep's combinations, every one checked here, so a bad value is refused before any run starts. */
+function sweepCommand(
+  rawAxes: string[],
+  rawRankBy: string | undefined,
+  options: { timeframe: CycleConfig['timeframe']; quote: string; pairs: string[] | null; maxCoins: number; patch: CycleConfigPatch | undefined; dir: string | undefined },
+): BacktestSweepCommand {
+  const rankBy = (rawRankBy ?? 'totalReturn') as SweepRankMetric;
+  if (!SWEEP_RANK_METRICS.includes(rankBy)) throw new CliUsageError(`--rank-by "${rawRankBy}" is not a metric a sweep ranks by (${SWEEP_RANK_METRICS.join(', ')})`);
+  let axes: SweepAxis[];
+  let combinations: SweepCombination[];
+  try {
+    axes = rawAxes.map(parseSweepAxis);
+    combinations = sweepCombinations(axes);
+  } catch (error) {
+    if (!isKeelError(error)) throw error;
+    throw new CliUsageError(error.message);
+  }
+  const { patch, dir, ...base } = options;
+  const fixed = mergeConfigPatches({ universe: { maxCoins: base.maxCoins } }, (patch ?? {}) as Record<string, unknown>);
+  const runs = combinations.map((combination) => {
+    const runPatch = mergeConfigPatches(fixed, combination.patch) as CycleConfigPatch;
+    buildConfig(`--sweep ${combination.label}`, base, runPatch);
+    return { label: combination.label, patch: runPatch };
+  });
+  return { axes, runs, rankBy, ...(dir !== undefined && { dir }), timeframe: base.timeframe, quote: base.quote, pairs: base.pairs };
 }
 
 function lookaheadOf(checking: boolean, raw: string | undefined): number | undefined {

@@ -38,6 +38,8 @@ export const settingsSchema = z
     KEEL_TICK_PACING_MS: z.coerce.number().int().min(0).default(2000),
     KEEL_MAX_TICKS: positiveInt('KEEL_MAX_TICKS').optional(),
     KEEL_REPLAY_DIR: z.string().min(1).optional(),
+    // Backtests one keel-backtest worker process runs at once; each keeps a core busy, so about the cores it may use.
+    KEEL_BACKTEST_SLOTS: positiveInt('KEEL_BACKTEST_SLOTS').max(64, 'KEEL_BACKTEST_SLOTS must be at most 64').default(1),
     KEEL_EXCHANGE_RPS: z.coerce.number().positive('KEEL_EXCHANGE_RPS must be positive').default(2000),
     KEEL_PAPER_CASH: z.string().regex(/^\d+(\.\d+)?$/, 'KEEL_PAPER_CASH must be a decimal amount such as 100000').default('100000'),
     KEEL_PAPER_FEE_RATE: z.coerce.number().min(0).max(0.05).default(0.001),

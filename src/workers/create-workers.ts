@@ -1,5 +1,5 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createDbActivities, createExchangeActivities } from '../activities/index.js';
+import { createBacktestActivities, createDbActivities, createExchangeActivities } from '../activities/index.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import type { Database } from '../db/client.js';
 import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
@@ -9,7 +9,7 @@ import { meterAccountReader, meterBroker, meterGateway, meterMarketRules } from 
 import type { KeelMetrics } from '../observability/metrics.js';
 import { workflowBundle } from './workflow-bundle.js';
 
-export type WorkerRole = 'cycle' | 'exchange' | 'db';
+export type WorkerRole = 'cycle' | 'exchange' | 'db' | 'backtest';
 
 export interface WorkerPlan {
   connection: NativeConnection;
@@ -36,6 +36,16 @@ export interface WorkerPlan {
    * the exchange serves. Absent: no budget is planned (sim, replay).
    */
   requestBudget?: { supportedTimeframes?: Timeframe[] };
+  /** Needed by a backtest worker (with db): its queue (backtestTaskQueue(prefix)), slots, and KEEL_REPLAY_DIR. */
+  backtest?: BacktestWorkerPlan;
+}
+
+export interface BacktestWorkerPlan {
+  taskQueue: string;
+  /** Backtests run at once in this process (KEEL_BACKTEST_SLOTS): each keeps a core busy for minutes. */
+  slots: number;
+  /** The folder of runs that name none. */
+  replayDir?: string;
 }
 
 /** One Worker per task queue this process serves. */
@@ -76,6 +86,20 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           maxConcurrentActivityTaskExecutions: 100,
           activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
           ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),
+        }),
+      );
+    } else if (role === 'backtest') {
+      if (!plan.db || !plan.backtest) throw new Error('a backtest worker needs a database and its plan (task queue, slots)');
+      const { taskQueue, slots, replayDir } = plan.backtest;
+      workers.push(
+        await Worker.create({
+          ...base,
+          taskQueue,
+          activities: createBacktestActivities({ db: plan.db, ...(replayDir !== undefined && { replayDir }) }),
+          // Few slots, and no more pollers than slots: a poll could only hold a run no slot can start, while another
+          // replica with a free slot waits for work.
+          maxConcurrentActivityTaskExecutions: slots,
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: slots },
         }),
       );
     } else {

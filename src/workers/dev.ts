@@ -21,6 +21,7 @@ import { startProgressLines } from './dev-progress.js';
 import { withReplayStart } from './market-start.js';
 import { opsSettingsFromEnv, startProcessOps } from './ops.js';
 import { ShutdownSequence } from './shutdown.js';
+import { backtestWorkerPlan } from './serve.js';
 import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
 const say = (line: string) => console.log(`keel │ ${line}`);
@@ -96,8 +97,10 @@ async function run(settings: Readonly<Settings>, logger: Logger, shutdown: Shutd
     connection: nativeConnection,
     namespace: settings.TEMPORAL_NAMESPACE,
     queues,
-    roles: ['cycle', 'exchange', 'db'],
+    roles: ['cycle', 'exchange', 'db', 'backtest'],
     db: adapters.database.db,
+    // Sweeps (`keel backtest --sweep`) run here too, on threads of their own, so the cycle keeps its pace.
+    backtest: backtestWorkerPlan(settings),
     gateway: adapters.gateway,
     broker: adapters.broker,
     ...(adapters.marketRules && { marketRules: adapters.marketRules }),

@@ -3,12 +3,13 @@ import { Connection } from '@temporalio/client';
 import type { Settings } from '../config/settings.js';
 import { redactSettings } from '../config/settings.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
+import { backtestTaskQueue } from '../contracts/backtest-types.js';
 import type { Logger } from '../observability/logger.js';
 import { createLogger } from '../observability/logger.js';
 import { createKeelMetrics } from '../observability/metrics.js';
 import { registerSearchAttributes } from '../temporal/register-search-attributes.js';
 import { buildAdapters, exchangeRequestsPerSecond, openDatabase } from './adapters.js';
-import { createKeelWorkers, type WorkerRole } from './create-workers.js';
+import { createKeelWorkers, type BacktestWorkerPlan, type WorkerRole } from './create-workers.js';
 import { opsSettingsFromEnv, startProcessOps } from './ops.js';
 import { installTemporalRuntimeWithMetrics } from './temporal-runtime.js';
 
@@ -28,7 +29,7 @@ export async function runWorkersUntilSignal(workers: Worker[], logger: Logger, o
   await onStopped();
 }
 
-/** Entrypoint body for a single-queue worker process (cycle, exchange or db), connecting to TEMPORAL_ADDRESS. */
+/** Entrypoint body for a single-queue worker process (cycle, exchange, db or backtest), connecting to TEMPORAL_ADDRESS. */
 export async function serveRole(role: WorkerRole, settings: Readonly<Settings>): Promise<void> {
   const logger = createLogger(settings.LOG_LEVEL, { name: `keel-${role}-worker` });
   const ops = opsSettingsFromEnv();
@@ -44,7 +45,7 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
   await registerSearchAttributes(client, settings.TEMPORAL_NAMESPACE);
   await client.close();
   const exchange = role === 'exchange' ? await buildAdapters(settings) : undefined;
-  const database = exchange?.database ?? (role === 'db' ? await openDatabase(settings) : undefined);
+  const database = exchange?.database ?? (role === 'db' || role === 'backtest' ? await openDatabase(settings) : undefined);
   if (exchange) logger.info({ market: exchange.description }, 'exchange adapters ready');
   let workers: Worker[] = [];
   // Up before the workers, so liveness answers while the workflow bundle builds (readiness says not yet).
@@ -64,6 +65,7 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
     }),
     exchangeRequestsPerSecond: exchange?.exchangeRequestsPerSecond ?? exchangeRequestsPerSecond(settings),
     metrics,
+    ...(role === 'backtest' && { backtest: backtestWorkerPlan(settings) }),
   });
   logger.info({ taskQueues: workers.map((w) => w.options.taskQueue) }, 'worker polling');
   await runWorkersUntilSignal(workers, logger, async () => {
@@ -72,4 +74,13 @@ export async function serveRole(role: WorkerRole, settings: Readonly<Settings>):
     else await database?.close();
     await connection.close();
   });
+}
+
+/** The keel-backtest worker's queue, slots and default folder, from settings. */
+export function backtestWorkerPlan(settings: Readonly<Settings>): BacktestWorkerPlan {
+  return {
+    taskQueue: backtestTaskQueue(settings.KEEL_TASK_QUEUE_PREFIX),
+    slots: settings.KEEL_BACKTEST_SLOTS,
+    ...(settings.KEEL_REPLAY_DIR !== undefined && { replayDir: settings.KEEL_REPLAY_DIR }),
+  };
 }

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { DbActivities, ExchangeActivities } from '../activities/index.js';
+import type { BacktestActivities, DbActivities, ExchangeActivities } from '../activities/index.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 
 /**
@@ -88,4 +88,26 @@ export function databaseActivities(queues: TaskQueues, summary?: string) {
 
 export function reconciliationActivities(queues: TaskQueues, summary?: string) {
   return proxyActivities<ExchangeActivities>({ ...reconciliation, taskQueue: queues.exchange, ...withSummary(summary) });
+}
+
+/**
+ * One backtest run on the keel-backtest queue: a full 126-pair run takes minutes, so 30 min per attempt. The activity
+ * heartbeats every few seconds from its own timer (the run is on a thread of its own), so a dead worker's run is
+ * retried after a minute, not 30. Three attempts: a run refused for its settings or data is already a result (the
+ * activity returns it failed; the list names InvalidConfig, InvalidMarketData and BadSymbol too), so what is left to
+ * retry is a lost worker or a database hiccup.
+ */
+const backtestRun: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 3, nonRetryableErrorTypes: PERMANENT_ERROR_TYPES },
+};
+
+export function backtestActivities(taskQueue: string, summary?: string) {
+  return proxyActivities<BacktestActivities>({ ...backtestRun, taskQueue, ...withSummary(summary) });
+}
+
+/** Bookkeeping on the backtest queue (marking a run failed): a quick database write. */
+export function backtestBookkeepingActivities(taskQueue: string) {
+  return proxyActivities<BacktestActivities>({ ...database, taskQueue });
 }

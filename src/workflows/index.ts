@@ -3,3 +3,4 @@ export { marketCycle } from './market-cycle.js';
 export { coinCycle } from './coin-cycle.js';
 export { orderExecution } from './order-execution.js';
 export { aiAnalysis } from './ai-analysis.js';
+export { backtestSweep } from './backtest-sweep.js';

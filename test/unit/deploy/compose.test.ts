@@ -101,7 +101,7 @@ const raw = loadRaw();
 const compose = interpolate(raw, ENV_FOR_TESTS);
 const services = Object.entries(compose.services);
 
-const KEEL_SERVICES = ['keel-api', 'keel-cycle-worker', 'keel-exchange-worker', 'keel-db-worker', 'keel-ai-worker', 'keel-start-cycle'];
+const KEEL_SERVICES = ['keel-api', 'keel-cycle-worker', 'keel-exchange-worker', 'keel-db-worker', 'keel-backtest-worker', 'keel-ai-worker', 'keel-start-cycle'];
 const ONE_SHOTS = ['temporal-schema', 'temporal-setup', 'keel-start-cycle'];
 
 function environmentOf(service: Service): Record<string, string> {
