@@ -63,7 +63,7 @@ export function createBacktestActivities({ db, replayDir, heartbeatEveryMs = 5_0
           },
         );
         await finishBacktestRun(db, spec.runId, result);
-        return { runId: spec.runId, status: 'finished', fingerprint: result.fingerprint, metrics: rankMetrics(result.metrics) };
+        return { runId: spec.runId, status: 'finished', fingerprint: result.fingerprint, metrics: rankMetrics(result.metrics), trades: result.metrics.trades };
       } catch (error) {
         if (!isKeelError(error) || !RUN_REFUSALS.has(error.code)) throw error;
         await failBacktestRun(db, spec.runId, error.message);

@@ -5,6 +5,8 @@ import { BACKTEST_USAGE, parseBacktestCommand } from './backtest-args.js';
 import type { BacktestCommand } from './backtest-args.js';
 import { runLookaheadCli } from './backtest-lookahead.js';
 import { CliUsageError } from './findings-args.js';
+import { connectSweepTarget, runBacktestSweep } from './backtest-sweep.js';
+import type { SweepSettings, SweepTarget } from './backtest-sweep.js';
 
 export interface BacktestOutput {
   out: (text: string) => void;
@@ -14,8 +16,17 @@ export interface BacktestOutput {
   status?: (line: string) => void;
 }
 
-/** `keel backtest ...`: 0 on success, 2 for a mistake in the command line, 1 when the data or a setting is refused. */
-export async function runBacktestCli(args: readonly string[], settings: Parameters<typeof parseBacktestCommand>[1], output: BacktestOutput): Promise<number> {
+/**
+ * `keel backtest ...`: 0 on success, 2 for a mistake in the command line, 1 when the data or a setting is refused (or,
+ * in a sweep, a run failed). With --sweep the runs go to the keel-backtest workers through Temporal: `sweepTarget`,
+ * else a client connected from the settings.
+ */
+export async function runBacktestCli(
+  args: readonly string[],
+  settings: Parameters<typeof parseBacktestCommand>[1] & Partial<SweepSettings>,
+  output: BacktestOutput,
+  sweepTarget?: SweepTarget,
+): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     output.out(BACKTEST_USAGE);
     return 0;
@@ -27,6 +38,16 @@ export async function runBacktestCli(args: readonly string[], settings: Paramete
     if (!(error instanceof CliUsageError)) throw error;
     output.err(`${error.message}\n\n${BACKTEST_USAGE}`);
     return 2;
+  }
+  if (command.sweep !== undefined) {
+    const sweepCommand = { ...command, sweep: command.sweep };
+    if (sweepTarget !== undefined) return runBacktestSweep(sweepCommand, sweepTarget, output);
+    const target = await connectSweepTarget({ TEMPORAL_NAMESPACE: 'default', TEMPORAL_UI_PORT: 8233, KEEL_TASK_QUEUE_PREFIX: '', ...settings });
+    try {
+      return await runBacktestSweep(sweepCommand, target, output);
+    } finally {
+      await target.close();
+    }
   }
   const status = command.progress ? output.status : undefined;
   if (command.lookaheadSamples !== undefined) return runLookaheadCli(command, output, status);

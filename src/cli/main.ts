@@ -30,7 +30,8 @@ commands:
   list                      market cycles known to Temporal
   analyses [--symbol S]     recorded AI analyses of the cycle, newest first (needs DATABASE_URL)
   backtest [--replay-dir DIR] [--config KEY=VALUE]... [--json]
-                            run the cycle's decisions over recorded candles, no Temporal needed (keel backtest --help)
+                            run the cycle's decisions over recorded candles, no Temporal needed (keel backtest --help);
+                            with --sweep KEY=V1,V2 every combination runs on the keel-backtest workers, ranked
   findings [EXCHANGE/NAME] [--open]
                             reconciliation findings of the cycle, newest first (needs DATABASE_URL)
   findings ack [EXCHANGE/NAME] KIND REF --note TEXT [--by NAME]

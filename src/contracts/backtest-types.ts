@@ -48,6 +48,9 @@ export interface RankedBacktestRun {
   value: number | null;
   fingerprint: string | null;
   error?: string;
+  /** The run's rank metrics and closed trades, for the sweep's table; absent when the run failed. */
+  metrics?: Partial<Record<SweepRankMetric, number | null>> | null;
+  trades?: number;
 }
 
 export interface BacktestSweepResult {
@@ -63,6 +66,8 @@ export interface BacktestRunOutcome {
   status: 'finished' | 'failed';
   fingerprint: string | null;
   metrics: Partial<Record<SweepRankMetric, number | null>> | null;
+  /** Closed trades (metrics.trades), for the sweep's table. */
+  trades?: number;
   error?: string;
 }
 

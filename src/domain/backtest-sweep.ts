@@ -101,6 +101,7 @@ export interface RankableRun {
   status: 'finished' | 'failed';
   fingerprint: string | null;
   metrics: Partial<Record<string, number | null>> | null;
+  trades?: number;
   error?: string;
 }
 
@@ -111,6 +112,8 @@ export interface RankedRun {
   value: number | null;
   fingerprint: string | null;
   error?: string;
+  metrics?: Partial<Record<string, number | null>> | null;
+  trades?: number;
 }
 
 /** Metrics where less is better; every other ranking metric is better higher. */
@@ -122,7 +125,16 @@ export function rankRuns(outcomes: readonly RankableRun[], rankBy: string): Rank
   const ranked = outcomes.map((o): RankedRun => {
     const raw = o.status === 'finished' ? o.metrics?.[rankBy] : undefined;
     const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
-    return { runId: o.runId, label: o.label, status: o.status, value, fingerprint: o.fingerprint, ...(o.error !== undefined && { error: o.error }) };
+    return {
+      runId: o.runId,
+      label: o.label,
+      status: o.status,
+      value,
+      fingerprint: o.fingerprint,
+      ...(o.error !== undefined && { error: o.error }),
+      ...(o.status === 'finished' && { metrics: o.metrics }),
+      ...(o.trades !== undefined && { trades: o.trades }),
+    };
   });
   const group = (r: RankedRun) => (r.status === 'failed' ? 2 : r.value === null ? 1 : 0);
   return ranked.sort((a, b) => group(a) - group(b) || (a.value !== null && b.value !== null ? sign * (a.value - b.value) : 0) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
