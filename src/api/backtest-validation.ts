@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SWEEP_RANK_METRICS } from '../contracts/backtest-types.js';
+import { MAX_SWEEP_COMBINATIONS } from '../domain/backtest-sweep.js';
 import { TIMEFRAMES, type Timeframe } from '../domain/market-types.js';
 import { limitSchema } from './validation.js';
 
@@ -52,6 +53,8 @@ const isoDate = (what: string) =>
     })
     .describe(what);
 
+const SETTING_KEY = /^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/;
+const SWEEP_KEY_MESSAGE = 'must be a setting name such as "signal.buyThreshold"';
 const PAIR_MESSAGE = 'must be a pair such as "BTC/USDT"';
 const FEE_MESSAGE = 'must be a fraction of notional from 0 to 0.05, such as 0.001 for 0.1 %';
 const fee = (what: string) => z.number({ error: FEE_MESSAGE }).min(0, FEE_MESSAGE).lt(0.05, FEE_MESSAGE).describe(what);
@@ -89,6 +92,15 @@ export const startBacktestsBodySchema = z
       feeRate: fee("taker fee (default the API's KEEL_PAPER_FEE_RATE)").optional(),
       makerFeeRate: fee('maker fee for resting limit orders (default: the taker fee)').optional(),
       slippageBps: z.number({ error: 'must be basis points from 0 to 500, such as 5' }).min(0, 'must be basis points from 0 to 500, such as 5').max(500, 'must be basis points from 0 to 500, such as 5').optional().describe("price moved against takers (default the API's KEEL_PAPER_SLIPPAGE_BPS)"),
+      sweep: z
+        .record(
+          z.string().regex(SETTING_KEY, SWEEP_KEY_MESSAGE),
+          z.array(z.unknown(), { error: 'must map each setting to a list of values, such as {"signal.buyThreshold": [0.05, 0.1]}' }).min(1, 'must list at least one value').max(MAX_SWEEP_COMBINATIONS, `must list at most ${MAX_SWEEP_COMBINATIONS} values`),
+          // A bad key is reported by the record itself: say what a key must be, not what the whole field must be.
+          { error: (issue) => (issue.code === 'invalid_key' ? SWEEP_KEY_MESSAGE : 'must be a JSON object of settings by dotted key, each with a list of values, such as {"signal.buyThreshold": [0.05, 0.1]}') },
+        )
+        .optional()
+        .describe(`run every combination of these settings' values (at most ${MAX_SWEEP_COMBINATIONS} runs), each on top of \`config\`, ranked by \`rankBy\``),
       rankBy: z
         .enum(SWEEP_RANK_METRICS, { error: `must be one of ${SWEEP_RANK_METRICS.join(', ')}` })
         .default('totalReturn')

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { backtestSweepWorkflowId, type BacktestRunSpec, type BacktestSweepInput } from '../contracts/backtest-types.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
-import { DEFAULT_AI_CONFIG } from '../domain/ai-policy.js';
+import { backtestCycleConfig, type BacktestConfigBase } from '../domain/backtest-config.js';
+import { mergeConfigPatches, sweepCombinations } from '../domain/backtest-sweep.js';
 import { patchFromDottedKeys } from '../domain/config-dotted-keys.js';
-import { defaultCycleConfig, validateConfigPatch, type CycleConfig } from '../domain/cycle-config.js';
+import type { CycleConfigPatch } from '../domain/cycle-config.js';
 import { isKeelError } from '../domain/errors.js';
 import type { Timeframe } from '../domain/market-types.js';
 import type { StartBacktestsBody } from './backtest-validation.js';
@@ -33,69 +34,83 @@ export interface StartBacktestsResult {
   webUiUrl: string;
 }
 
-/**
- * The config a backtest starts from, as `keel backtest` builds it: the replay exchange, the market clock without
- * pacing, no AI (verdicts are not replayed). Requests' settings are checked against it.
- */
-function backtestBaseConfig(timeframe: Timeframe, quote: string, pairs: string[] | null, maxCoins: number): CycleConfig {
-  return defaultCycleConfig({
-    exchange: 'replay',
-    name: 'backtest',
-    timeframe,
-    quote,
-    clock: 'market',
-    tickPacingMs: 0,
-    universe: { symbols: pairs, maxCoins },
-    ai: { ...DEFAULT_AI_CONFIG, enabled: false },
-  });
-}
-
 /** `bt-20240301T120000-1a2b3c`: sortable by time, unique without coordination. */
 export function newSweepId(nowMs = Date.now()): string {
   const stamp = new Date(nowMs).toISOString().slice(0, 19).replace(/[-:]/g, '');
   return `bt-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** "1h USDT BTC/USDT,ETH/USDT risk.maxOpenPositions=20": what a person reads in the run list. */
+/** "1h BTC/USDT,ETH/USDT risk.maxOpenPositions=20": what a person reads in the run list (a sweep adds its values). */
 function labelOf(timeframe: Timeframe, quote: string, pairs: string[] | null, config: Record<string, unknown>): string {
   const universe = pairs === null ? `every ${quote} pair` : pairs.length <= 3 ? pairs.join(',') : `${pairs.length} ${quote} pairs`;
   const settings = Object.entries(config).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  return [timeframe, universe, ...settings].join(' ').slice(0, 500);
+  return [timeframe, universe, ...settings].join(' ').slice(0, 300);
+}
+
+/** backtestCycleConfig's refusal (InvalidConfig naming each setting) as a 400 saying which part of the body it is. */
+function checkRunConfig(what: string, base: BacktestConfigBase, patch: CycleConfigPatch): void {
+  try {
+    backtestCycleConfig(base, patch);
+  } catch (error) {
+    if (isKeelError(error)) throw new ApiError('BAD_REQUEST', `${what}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
+/** The pure sweep helpers speak the CLI's flags; over HTTP the same refusals name the body field. */
+function sweepRefusal(error: unknown): unknown {
+  if (!isKeelError(error)) return error;
+  return new ApiError('BAD_REQUEST', `body field "sweep": ${error.message.replaceAll('--sweep ', '')}`, { cause: error });
 }
 
 /**
- * The sweep a request asks for (today one run: a single backtest is a sweep of one). Settings are checked against the
- * default backtest config by the same validator as `keel config set`; BAD_REQUEST names the key.
+ * The sweep a request asks for: one run, or one per combination of `sweep`'s values (each on top of `config`). Every
+ * run's settings are checked by the builder the backtest workers use (backtestCycleConfig, the validator of `keel
+ * config set`) before anything starts; BAD_REQUEST names the key.
  */
 export function backtestSweepFor(body: StartBacktestsBody, defaults: BacktestDefaults, taskQueuePrefix: string, sweepId = newSweepId()): BacktestSweepInput {
-  const timeframe = body.timeframe ?? defaults.timeframe;
-  const quote = body.quote ?? defaults.quote;
-  const pairs = body.pairs ?? null;
+  const base: BacktestConfigBase = { timeframe: body.timeframe ?? defaults.timeframe, quote: body.quote ?? defaults.quote, pairs: body.pairs ?? null };
   const settings = body.config ?? {};
-  let patch;
+  let requested: CycleConfigPatch;
   try {
-    patch = patchFromDottedKeys(settings, 'body field "config":');
+    requested = patchFromDottedKeys(settings, 'body field "config":');
   } catch (error) {
     if (isKeelError(error)) throw new ApiError('BAD_REQUEST', error.message, { cause: error });
     throw error;
   }
-  const problems = validateConfigPatch(backtestBaseConfig(timeframe, quote, pairs, defaults.maxCoins), patch);
-  if (problems.length > 0) throw new ApiError('BAD_REQUEST', `body field "config": ${problems.join('; ')}`);
+  // The workers build a run's config without KEEL_COINS; as `keel backtest --sweep` does, the run's patch carries it.
+  const fixed = mergeConfigPatches({ universe: { maxCoins: defaults.maxCoins } }, requested as Record<string, unknown>) as CycleConfigPatch;
+  checkRunConfig('body field "config"', base, fixed);
+
+  const axes = Object.entries(body.sweep ?? {}).map(([key, values]) => ({ key, values }));
+  const clash = axes.find(({ key }) => Object.keys(settings).some((c) => c === key || c.startsWith(`${key}.`) || key.startsWith(`${c}.`)));
+  if (clash !== undefined) throw new ApiError('BAD_REQUEST', `body field "sweep": ${clash.key} is also set in "config": give it in one of them`);
+  let combinations: Array<{ patch: Record<string, unknown>; label: string }>;
+  try {
+    combinations = axes.length === 0 ? [{ patch: {}, label: '' }] : sweepCombinations(axes);
+  } catch (error) {
+    throw sweepRefusal(error);
+  }
+  const baseLabel = labelOf(base.timeframe, base.quote, base.pairs, settings);
   const takerFeeRate = body.feeRate ?? defaults.takerFeeRate;
-  const run: BacktestRunSpec = {
-    runId: `${sweepId}/1`,
-    label: labelOf(timeframe, quote, pairs, settings),
-    timeframe,
-    quote,
-    pairs,
-    config: patch,
-    ...(body.from !== undefined && { fromMs: body.from }),
-    ...(body.to !== undefined && { toMs: body.to }),
-    ...(body.ticks !== undefined && { ticks: body.ticks }),
-    startingCash: body.cash ?? defaults.startingCash,
-    fill: { takerFeeRate, makerFeeRate: body.makerFeeRate ?? takerFeeRate, slippageBps: body.slippageBps ?? defaults.slippageBps },
-  };
-  return { sweepId, runs: [run], rankBy: body.rankBy, taskQueuePrefix };
+  const runs = combinations.map((combination, i): BacktestRunSpec => {
+    const config = mergeConfigPatches(fixed as Record<string, unknown>, combination.patch) as CycleConfigPatch;
+    if (combination.label !== '') checkRunConfig(`body field "sweep": ${combination.label}`, base, config);
+    return {
+      runId: `${sweepId}/${i + 1}`,
+      label: combination.label === '' ? baseLabel : `${baseLabel} ${combination.label}`.slice(0, 500),
+      timeframe: base.timeframe,
+      quote: base.quote,
+      pairs: base.pairs,
+      config,
+      ...(body.from !== undefined && { fromMs: body.from }),
+      ...(body.to !== undefined && { toMs: body.to }),
+      ...(body.ticks !== undefined && { ticks: body.ticks }),
+      startingCash: body.cash ?? defaults.startingCash,
+      fill: { takerFeeRate, makerFeeRate: body.makerFeeRate ?? takerFeeRate, slippageBps: body.slippageBps ?? defaults.slippageBps },
+    };
+  });
+  return { sweepId, runs, rankBy: body.rankBy, taskQueuePrefix };
 }
 
 /**

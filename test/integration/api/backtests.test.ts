@@ -128,6 +128,12 @@ describe('backtest routes (real Temporal, real database)', () => {
       [{ timeframe: '7m' }, /body field "timeframe" must be one of/],
       [{ rankBy: 'luck' }, /body field "rankBy" must be one of totalReturn/],
       [{ dir: '/etc' }, /unknown body field "dir"/],
+      [{ sweep: { 'risk.maxPositionFraction': [0.5, 7] } }, /body field "sweep": risk\.maxPositionFraction=7: risk\.maxPositionFraction must be in \(0, 1\] \(got 7\)/],
+      [{ sweep: { 'signal.buyThreshold': [] } }, /body field "sweep\.signal\.buyThreshold" must list at least one value/],
+      [{ sweep: { 'risk..x': [1] } }, /body field "sweep.*must be a setting name/],
+      [{ config: { 'risk.cooldownTicks': 1 }, sweep: { risk: [{}] } }, /body field "sweep": risk is also set in "config"/],
+      [{ sweep: { risk: [{ cooldownTicks: 1 }], 'risk.maxOpenPositions': [1, 2] } }, /body field "sweep": risk\.maxOpenPositions overlaps risk/],
+      [{ sweep: { 'signal.buyThreshold': Array.from({ length: 30 }, (_, i) => (i + 1) / 100), 'risk.maxOpenPositions': Array.from({ length: 20 }, (_, i) => i + 1) } }, /600 combinations.*at most 500/],
     ];
     for (const [payload, message] of refusals) {
       const res = await call({ method: 'POST', url: '/v1/backtests', payload: payload as object });
@@ -169,7 +175,8 @@ describe('backtest routes (real Temporal, real database)', () => {
           timeframe: '4h',
           quote: 'USDT',
           pairs: ['BTC/USDT', 'ETH/USDT'],
-          config: { risk: { maxOpenPositions: 2 }, signal: { buyThreshold: 0.1 } },
+          // KEEL_COINS travels in the patch: the workers build a run's config without it.
+          config: { universe: { maxCoins: 250 }, risk: { maxOpenPositions: 2 }, signal: { buyThreshold: 0.1 } },
           fromMs: Date.UTC(2024, 2, 1),
           ticks: 50,
           startingCash: '2500.5',
@@ -177,6 +184,27 @@ describe('backtest routes (real Temporal, real database)', () => {
         },
       ],
     });
+  });
+
+  it('starts one run per combination of a sweep, each on top of config, labelled by its values', async () => {
+    const res = await call({
+      method: 'POST',
+      url: '/v1/backtests',
+      payload: { config: { 'risk.cooldownTicks': 1 }, sweep: { 'signal.buyThreshold': [0.05, 0.1], 'risk.maxOpenPositions': [2, 3] }, ticks: 10 },
+    });
+    const body = documented<{ sweepId: string; runIds: string[]; workflowId: string }>(res, '/v1/backtests', 'post', 202);
+    started.push(body.workflowId);
+    expect(body.runIds).toEqual([1, 2, 3, 4].map((n) => `${body.sweepId}/${n}`));
+    const history = await harness.client.workflow.getHandle(body.workflowId).fetchHistory();
+    const input = defaultPayloadConverter.fromPayload<BacktestSweepInput>(history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!);
+    expect(input.rankBy).toBe('totalReturn');
+    expect(input.runs.map((r) => [r.runId, r.label, r.config])).toEqual([
+      [body.runIds[0], '1h every USDT pair risk.cooldownTicks=1 signal.buyThreshold=0.05 risk.maxOpenPositions=2', { universe: { maxCoins: 250 }, risk: { cooldownTicks: 1, maxOpenPositions: 2 }, signal: { buyThreshold: 0.05 } }],
+      [body.runIds[1], '1h every USDT pair risk.cooldownTicks=1 signal.buyThreshold=0.05 risk.maxOpenPositions=3', { universe: { maxCoins: 250 }, risk: { cooldownTicks: 1, maxOpenPositions: 3 }, signal: { buyThreshold: 0.05 } }],
+      [body.runIds[2], '1h every USDT pair risk.cooldownTicks=1 signal.buyThreshold=0.1 risk.maxOpenPositions=2', { universe: { maxCoins: 250 }, risk: { cooldownTicks: 1, maxOpenPositions: 2 }, signal: { buyThreshold: 0.1 } }],
+      [body.runIds[3], '1h every USDT pair risk.cooldownTicks=1 signal.buyThreshold=0.1 risk.maxOpenPositions=3', { universe: { maxCoins: 250 }, risk: { cooldownTicks: 1, maxOpenPositions: 3 }, signal: { buyThreshold: 0.1 } }],
+    ]);
+    expect(input.runs.every((r) => r.ticks === 10 && r.pairs === null)).toBe(true);
   });
 
   it('answers 503 when Temporal does not answer', async () => {
