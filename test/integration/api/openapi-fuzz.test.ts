@@ -319,7 +319,7 @@ describe('OpenAPI-driven fuzzing of the API over a running cycle', () => {
         } else {
           const validate = validator(responseSchema(entry.op, status)!);
           expect(validate(body), `${where}: ${JSON.stringify(validate.errors)}`).toBe(true);
-          if (request.op === 'POST /v1/cycles') started.add((body as { workflowId: string }).workflowId);
+          if (request.op === 'POST /v1/cycles' || request.op === 'POST /v1/backtests') started.add((body as { workflowId: string }).workflowId);
         }
       }),
       { seed: SEED, numRuns: RUNS, verbose: 1 },
