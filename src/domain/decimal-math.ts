@@ -15,8 +15,18 @@ export function decimalString(value: Decimal): string {
 
 /** A JS number (from the exchange or an indicator) as a decimal, by its shortest round-trip representation. */
 export function fromNumber(value: number): Decimal {
-  return new Dec(value);
+  // Prices repeat within a tick (planning, fills, equity): remembered like parsed text (see decimalOf).
+  if (value === 0) return new Dec(value); // keeps -0 apart from 0, which a Map key would not
+  let decimal = convertedNumbers.get(value);
+  if (decimal === undefined) {
+    if (convertedNumbers.size >= PARSED_DECIMALS_KEPT) convertedNumbers.clear();
+    decimal = new Dec(value);
+    convertedNumbers.set(value, decimal);
+  }
+  return decimal;
 }
+
+const convertedNumbers = new Map<number, Decimal>();
 
 /** Decimals parsed from text, kept because the same position sizes and balances are read tick after tick. */
 const parsedDecimals = new Map<string, Decimal>();
