@@ -25,11 +25,12 @@ export interface DashboardOptions {
 
 const ASSETS: Record<string, string> = {
   'dashboard.js': 'text/javascript; charset=utf-8',
+  'backtests.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
   'money.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
-const PAGES = ['login.html', 'dashboard.html'] as const;
+const PAGES = ['login.html', 'dashboard.html', 'backtests.html'] as const;
 const DASHBOARD_DIR = fileURLToPath(new URL('../dashboard/', import.meta.url));
 const LOGIN_BODY_LIMIT_BYTES = 4096;
 
@@ -96,6 +97,11 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: ApiContext, o
   app.get('/dashboard', publicRoute, async (request, reply) => {
     if (!sessionOf(request)) return reply.redirect('/', 303);
     return sendPage(reply, file('dashboard.html'));
+  });
+
+  app.get('/dashboard/backtests', publicRoute, async (request, reply) => {
+    if (!sessionOf(request)) return reply.redirect('/', 303);
+    return sendPage(reply, file('backtests.html'));
   });
 
   app.get<{ Params: { file: string } }>('/dashboard/assets/:file', publicRoute, async (request, reply) => {

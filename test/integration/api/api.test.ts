@@ -534,6 +534,10 @@ describe('keel HTTP API over a running cycle (real Temporal, real database)', ()
           'POST /v1/cycles/{exchange}/{name}/findings/acknowledge',
           'GET /v1/cycles/{exchange}/{name}/acknowledgements',
           'GET /v1/candles/{exchange}/{base}/{quote}',
+          'POST /v1/backtests',
+          'GET /v1/backtests',
+          'GET /v1/backtests/{id}',
+          'GET /v1/backtests/{id}/orders',
           'GET /v1/openapi.json',
         ].sort(),
       );
