@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Settings } from '../config/settings.js';
 import { backtestSweepWorkflowId, type BacktestRunSpec, type BacktestSweepInput } from '../contracts/backtest-types.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import { backtestCycleConfig, type BacktestConfigBase } from '../domain/backtest-config.js';
@@ -23,6 +24,18 @@ export interface BacktestDefaults {
 
 /** The defaults of src/config/settings.ts, for an API built without settings (tests). */
 export const DEFAULT_BACKTEST_DEFAULTS: BacktestDefaults = { timeframe: '1h', quote: 'USDT', startingCash: '100000', takerFeeRate: 0.001, slippageBps: 5, maxCoins: 250 };
+
+/** The deployment's settings as backtest defaults (`npm run api` and `npm start`'s API). */
+export function backtestDefaultsFrom(settings: Pick<Settings, 'KEEL_TIMEFRAME' | 'KEEL_QUOTE' | 'KEEL_PAPER_CASH' | 'KEEL_PAPER_FEE_RATE' | 'KEEL_PAPER_SLIPPAGE_BPS' | 'KEEL_COINS'>): BacktestDefaults {
+  return {
+    timeframe: settings.KEEL_TIMEFRAME as Timeframe,
+    quote: settings.KEEL_QUOTE,
+    startingCash: settings.KEEL_PAPER_CASH,
+    takerFeeRate: settings.KEEL_PAPER_FEE_RATE,
+    slippageBps: settings.KEEL_PAPER_SLIPPAGE_BPS,
+    maxCoins: settings.KEEL_COINS,
+  };
+}
 
 /** The workflow type, by name: the API never imports workflow code. */
 const SWEEP_WORKFLOW_TYPE = 'backtestSweep';

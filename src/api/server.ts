@@ -1,8 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadSettings, SettingsError } from '../config/settings.js';
 import { createDatabase, type KeelDatabase } from '../db/client.js';
-import type { Timeframe } from '../domain/market-types.js';
 import { buildApp } from './app.js';
+import { backtestDefaultsFrom } from './backtests.js';
 
 /**
  * Entrypoint of the HTTP API (`npm run api`): settings from the environment, a Temporal connection, PostgreSQL when
@@ -43,14 +43,7 @@ async function main(): Promise<void> {
     logger: { level: settings.LOG_LEVEL },
     temporalUiUrl: settings.KEEL_TEMPORAL_UI_URL ?? `http://localhost:${settings.TEMPORAL_UI_PORT}`,
     cycleDefaults: { taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX },
-    backtestDefaults: {
-      timeframe: settings.KEEL_TIMEFRAME as Timeframe,
-      quote: settings.KEEL_QUOTE,
-      startingCash: settings.KEEL_PAPER_CASH,
-      takerFeeRate: settings.KEEL_PAPER_FEE_RATE,
-      slippageBps: settings.KEEL_PAPER_SLIPPAGE_BPS,
-      maxCoins: settings.KEEL_COINS,
-    },
+    backtestDefaults: backtestDefaultsFrom(settings),
     trustProxy: settings.KEEL_API_TRUST_PROXY,
     ...(settings.KEEL_API_SECURE_COOKIE !== 'auto' && { secureCookies: settings.KEEL_API_SECURE_COOKIE === 'always' }),
     authFailuresPerMinute: settings.KEEL_API_AUTH_FAILURES_PER_MINUTE,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.js';
+import { backtestDefaultsFrom } from '../api/backtests.js';
 import type { Settings } from '../config/settings.js';
 import type { Database } from '../db/client.js';
 
@@ -55,6 +56,7 @@ export async function startDevApi(options: { settings: Readonly<Settings>; clien
     logger: { level: settings.LOG_LEVEL === 'info' ? 'warn' : settings.LOG_LEVEL },
     temporalUiUrl: options.temporalUiUrl,
     cycleDefaults: { taskQueuePrefix: settings.KEEL_TASK_QUEUE_PREFIX },
+    backtestDefaults: backtestDefaultsFrom(settings),
     // The same security settings as `npm run api` (src/api/server.ts).
     trustProxy: settings.KEEL_API_TRUST_PROXY,
     ...(settings.KEEL_API_SECURE_COOKIE !== 'auto' && { secureCookies: settings.KEEL_API_SECURE_COOKIE === 'always' }),
