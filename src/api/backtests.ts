@@ -106,11 +106,13 @@ export function backtestSweepFor(body: StartBacktestsBody, defaults: BacktestDef
   }
   const baseLabel = labelOf(base.timeframe, base.quote, base.pairs, settings);
   const takerFeeRate = body.feeRate ?? defaults.takerFeeRate;
+  // Numbered to sort in run order as text (a sweep's runs are listed by id), as `keel backtest --sweep` numbers them.
+  const width = String(combinations.length).length;
   const runs = combinations.map((combination, i): BacktestRunSpec => {
     const config = mergeConfigPatches(fixed as Record<string, unknown>, combination.patch) as CycleConfigPatch;
     if (combination.label !== '') checkRunConfig(`body field "sweep": ${combination.label}`, base, config);
     return {
-      runId: `${sweepId}/${i + 1}`,
+      runId: `${sweepId}/${String(i + 1).padStart(width, '0')}`,
       label: combination.label === '' ? baseLabel : `${baseLabel} ${combination.label}`.slice(0, 500),
       timeframe: base.timeframe,
       quote: base.quote,
