@@ -7,6 +7,7 @@ import { mergeConfigPatches, sweepCombinations } from '../domain/backtest-sweep.
 import { patchFromDottedKeys } from '../domain/config-dotted-keys.js';
 import type { CycleConfigPatch } from '../domain/cycle-config.js';
 import { isKeelError } from '../domain/errors.js';
+import { DEFAULT_FILL_COSTS } from '../domain/fill-model.js';
 import type { Timeframe } from '../domain/market-types.js';
 import type { StartBacktestsBody } from './backtest-validation.js';
 import type { ApiContext } from './context.js';
@@ -23,7 +24,7 @@ export interface BacktestDefaults {
 }
 
 /** The defaults of src/config/settings.ts, for an API built without settings (tests). */
-export const DEFAULT_BACKTEST_DEFAULTS: BacktestDefaults = { timeframe: '1h', quote: 'USDT', startingCash: '100000', takerFeeRate: 0.001, slippageBps: 5, maxCoins: 250 };
+export const DEFAULT_BACKTEST_DEFAULTS: BacktestDefaults = { timeframe: '1h', quote: 'USDT', startingCash: '100000', takerFeeRate: DEFAULT_FILL_COSTS.takerFeeRate, slippageBps: DEFAULT_FILL_COSTS.slippageBps, maxCoins: 250 };
 
 /** The deployment's settings as backtest defaults (`npm run api` and `npm start`'s API). */
 export function backtestDefaultsFrom(settings: Pick<Settings, 'KEEL_TIMEFRAME' | 'KEEL_QUOTE' | 'KEEL_PAPER_CASH' | 'KEEL_PAPER_FEE_RATE' | 'KEEL_PAPER_SLIPPAGE_BPS' | 'KEEL_COINS'>): BacktestDefaults {
@@ -31,7 +32,7 @@ export function backtestDefaultsFrom(settings: Pick<Settings, 'KEEL_TIMEFRAME' |
     timeframe: settings.KEEL_TIMEFRAME as Timeframe,
     quote: settings.KEEL_QUOTE,
     startingCash: settings.KEEL_PAPER_CASH,
-    takerFeeRate: settings.KEEL_PAPER_FEE_RATE,
+    takerFeeRate: settings.KEEL_PAPER_FEE_RATE ?? DEFAULT_FILL_COSTS.takerFeeRate,
     slippageBps: settings.KEEL_PAPER_SLIPPAGE_BPS,
     maxCoins: settings.KEEL_COINS,
   };

@@ -11,10 +11,11 @@ import type { SweepRankMetric } from '../contracts/backtest-types.js';
 import { parseConfigAssignments } from './config-patch.js';
 import { CliUsageError } from './findings-args.js';
 import { DEFAULT_LOOKAHEAD_SAMPLES } from '../backtest/lookahead.js';
+import { CCXT_EXCHANGE_IDS, isCcxtExchangeId, paperFeeRates } from '../exchange/capabilities.js';
 
 export const BACKTEST_USAGE = `usage: keel backtest [--replay-dir DIR] [--timeframe TF] [--quote Q] [--pairs A/USDT,B/USDT]
                      [--from DATE] [--to DATE | --ticks N] [--config KEY=VALUE]... [--cash AMOUNT]
-                     [--fee-rate F] [--maker-fee-rate F] [--slippage-bps N] [--json] [--no-progress]
+                     [--venue ID] [--fee-rate F] [--maker-fee-rate F] [--slippage-bps N] [--json] [--no-progress]
                      [--check-lookahead [--samples N]]
                      [--sweep KEY=V1,V2,...]... [--rank-by METRIC]
 Runs the market cycle's own decisions over recorded freqtrade candles (<BASE>_<QUOTE>-<tf>.json, .json.gz or
@@ -30,8 +31,10 @@ paper cycle on the replay market, so its orders are the cycle's orders. Prints a
   --ticks N          at most N ticks
   --config KEY=VALUE a cycle setting, as \`keel config set\` takes it (repeatable), e.g. risk.maxOpenPositions=20
   --cash AMOUNT      starting cash (default KEEL_PAPER_CASH, 100000)
-  --fee-rate F       taker fee as a fraction of notional (default KEEL_PAPER_FEE_RATE, 0.001)
-  --maker-fee-rate F maker fee for resting limit orders (default: the taker fee)
+  --fee-rate F       taker fee as a fraction of notional (default KEEL_PAPER_FEE_RATE, else 0.001)
+  --maker-fee-rate F maker fee for resting limit orders (default: the taker fee, or the venue's maker fee)
+  --venue ID         charge a real venue's fees at its entry tier: kraken (0.25 % maker, 0.40 % taker), coinbase
+                     (0.60 %, 1.20 %), binance (0.10 %, 0.10 %); --fee-rate overrides
   --slippage-bps N   price moved against takers, basis points (default KEEL_PAPER_SLIPPAGE_BPS, 5)
   --check-lookahead  instead of a report, check that no decision read a candle not yet closed: rerun on the data
                      cut at N ticks and compare every earlier order; exits 1 on any difference (--json: the report)
@@ -94,6 +97,7 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
         'fee-rate': { type: 'string' },
         'maker-fee-rate': { type: 'string' },
         'slippage-bps': { type: 'string' },
+        venue: { type: 'string' },
         json: { type: 'boolean', default: false },
         'no-progress': { type: 'boolean', default: false },
         'check-lookahead': { type: 'boolean', default: false },
@@ -133,8 +137,12 @@ export function parseBacktestCommand(args: readonly string[], settings: Backtest
   const config = buildConfig('--config', base, patch);
   const cash = v.cash ?? settings.KEEL_PAPER_CASH;
   if (!/^\d+(\.\d+)?$/.test(cash) || Number(cash) <= 0) throw new CliUsageError(`--cash "${cash}" must be a positive decimal amount such as 100000`);
-  const takerFeeRate = fraction('--fee-rate', v['fee-rate'], settings.KEEL_PAPER_FEE_RATE);
-  const makerFeeRate = fraction('--maker-fee-rate', v['maker-fee-rate'], takerFeeRate);
+  // --fee-rate wins, then the venue's own fees (--venue), then KEEL_PAPER_FEE_RATE, then the sim/replay default.
+  const venue = v.venue;
+  if (venue !== undefined && !isCcxtExchangeId(venue)) throw new CliUsageError(`--venue "${venue}" is not a venue keel knows the fees of (${CCXT_EXCHANGE_IDS.join(', ')})`);
+  const venueFees = paperFeeRates(venue ?? 'replay', venue === undefined ? settings.KEEL_PAPER_FEE_RATE : undefined);
+  const takerFeeRate = fraction('--fee-rate', v['fee-rate'], venueFees.takerFeeRate);
+  const makerFeeRate = fraction('--maker-fee-rate', v['maker-fee-rate'], v['fee-rate'] === undefined ? venueFees.makerFeeRate : takerFeeRate);
   const slippageBps = v['slippage-bps'] === undefined ? settings.KEEL_PAPER_SLIPPAGE_BPS : Number(v['slippage-bps']);
   if (!Number.isFinite(slippageBps) || slippageBps < 0 || slippageBps > 500) throw new CliUsageError(`--slippage-bps "${v['slippage-bps']}" must be basis points from 0 to 500, such as 5`);
   const fromMs = v.from === undefined ? undefined : date('--from', v.from);

@@ -42,7 +42,8 @@ export const settingsSchema = z
     KEEL_BACKTEST_SLOTS: positiveInt('KEEL_BACKTEST_SLOTS').max(64, 'KEEL_BACKTEST_SLOTS must be at most 64').default(1),
     KEEL_EXCHANGE_RPS: z.coerce.number().positive('KEEL_EXCHANGE_RPS must be positive').default(2000),
     KEEL_PAPER_CASH: z.string().regex(/^\d+(\.\d+)?$/, 'KEEL_PAPER_CASH must be a decimal amount such as 100000').default('100000'),
-    KEEL_PAPER_FEE_RATE: z.coerce.number().min(0).max(0.05).default(0.001),
+    // Unset: the venue's own fees (src/exchange/capabilities.ts) on a real exchange, 0.001 on sim and replay.
+    KEEL_PAPER_FEE_RATE: z.coerce.number().min(0).max(0.05).optional(),
     KEEL_PAPER_SLIPPAGE_BPS: z.coerce.number().min(0).max(500).default(5),
     KEEL_LIVE_TRADING: boolFromEnv.default(false),
     KEEL_TASK_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{0,40}$/).default(''),

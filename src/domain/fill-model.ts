@@ -16,6 +16,9 @@ export interface FillCosts {
   slippageBps: number;
 }
 
+/** What a paper account charges on the sim and replay markets (a real venue's fees come from its capability map). */
+export const DEFAULT_FILL_COSTS: Readonly<FillCosts> = Object.freeze({ takerFeeRate: 0.001, makerFeeRate: 0.001, slippageBps: 5 });
+
 export interface ModelledFill {
   /** Price paid or received per unit of base. */
   price: Dec;

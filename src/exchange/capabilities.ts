@@ -1,5 +1,6 @@
 import { hash64Hex } from '../domain/business-key.js';
 import { KeelError } from '../domain/errors.js';
+import { DEFAULT_FILL_COSTS } from '../domain/fill-model.js';
 import { TIMEFRAMES } from '../domain/market-types.js';
 import type { Timeframe } from '../domain/market-types.js';
 
@@ -71,6 +72,11 @@ export interface ExchangeCapabilities {
     /** A market buy is sized in the quote currency, so ccxt needs the reference price to turn the amount into cost. */
     marketBuyNeedsPrice: boolean;
   };
+  /**
+   * Spot trading fees at the entry volume tier, fractions of notional: what paper trading and backtests of this venue
+   * charge unless told otherwise (a maker rests on the book, a taker takes from it).
+   */
+  fees: { maker: number; taker: number; source: string };
   myTrades: {
     /** One fetchMyTrades call answers every symbol (reconciliation reads recent fills once); else one call per symbol. */
     allSymbolsInOneCall: boolean;
@@ -119,6 +125,7 @@ const KRAKEN: ExchangeCapabilities = {
     source: 'POST /0/private/OpenOrders and /0/private/ClosedOrders with cl_ord_id',
   },
   orders: { marketBuyNeedsPrice: false },
+  fees: { maker: 0.0025, taker: 0.004, source: 'kraken.com/features/fee-schedule: Kraken Pro spot, 30-day volume $0-10K' },
   // POST /0/private/TradesHistory answers every pair.
   myTrades: { allSymbolsInOneCall: true },
   publicRest: {
@@ -160,6 +167,7 @@ const COINBASE: ExchangeCapabilities = {
   },
   // market_market_ioc buys take quote_size; ccxt computes it as amount x price (createMarketBuyOrderRequiresPrice).
   orders: { marketBuyNeedsPrice: true },
+  fees: { maker: 0.006, taker: 0.012, source: 'coinbase.com/advanced-fees: Advanced Trade spot, 30-day volume $0-1K' },
   // GET /api/v3/brokerage/orders/historical/fills: product_id is an optional filter.
   myTrades: { allSymbolsInOneCall: true },
   publicRest: {
@@ -195,6 +203,7 @@ const BINANCE: ExchangeCapabilities = {
   },
   lookupByClientId: { kind: 'fetch-order-param', param: 'origClientOrderId', source: 'GET /api/v3/order?symbol=..&origClientOrderId=..' },
   orders: { marketBuyNeedsPrice: false },
+  fees: { maker: 0.001, taker: 0.001, source: 'binance.com/en/fee/schedule: spot, regular user (VIP 0), no BNB discount' },
   // GET /api/v3/myTrades requires symbol.
   myTrades: { allSymbolsInOneCall: false },
   publicRest: {
@@ -269,4 +278,17 @@ export function fitClientOrderId(exchangeId: string, clientOrderId: string): str
     case 'prefixed-hash':
       return `kl${hex}`;
   }
+}
+
+/**
+ * The fees a paper account or a backtest charges on `market`: the rate the settings name when they name one (as
+ * taker and maker alike), else the venue's own fees from this table, else keel's defaults (sim and replay markets).
+ */
+export function paperFeeRates(market: string, explicitRate?: number): { takerFeeRate: number; makerFeeRate: number } {
+  if (explicitRate !== undefined) return { takerFeeRate: explicitRate, makerFeeRate: explicitRate };
+  if (isCcxtExchangeId(market)) {
+    const { fees } = EXCHANGE_CAPABILITIES[market];
+    return { takerFeeRate: fees.taker, makerFeeRate: fees.maker };
+  }
+  return { takerFeeRate: DEFAULT_FILL_COSTS.takerFeeRate, makerFeeRate: DEFAULT_FILL_COSTS.makerFeeRate };
 }

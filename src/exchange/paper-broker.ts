@@ -2,13 +2,13 @@ import { isKeelError, KeelError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-math.js';
 import type { Balance, OrderState } from '../domain/market-types.js';
 import type { PaperLedger } from '../domain/paper-ledger.js';
-import { filledOrderState, isMarketable } from '../domain/fill-model.js';
+import { DEFAULT_FILL_COSTS, filledOrderState, isMarketable } from '../domain/fill-model.js';
 import { checkIntent, priceFill } from './paper-pricing.js';
 import type { PaperFillPricing } from './paper-pricing.js';
 import type { ExchangeGateway, OrderBroker, PlaceOrderRequest } from './port.js';
 
 /** What a paper account gets when nothing else is said (the settings KEEL_PAPER_* default to the same). */
-export const PAPER_DEFAULTS = Object.freeze({ feeRate: 0.001, slippageBps: 5, startingCash: '100000', quote: 'USDT' });
+export const PAPER_DEFAULTS = Object.freeze({ feeRate: DEFAULT_FILL_COSTS.takerFeeRate, slippageBps: DEFAULT_FILL_COSTS.slippageBps, startingCash: '100000', quote: 'USDT' });
 
 export interface PaperBrokerOptions {
   /** Prices fills: the last price of the market the cycle trades (sim, replay or a real exchange's public data). */

@@ -4,7 +4,7 @@ import { createDatabase, type KeelDatabase } from '../db/client.js';
 import { createPaperLedger } from '../db/queries/paper-ledger.js';
 import { reserveLiveNotional } from '../db/queries/live-reservations.js';
 import type { Timeframe } from '../domain/market-types.js';
-import { capabilitiesFor, isCcxtExchangeId, supportedTimeframes } from '../exchange/capabilities.js';
+import { capabilitiesFor, isCcxtExchangeId, paperFeeRates, supportedTimeframes } from '../exchange/capabilities.js';
 import { createCcxtGateway } from '../exchange/create-gateway.js';
 import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
 import { LiveBroker } from '../exchange/live-broker.js';
@@ -64,7 +64,7 @@ export async function buildAdapters(settings: Readonly<Settings>): Promise<Adapt
     new PaperBroker({
       gateway,
       ledger: createPaperLedger(database.db),
-      feeRate: settings.KEEL_PAPER_FEE_RATE,
+      feeRate: paperFeeRates(settings.KEEL_MARKET, settings.KEEL_PAPER_FEE_RATE).takerFeeRate,
       slippageBps: settings.KEEL_PAPER_SLIPPAGE_BPS,
       startingBalances: { [settings.KEEL_QUOTE]: settings.KEEL_PAPER_CASH },
     });

@@ -100,3 +100,29 @@ describe('keel backtest', () => {
     }
   });
 });
+
+describe('keel backtest fees', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-fees-'));
+    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 300, 10)));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const firstFee = async (args: string[]) => {
+    const result = await run(['--replay-dir', dir, '--json', '--config', 'risk.maxPositionFraction=0.5', ...args]);
+    expect(result.code).toBe(0);
+    const order = (JSON.parse(result.out) as { orders: Array<{ amount: string; price: string; fee: string }> }).orders[0]!;
+    return Number(order.fee) / (Number(order.amount) * Number(order.price));
+  };
+
+  it("charges a venue's taker fee from the capability map with --venue, and --fee-rate over it", async () => {
+    expect(await firstFee([])).toBeCloseTo(0.001, 12);
+    expect(await firstFee(['--venue', 'kraken'])).toBeCloseTo(0.004, 12);
+    expect(await firstFee(['--venue', 'coinbase'])).toBeCloseTo(0.012, 12);
+    expect(await firstFee(['--venue', 'kraken', '--fee-rate', '0.002'])).toBeCloseTo(0.002, 12);
+    const unknown = await run(['--replay-dir', dir, '--venue', 'mtgox']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('--venue "mtgox"');
+  });
+});

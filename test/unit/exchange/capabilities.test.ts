@@ -6,6 +6,7 @@ import { planRequestBudget } from '../../../src/domain/request-budget.js';
 import {
   CCXT_EXCHANGE_IDS,
   EXCHANGE_CAPABILITIES,
+  paperFeeRates,
   assertTimeframeSupported,
   capabilitiesFor,
   fitClientOrderId,
@@ -121,5 +122,16 @@ describe('request budget with the capability map', () => {
     const plan = planRequestBudget({ exchange: 'coinbase', requestsPerSecond: capabilities.publicRest.requestsPerSecond, coins: 40_000, timeframes: ['1h'], supportedTimeframes: supportedTimeframes('coinbase') });
     expect(plan.fits).toBe(false);
     expect(plan.fittingTimeframe).toBe('1d');
+  });
+});
+
+describe('paperFeeRates: what a paper account and a backtest charge', () => {
+  it("charges a real venue's own maker and taker fees unless a rate is set, and keel's default on sim and replay", () => {
+    expect(paperFeeRates('kraken')).toEqual({ takerFeeRate: 0.004, makerFeeRate: 0.0025 });
+    expect(paperFeeRates('coinbase')).toEqual({ takerFeeRate: 0.012, makerFeeRate: 0.006 });
+    expect(paperFeeRates('binance')).toEqual({ takerFeeRate: 0.001, makerFeeRate: 0.001 });
+    expect(paperFeeRates('kraken', 0.002)).toEqual({ takerFeeRate: 0.002, makerFeeRate: 0.002 });
+    expect(paperFeeRates('sim')).toEqual({ takerFeeRate: 0.001, makerFeeRate: 0.001 });
+    for (const id of CCXT_EXCHANGE_IDS) expect(EXCHANGE_CAPABILITIES[id].fees.maker).toBeLessThanOrEqual(EXCHANGE_CAPABILITIES[id].fees.taker);
   });
 });
