@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runBacktestCli } from '../../../src/cli/backtest.js';
@@ -11,22 +9,9 @@ import { listBacktestRuns } from '../../../src/db/queries/backtest-runs.js';
 import { ReplayMarket } from '../../../src/exchange/replay-market.js';
 import { createKeelWorkers } from '../../../src/workers/create-workers.js';
 import { createHarness, type Harness } from '../../helpers/keel-harness.js';
+import { writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
 
-const HOUR_MS = 3_600_000;
-const START_MS = Date.UTC(2021, 0, 1);
 const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
-
-/** A deterministic wavy walk (as in test/unit/cli/backtest.test.ts): enough ups and downs to buy and sell. */
-function candles(seed: number, count: number, startPrice: number): number[][] {
-  const rows: number[][] = [];
-  let price = startPrice;
-  for (let i = 0; i < count; i++) {
-    const open = price;
-    price = Math.max(0.0001, price * (1 + 0.02 * Math.sin((i + seed * 7) / (5 + seed)) + 0.004 * Math.cos(i * seed)));
-    rows.push([START_MS + i * HOUR_MS, open, Math.max(open, price) * 1.003, Math.min(open, price) * 0.997, price, 1000 + ((i * seed) % 97)]);
-  }
-  return rows;
-}
 
 async function cli(args: string[], target: SweepTarget) {
   const out: string[] = [];
@@ -44,10 +29,7 @@ describe('backtest sweeps on the backtest workers', () => {
   const connections: NativeConnection[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-sweep-'));
-    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 300, 10)));
-    writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(candles(2, 300, 250)));
-    writeFileSync(path.join(dir, 'CCC_USDT-1h.json'), JSON.stringify(candles(3, 300, 0.5)));
+    dir = writeSyntheticCandleDir('keel-sweep-', 300);
     harness = await createHarness({ gateway: new ReplayMarket({ dir }) });
     await harness.startWorkers(['cycle']);
     // Two backtest workers on one queue, one slot each, each with its own connection, as two replicas would be.

@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoinEvaluator } from '../../../src/backtest/engine.js';
 import { checkLookahead, dataClosedBy, sampleCutTicks } from '../../../src/backtest/lookahead.js';
@@ -13,22 +11,9 @@ import { formatLookahead } from '../../../src/cli/backtest-lookahead.js';
 import { actionFor } from '../../../src/domain/signal-components.js';
 import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { ReplaySeries } from '../../../src/exchange/replay-file.js';
+import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_START_MS as START_MS, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
 
-const HOUR_MS = 3_600_000;
-const START_MS = Date.UTC(2021, 0, 1);
 const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
-
-/** A deterministic wavy walk (as in test/unit/cli/backtest.test.ts): enough ups and downs to buy and sell. */
-function candles(seed: number, count: number, startPrice: number): number[][] {
-  const rows: number[][] = [];
-  let price = startPrice;
-  for (let i = 0; i < count; i++) {
-    const open = price;
-    price = Math.max(0.0001, price * (1 + 0.02 * Math.sin((i + seed * 7) / (5 + seed)) + 0.004 * Math.cos(i * seed)));
-    rows.push([START_MS + i * HOUR_MS, open, Math.max(open, price) * 1.003, Math.min(open, price) * 0.997, price, 1000 + ((i * seed) % 97)]);
-  }
-  return rows;
-}
 
 /** The classic look-ahead bug: the score peeks at the close after the window (the candle not yet closed). */
 const peekingEvaluate: CoinEvaluator = (symbol, candleTs, series, start, end, config, scratch) => {
@@ -43,10 +28,7 @@ describe('look-ahead check', () => {
   let dir: string;
   let request: BacktestRequest;
   beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-lookahead-'));
-    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 180, 10)));
-    writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(candles(2, 180, 250)));
-    writeFileSync(path.join(dir, 'CCC_USDT-1h.json'), JSON.stringify(candles(3, 180, 0.5)));
+    dir = writeSyntheticCandleDir('keel-lookahead-', 180);
     // Ticks at hours 100..179; the data runs one candle further, so the last tick's next close exists.
     const command = parseBacktestCommand(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=0.3', '--ticks', '80'], settings);
     request = { dir, config: command.config, startingCash: command.startingCash, fill: command.fill, ticks: command.ticks! };

@@ -3,22 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktestCli } from '../../../src/cli/backtest.js';
+import { SYNTHETIC_HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS, syntheticCandles, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
 
-const HOUR_MS = 3_600_000;
-const START_MS = Date.UTC(2021, 0, 1);
 const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
-
-/** A deterministic wavy walk: enough ups and downs for the signal to buy and sell. */
-function candles(seed: number, count: number, startPrice: number): number[][] {
-  const rows: number[][] = [];
-  let price = startPrice;
-  for (let i = 0; i < count; i++) {
-    const open = price;
-    price = Math.max(0.0001, price * (1 + 0.02 * Math.sin((i + seed * 7) / (5 + seed)) + 0.004 * Math.cos(i * seed)));
-    rows.push([START_MS + i * HOUR_MS, open, Math.max(open, price) * 1.003, Math.min(open, price) * 0.997, price, 1000 + ((i * seed) % 97)]);
-  }
-  return rows;
-}
 
 async function run(args: string[]) {
   const out: string[] = [];
@@ -31,10 +18,7 @@ async function run(args: string[]) {
 describe('keel backtest', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-'));
-    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 400, 10)));
-    writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(candles(2, 400, 250)));
-    writeFileSync(path.join(dir, 'CCC_USDT-1h.json'), JSON.stringify(candles(3, 400, 0.5)));
+    dir = writeSyntheticCandleDir('keel-backtest-', 400);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,7 +30,7 @@ describe('keel backtest', () => {
     expect(report.orders.length).toBeGreaterThan(4);
     expect(Object.keys(report.orders[0]!)).toEqual(['tickTs', 'symbol', 'side', 'amount', 'price', 'fee', 'reason']);
     // The default window: from the warm-up's end (100 candles) to the last candle close.
-    expect(report.equity[0]![0]).toBe(START_MS + 100 * HOUR_MS);
+    expect(report.equity[0]![0]).toBe(SYNTHETIC_START_MS + 100 * SYNTHETIC_HOUR_MS);
     expect(report.equity).toHaveLength(301); // closes at hours 100..400
     expect(report.metrics.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     const again = await run(['--replay-dir', dir, '--json', '--config', 'risk.maxPositionFraction=0.3']);
@@ -87,7 +71,7 @@ describe('keel backtest', () => {
 
     const broken = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-broken-'));
     try {
-      const rows = candles(1, 200, 10);
+      const rows = syntheticCandles(1, 200, 10);
       rows[57]![4] = Number.NaN; // JSON writes null
       writeFileSync(path.join(broken, 'AAA_USDT-1h.json'), JSON.stringify(rows));
       const result = await run(['--replay-dir', broken]);
@@ -104,8 +88,7 @@ describe('keel backtest', () => {
 describe('keel backtest fees', () => {
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-fees-'));
-    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(candles(1, 300, 10)));
+    dir = writeSyntheticCandleDir('keel-backtest-fees-', 300, SYNTHETIC_PAIRS.slice(0, 1));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
