@@ -1,7 +1,7 @@
 import { checkLookahead } from '../backtest/lookahead.js';
 import type { LookaheadReport } from '../backtest/lookahead.js';
-import { isKeelError } from '../domain/errors.js';
 import type { BacktestCommand } from './backtest-args.js';
+import { backtestRefused, backtestRequestOf } from './backtest-request.js';
 
 /** Differences printed in the table; --json keeps them all. */
 const SHOWN_DIFFERENCES = 20;
@@ -15,13 +15,7 @@ export async function runLookaheadCli(
   try {
     const report = await checkLookahead(
       {
-        dir: command.dir,
-        config: command.config,
-        startingCash: command.startingCash,
-        fill: command.fill,
-        ...(command.fromMs !== undefined && { fromMs: command.fromMs }),
-        ...(command.toMs !== undefined && { toMs: command.toMs }),
-        ...(command.ticks !== undefined && { ticks: command.ticks }),
+        ...backtestRequestOf(command),
         ...(status !== undefined && { onProgress: (done: number, total: number) => status(`full run ${done}/${total} ticks`) }),
       },
       {
@@ -33,10 +27,7 @@ export async function runLookaheadCli(
     output.out(command.json ? JSON.stringify(report) : formatLookahead(report));
     return report.differences.length === 0 ? 0 : 1;
   } catch (error) {
-    status?.('');
-    if (!isKeelError(error)) throw error;
-    output.err(`backtest refused: ${error.message}`);
-    return 1;
+    return backtestRefused(error, output, status);
   }
 }
 

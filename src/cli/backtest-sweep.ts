@@ -7,6 +7,7 @@ import { connectClient } from '../temporal/client-connection.js';
 import { webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import type { backtestSweep } from '../workflows/backtest-sweep.js';
 import type { BacktestCommand, BacktestSweepCommand } from './backtest-args.js';
+import { windowOf } from './backtest-request.js';
 
 /** Where a sweep runs: a Temporal client, and what its Web UI link and task queues are built from. */
 export interface SweepTarget {
@@ -41,9 +42,7 @@ export function sweepSpecs(command: BacktestCommand & { sweep: BacktestSweepComm
     quote: sweep.quote,
     pairs: sweep.pairs,
     config: run.patch,
-    ...(command.fromMs !== undefined && { fromMs: command.fromMs }),
-    ...(command.toMs !== undefined && { toMs: command.toMs }),
-    ...(command.ticks !== undefined && { ticks: command.ticks }),
+    ...windowOf(command),
     startingCash: command.startingCash,
     fill: command.fill,
   }));

@@ -1,9 +1,9 @@
-import { isKeelError } from '../domain/errors.js';
 import { backtestFolder } from '../backtest/run.js';
 import { formatReport, reportJson } from '../backtest/report.js';
 import { BACKTEST_USAGE, parseBacktestCommand } from './backtest-args.js';
 import type { BacktestCommand } from './backtest-args.js';
 import { runLookaheadCli } from './backtest-lookahead.js';
+import { backtestRefused, backtestRequestOf } from './backtest-request.js';
 import { CliUsageError } from './findings-args.js';
 import { connectSweepTarget, runBacktestSweep } from './backtest-sweep.js';
 import type { SweepSettings, SweepTarget } from './backtest-sweep.js';
@@ -53,13 +53,7 @@ export async function runBacktestCli(
   if (command.lookaheadSamples !== undefined) return runLookaheadCli(command, output, status);
   try {
     const result = await backtestFolder({
-      dir: command.dir,
-      config: command.config,
-      startingCash: command.startingCash,
-      fill: command.fill,
-      ...(command.fromMs !== undefined && { fromMs: command.fromMs }),
-      ...(command.toMs !== undefined && { toMs: command.toMs }),
-      ...(command.ticks !== undefined && { ticks: command.ticks }),
+      ...backtestRequestOf(command),
       ...(status !== undefined && {
         onLoad: (done: number, total: number) => status(`reading candles ${bar(done / total)} ${done}/${total} files`),
         onProgress: (done: number, total: number) => status(`replaying ${bar(done / total)} ${done}/${total} ticks`),
@@ -76,10 +70,7 @@ export async function runBacktestCli(
     output.out(command.json ? JSON.stringify(reportJson(result.metrics, result.facts, result.fingerprint)) : `${formatReport(result.metrics, result.facts)}\n  fingerprint     ${result.fingerprint}`);
     return 0;
   } catch (error) {
-    status?.('');
-    if (!isKeelError(error)) throw error;
-    output.err(`backtest refused: ${error.message}`);
-    return 1;
+    return backtestRefused(error, output, status);
   }
 }
 

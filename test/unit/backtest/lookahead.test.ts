@@ -8,6 +8,7 @@ import type { BacktestRequest } from '../../../src/backtest/run.js';
 import { runBacktestCli } from '../../../src/cli/backtest.js';
 import { parseBacktestCommand } from '../../../src/cli/backtest-args.js';
 import { formatLookahead } from '../../../src/cli/backtest-lookahead.js';
+import { backtestRequestOf } from '../../../src/cli/backtest-request.js';
 import { actionFor } from '../../../src/domain/signal-components.js';
 import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { ReplaySeries } from '../../../src/exchange/replay-file.js';
@@ -31,7 +32,7 @@ describe('look-ahead check', () => {
     dir = writeSyntheticCandleDir('keel-lookahead-', 180);
     // Ticks at hours 100..179; the data runs one candle further, so the last tick's next close exists.
     const command = parseBacktestCommand(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=0.3', '--ticks', '80'], settings);
-    request = { dir, config: command.config, startingCash: command.startingCash, fill: command.fill, ticks: command.ticks! };
+    request = backtestRequestOf(command);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
