@@ -73,7 +73,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const scan = new ScanCursor(data, config);
   const stored = data.pairs.map((p) => (p.candles === undefined ? undefined : new StoredCandles(p.candles.ts, tfMs, config.warmupCandles, MAX_CANDLES_PER_CALL)));
   const pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
-  const scratch = new KernelScratch();
+  // One scratch per pair: the kernel reuses what it learned of a pair's previous window (its median's neighbourhood).
+  const scratches = data.pairs.map(() => new KernelScratch());
   const signalConfig = { signal: config.signal, risk: config.risk };
   const evaluate = input.evaluate ?? evaluateCloses;
 
@@ -118,8 +119,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       }
       const evaluation =
         window.length === 1
-          ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratch)
-          : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratch);
+          ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratches[index!]!)
+          : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratches[index!]!);
       outcomes.push({ ok: true, evaluation });
     }
 
