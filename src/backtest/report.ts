@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { BacktestMetrics, BacktestOrder, BacktestRunFacts } from '../domain/backtest-types.js';
+import type { BacktestMetrics, BacktestOrder, BacktestRunFacts, ReportOrder } from '../domain/backtest-types.js';
 import { formatMoney } from '../domain/money-format.js';
 
 /*
  * What `keel backtest` prints: a table for a person, or JSON for a machine, plus a fingerprint of the orders so two
  * runs can be compared at a glance (the same data and settings must give the same fingerprint, run after run).
  */
-
-/** An order as the report's JSON lists it, and as the fingerprint hashes it. */
-export type ReportOrder = Pick<BacktestOrder, 'tickTs' | 'symbol' | 'side' | 'amount' | 'price' | 'fee' | 'reason'>;
 
 export interface BacktestReportJson {
   metrics: BacktestMetrics & { fingerprint: string };

@@ -4,6 +4,7 @@ import { createDatabase } from '../db/client.js';
 import type { Database } from '../db/client.js';
 import { listFilledOrders } from '../db/queries/orders.js';
 import type { StoredOrder } from '../db/queries/orders.js';
+import type { ReportOrder } from '../domain/backtest-types.js';
 import { formatMoney, formatMoneyAmount, formatPrice } from '../domain/money-format.js';
 import { splitSymbol } from '../exchange/market-args.js';
 import { CliUsageError } from './findings-args.js';
@@ -29,23 +30,12 @@ export interface OrdersOptions {
 }
 
 /**
- * One filled order, as a backtest's `--json` lists it, so the two lists can be compared field by field. Decimal
+ * One filled order, the type a backtest's `--json` lists, so the two lists can be compared field by field. Decimal
  * strings exactly as recorded (PostgreSQL's numeric keeps their scale): a paper cycle records what the fill model
- * reports, the intent's amount and decimalString price and fee, the same spelling a backtest prints.
+ * reports, the intent's amount and decimalString price and fee, the same spelling a backtest prints. amount is the
+ * filled base amount, price the average fill price, fee in the quote currency.
  */
-export interface CycleOrder {
-  /** Close time (epoch ms) of the tick that placed the order. */
-  tickTs: number;
-  symbol: string;
-  side: 'buy' | 'sell';
-  /** Filled base amount. */
-  amount: string;
-  /** Average fill price. */
-  price: string;
-  /** Fee in the quote currency. */
-  fee: string;
-  reason: string;
-}
+export type CycleOrder = ReportOrder;
 
 export const ORDERS_USAGE = `usage: keel orders [--exchange ID] [--name NAME] [--limit N] [--json]
 Filled orders of the cycle cycle/<exchange>/<name>, oldest tick first; within a tick sells, then buys, then by symbol

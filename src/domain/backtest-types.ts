@@ -18,6 +18,12 @@ export interface BacktestOrder {
   feeRole: 'maker' | 'taker';
 }
 
+/**
+ * A filled order as keel lists it to a machine: `keel backtest --json` (and its fingerprint) and `keel orders --json`
+ * for a paper cycle, one type so the two lists stay comparable field by field.
+ */
+export type ReportOrder = Pick<BacktestOrder, 'tickTs' | 'symbol' | 'side' | 'amount' | 'price' | 'fee' | 'reason'>;
+
 /** Mark-to-market state at one tick's close; invested = value of the positions held. */
 export interface EquityPoint {
   ts: number;
