@@ -21,8 +21,8 @@ const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort()
  */
 describe('recorded workflow histories replay against the current workflow code', () => {
   it('has recorded histories of every workflow type', () => {
-    const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution|ai-analysis).*$/, '$1')));
-    expect([...kinds].sort()).toEqual(['ai-analysis', 'coin-cycle', 'market-cycle', 'order-execution']);
+    const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution|ai-analysis|backtest-sweep).*$/, '$1')));
+    expect([...kinds].sort()).toEqual(['ai-analysis', 'backtest-sweep', 'coin-cycle', 'market-cycle', 'order-execution']);
   });
 
   it('covers the operator messages: config updates (accepted and refused), pause and resume', () => {
