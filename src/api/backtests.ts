@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.js';
 import { backtestSweepWorkflowId, type BacktestRunSpec, type BacktestSweepInput } from '../contracts/backtest-types.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import { backtestCycleConfig, type BacktestConfigBase } from '../domain/backtest-config.js';
-import { mergeConfigPatches, sweepCombinations } from '../domain/backtest-sweep.js';
+import { mergeConfigPatches, sweepCombinations, sweepIdAt } from '../domain/backtest-sweep.js';
 import { patchFromDottedKeys } from '../domain/config-dotted-keys.js';
 import type { CycleConfigPatch } from '../domain/cycle-config.js';
 import { isKeelError } from '../domain/errors.js';
@@ -50,8 +50,7 @@ export interface StartBacktestsResult {
 
 /** `bt-20240301T120000-1a2b3c`: sortable by time, unique without coordination. */
 export function newSweepId(nowMs = Date.now()): string {
-  const stamp = new Date(nowMs).toISOString().slice(0, 19).replace(/[-:]/g, '');
-  return `bt-${stamp}-${randomBytes(3).toString('hex')}`;
+  return sweepIdAt(nowMs, randomBytes(3).toString('hex'), 'bt-');
 }
 
 /** "1h BTC/USDT,ETH/USDT risk.maxOpenPositions=20": what a person reads in the run list (a sweep adds its values). */

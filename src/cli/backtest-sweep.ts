@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import type { BacktestRunSpec, BacktestSweepInput, BacktestSweepResult, RankedBacktestRun, SweepRankMetric } from '../contracts/backtest-types.js';
 import { backtestSweepWorkflowId } from '../contracts/backtest-types.js';
+import { sweepIdAt } from '../domain/backtest-sweep.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import { connectClient } from '../temporal/client-connection.js';
 import { webUiWorkflowUrl } from '../temporal/cycle-client.js';
@@ -27,7 +28,7 @@ export interface SweepSettings {
 
 /** "20240301T120000-a1b2c3": sorts by start time, unique enough for one person's sweeps. */
 export function newSweepId(nowMs = Date.now()): string {
-  return `${new Date(nowMs).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${randomBytes(3).toString('hex')}`;
+  return sweepIdAt(nowMs, randomBytes(3).toString('hex'));
 }
 
 /** One spec per combination: the same flags as a single run, ids `<sweepId>/<n>` numbered so they sort in order. */

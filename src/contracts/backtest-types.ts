@@ -1,3 +1,4 @@
+import type { RankedRun } from '../domain/backtest-sweep.js';
 import type { CycleConfigPatch } from '../domain/cycle-config.js';
 import type { Timeframe } from '../domain/market-types.js';
 
@@ -40,18 +41,8 @@ export interface BacktestSweepInput {
   taskQueuePrefix: string;
 }
 
-export interface RankedBacktestRun {
-  runId: string;
-  label: string;
-  status: 'finished' | 'failed';
-  /** The ranking metric; null when the run failed or the metric is undefined for it. */
-  value: number | null;
-  fingerprint: string | null;
-  error?: string;
-  /** The run's rank metrics and closed trades, for the sweep's table; absent when the run failed. */
-  metrics?: Partial<Record<SweepRankMetric, number | null>> | null;
-  trades?: number;
-}
+/** A sweep's run as rankRuns (src/domain/backtest-sweep.ts) ranks it, with the rank metrics for its table. */
+export type RankedBacktestRun = RankedRun<SweepRankMetric>;
 
 export interface BacktestSweepResult {
   sweepId: string;

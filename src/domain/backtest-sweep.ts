@@ -17,6 +17,14 @@ export interface SweepCombination {
   label: string;
 }
 
+/**
+ * A sweep's id, `<prefix>20240301T120000-1a2b3c`: its start (UTC, to the second) so ids sort by time, then
+ * `randomHex` so two sweeps started in the same second differ. The caller draws the randomness: this stays pure.
+ */
+export function sweepIdAt(nowMs: number, randomHex: string, prefix = ''): string {
+  return `${prefix}${new Date(nowMs).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${randomHex}`;
+}
+
 /** More runs than this is a typo rather than a plan: 500 full runs already take hours on a few cores. */
 export const MAX_SWEEP_COMBINATIONS = 500;
 
@@ -94,25 +102,28 @@ export function mergeConfigPatches(base: Record<string, unknown>, over: Record<s
   return merged;
 }
 
-/** What rankRuns needs of a run's outcome. */
-export interface RankableRun {
+/** What rankRuns needs of a run's outcome; `Metric` names the metrics a run may have (the contracts narrow it). */
+export interface RankableRun<Metric extends string = string> {
   runId: string;
   label: string;
   status: 'finished' | 'failed';
   fingerprint: string | null;
-  metrics: Partial<Record<string, number | null>> | null;
+  metrics: Partial<Record<Metric, number | null>> | null;
   trades?: number;
   error?: string;
 }
 
-export interface RankedRun {
+/** One run of a ranked sweep (src/contracts/backtest-types.ts: RankedBacktestRun, what a sweep returns). */
+export interface RankedRun<Metric extends string = string> {
   runId: string;
   label: string;
   status: 'finished' | 'failed';
+  /** The ranking metric; null when the run failed or the metric is undefined for it. */
   value: number | null;
   fingerprint: string | null;
   error?: string;
-  metrics?: Partial<Record<string, number | null>> | null;
+  /** The run's metrics and closed trades, for the sweep's table; absent when the run failed. */
+  metrics?: Partial<Record<Metric, number | null>> | null;
   trades?: number;
 }
 
@@ -120,9 +131,9 @@ export interface RankedRun {
 const LOWER_IS_BETTER = new Set(['maxDrawdown']);
 
 /** Best first by `rankBy`; finished runs without a value, then failed runs, last; ties (and those) by runId. */
-export function rankRuns(outcomes: readonly RankableRun[], rankBy: string): RankedRun[] {
+export function rankRuns<Metric extends string>(outcomes: readonly RankableRun<Metric>[], rankBy: Metric): RankedRun<Metric>[] {
   const sign = LOWER_IS_BETTER.has(rankBy) ? 1 : -1;
-  const ranked = outcomes.map((o): RankedRun => {
+  const ranked = outcomes.map((o): RankedRun<Metric> => {
     const raw = o.status === 'finished' ? o.metrics?.[rankBy] : undefined;
     const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : null;
     return {
@@ -136,6 +147,6 @@ export function rankRuns(outcomes: readonly RankableRun[], rankBy: string): Rank
       ...(o.trades !== undefined && { trades: o.trades }),
     };
   });
-  const group = (r: RankedRun) => (r.status === 'failed' ? 2 : r.value === null ? 1 : 0);
+  const group = (r: RankedRun<Metric>) => (r.status === 'failed' ? 2 : r.value === null ? 1 : 0);
   return ranked.sort((a, b) => group(a) - group(b) || (a.value !== null && b.value !== null ? sign * (a.value - b.value) : 0) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
 }

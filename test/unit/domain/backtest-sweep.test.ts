@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSweepAxis, rankRuns, sweepCombinations, type RankableRun } from '../../../src/domain/backtest-sweep.js';
+import { parseSweepAxis, rankRuns, sweepCombinations, sweepIdAt, type RankableRun } from '../../../src/domain/backtest-sweep.js';
 import { backtestCycleConfig } from '../../../src/domain/backtest-config.js';
 
 describe('sweepCombinations', () => {
@@ -61,6 +61,14 @@ describe('rankRuns', () => {
   it('ranks maxDrawdown lowest first', () => {
     const ranked = rankRuns([run('a', { maxDrawdown: 0.3 }), run('b', { maxDrawdown: 0.05 }), run('c', { maxDrawdown: 0.1 })], 'maxDrawdown');
     expect(ranked.map((r) => r.runId)).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('sweepIdAt', () => {
+  it('is the UTC start to the second, then the random part, after an optional prefix (the API uses bt-)', () => {
+    const nowMs = Date.UTC(2024, 2, 1, 12, 0, 5, 999);
+    expect(sweepIdAt(nowMs, '1a2b3c')).toBe('20240301T120005-1a2b3c');
+    expect(sweepIdAt(nowMs, '1a2b3c', 'bt-')).toBe('bt-20240301T120005-1a2b3c');
   });
 });
 
