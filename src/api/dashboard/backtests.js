@@ -1,27 +1,13 @@
-/* global document, location, history, fetch, setTimeout, clearTimeout */
+/* global document, location, history */
 // keel backtests page: the runs the backtest workers stored, and for the selected one its equity against buy-and-hold,
 // its metrics and its orders. Read-only, over the /v1 API with the session cookie. Values go in with textContent only.
 import { lineChart } from './chart.js';
 import { money, price } from './money.js';
+import { $, ApiFailure, api, cell, compact, emptyRow, singleFlight, startPage, utc } from './page.js';
 
 const REFRESH_MS = 5000;
 const ORDERS_SHOWN = 50;
-const state = { session: null, selected: decodeURIComponent(location.hash.slice(1)) || null, timer: null, shown: null };
-
-const $ = (selector) => document.querySelector(selector);
-
-class ApiFailure extends Error {}
-
-async function api(path) {
-  const response = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' });
-  if (response.status === 401) {
-    location.assign('/');
-    throw new ApiFailure('the session has ended');
-  }
-  const data = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiFailure(data && typeof data.message === 'string' ? data.message : `HTTP ${response.status}`);
-  return data;
-}
+const state = { session: null, selected: decodeURIComponent(location.hash.slice(1)) || null, shown: null };
 
 function showError(message) {
   $('#error').hidden = !message;
@@ -33,9 +19,7 @@ function showError(message) {
 const percent = (value, signed = false) => (Number.isFinite(value) ? `${signed && value > 0 ? '+' : ''}${(value * 100).toFixed(2)} %` : '–');
 const ratio = (value) => (Number.isFinite(value) ? value.toFixed(2) : '–');
 const count = (value) => (Number.isFinite(value) ? value.toLocaleString('en-US') : '–');
-const utc = (ms) => (Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 const shortDate = (ms) => new Date(ms).toISOString().slice(0, 10);
-const compact = (value) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumSignificantDigits: 6 }) : '–');
 function days(ms) {
   if (!Number.isFinite(ms)) return '–';
   const d = ms / 86_400_000;
@@ -44,21 +28,6 @@ function days(ms) {
 // The quote currency: as the run was asked for, else from an order's symbol ("BTC/USDT").
 const quoteOf = (run, orders = []) => (typeof run?.request?.quote === 'string' ? run.request.quote : orders.find((o) => o.symbol.includes('/'))?.symbol.split('/')[1]);
 const runPath = (id) => `/v1/backtests/${encodeURIComponent(id)}`;
-
-function cell(content, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  td.textContent = content ?? '';
-  return td;
-}
-
-function emptyRow(columns, text) {
-  const tr = document.createElement('tr');
-  const td = cell(text, 'muted');
-  td.colSpan = columns;
-  tr.append(td);
-  return tr;
-}
 
 // ---- the list ---------------------------------------------------------------------------------------------------
 
@@ -171,54 +140,29 @@ async function renderDetail(id) {
 
 // ---- refresh loop -----------------------------------------------------------------------------------------------
 
-let refreshing = null;
-async function refresh() {
-  if (refreshing) return refreshing;
-  refreshing = (async () => {
-    try {
-      const list = await api('/v1/backtests?limit=200');
-      if (!state.selected || !list.items.some((r) => r.id === state.selected)) state.selected = list.items[0]?.id ?? null;
-      renderRuns(list.items);
-      // A finished or failed run does not change: it is drawn once, a running one on every refresh.
-      const selected = list.items.find((r) => r.id === state.selected);
-      const shown = selected && `${selected.id} ${selected.status}`;
-      if (selected && (state.shown !== shown || selected.status === 'running')) {
-        await renderDetail(selected.id);
-        state.shown = shown;
-      }
-      $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
-      showError(null);
-    } catch (error) {
-      showError(error instanceof ApiFailure ? error.message : `cannot reach the API: ${error.message}`);
-    } finally {
-      refreshing = null;
+const refresh = singleFlight(async () => {
+  try {
+    const list = await api('/v1/backtests?limit=200');
+    if (!state.selected || !list.items.some((r) => r.id === state.selected)) state.selected = list.items[0]?.id ?? null;
+    renderRuns(list.items);
+    // A finished or failed run does not change: it is drawn once, a running one on every refresh.
+    const selected = list.items.find((r) => r.id === state.selected);
+    const shown = selected && `${selected.id} ${selected.status}`;
+    if (selected && (state.shown !== shown || selected.status === 'running')) {
+      await renderDetail(selected.id);
+      state.shown = shown;
     }
-  })();
-  return refreshing;
-}
-
-function schedule() {
-  clearTimeout(state.timer);
-  state.timer = setTimeout(async () => {
-    if (!document.hidden) await refresh();
-    schedule();
-  }, REFRESH_MS);
-}
-
-async function start() {
-  const response = await fetch('/dashboard/session', { credentials: 'same-origin', cache: 'no-store' });
-  if (!response.ok) {
-    location.assign('/');
-    return;
+    $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    showError(null);
+  } catch (error) {
+    showError(error instanceof ApiFailure ? error.message : `cannot reach the API: ${error.message}`);
   }
-  state.session = await response.json();
-  $('#namespace').textContent = `namespace ${state.session.namespace}`;
-  $('#logout').addEventListener('click', async () => {
-    await fetch('/logout', { method: 'POST', headers: { [state.session.csrfHeader]: state.session.csrfToken }, credentials: 'same-origin' }).catch(() => undefined);
-    location.assign('/');
-  });
-  await refresh();
-  schedule();
-}
+});
 
-void start();
+void startPage({
+  refreshMs: REFRESH_MS,
+  refresh,
+  onSession: (session) => {
+    state.session = session;
+  },
+});

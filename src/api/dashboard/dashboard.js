@@ -1,29 +1,12 @@
-/* global document, location, history, fetch, setTimeout, clearTimeout, Node */
+/* global document, location, history */
 // keel dashboard: vanilla JS over the same /v1 API, authenticated by the session cookie; state changes carry the
 // session's CSRF token. Every value from the API is written with textContent, never as HTML.
 import { lineChart } from './chart.js';
 import { money, price } from './money.js';
+import { $, ApiFailure, api, cell, compact, emptyRow, singleFlight, startPage, utc } from './page.js';
 
 const REFRESH_MS = 3000;
-const state = { session: null, selected: decodeURIComponent(location.hash.slice(1)) || null, timer: null, actions: new Set(), actionError: null, refreshError: null };
-
-const $ = (selector) => document.querySelector(selector);
-
-class ApiFailure extends Error {}
-
-async function api(path, { method = 'GET', body } = {}) {
-  const headers = { accept: 'application/json' };
-  if (method !== 'GET') headers[state.session.csrfHeader] = state.session.csrfToken;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
-  if (response.status === 401) {
-    location.assign('/');
-    throw new ApiFailure('the session has ended');
-  }
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) throw new ApiFailure(data && typeof data.message === 'string' ? data.message : `HTTP ${response.status}`);
-  return data;
-}
+const state = { session: null, selected: decodeURIComponent(location.hash.slice(1)) || null, actions: new Set(), actionError: null, refreshError: null };
 
 function showErrors() {
   const message = [state.actionError, state.refreshError].filter(Boolean).join(' · ');
@@ -41,8 +24,6 @@ const signed = (value, digits = 2) => (Number.isFinite(value) ? `${value >= 0 ? 
 const signedMoney = (value, quote) => money(value, quote, { signed: true });
 // The cycle's quote currency: from its status, else from a record's symbol ("BTC/USDT").
 const quoteOf = (status, ...records) => status?.config?.quote ?? records.flat().find((r) => typeof r?.symbol === 'string' && r.symbol.includes('/'))?.symbol.split('/')[1];
-const compact = (value) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumSignificantDigits: 6 }) : '–');
-const utc = (ms) => (Number.isFinite(ms) ? `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC` : '–');
 const shortUtc = (ms) => new Date(ms).toISOString().slice(5, 16).replace('T', ' ');
 function ago(ms) {
   const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
@@ -51,14 +32,6 @@ function ago(ms) {
 const duration = (ms) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 // ---- DOM helpers ------------------------------------------------------------------------------------------------
-
-function cell(content, className) {
-  const td = document.createElement('td');
-  if (className) td.className = className;
-  if (content instanceof Node) td.append(content);
-  else td.textContent = content ?? '';
-  return td;
-}
 
 function link(text, href, className) {
   const a = document.createElement('a');
@@ -276,63 +249,31 @@ async function renderDetail(workflowId, status) {
   if (signalRows.length === 0) $('#signals tbody').append(emptyRow(6, 'no signals yet'));
 }
 
-function emptyRow(columns, text) {
-  const tr = document.createElement('tr');
-  const td = cell(text, 'muted');
-  td.colSpan = columns;
-  tr.append(td);
-  return tr;
-}
-
 // ---- refresh loop -----------------------------------------------------------------------------------------------
 
-let refreshing = null;
-async function refresh() {
-  if (refreshing) return refreshing;
-  refreshing = (async () => {
-    try {
-      const list = await api('/v1/cycles?limit=50');
-      // Running cycles first; each running one answers its status query.
-      const items = [...list.items].sort((a, b) => Number(b.status === 'RUNNING') - Number(a.status === 'RUNNING'));
-      const rows = await Promise.all(items.map(async (item) => ({ item, status: item.status === 'RUNNING' ? await api(cyclePath(item.workflowId)).catch(() => null) : null })));
-      if (!state.selected || !rows.some((r) => r.item.workflowId === state.selected)) state.selected = rows.find((r) => r.status)?.item.workflowId ?? rows[0]?.item.workflowId ?? null;
-      renderCycles(rows);
-      if (state.selected) await renderDetail(state.selected, rows.find((r) => r.item.workflowId === state.selected)?.status ?? null);
-      $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
-      state.refreshError = null;
-    } catch (error) {
-      state.refreshError = error instanceof ApiFailure ? error.message : `cannot reach the API: ${error.message}`;
-    } finally {
-      showErrors();
-      refreshing = null;
-    }
-  })();
-  return refreshing;
-}
-
-function schedule() {
-  clearTimeout(state.timer);
-  state.timer = setTimeout(async () => {
-    if (!document.hidden) await refresh();
-    schedule();
-  }, REFRESH_MS);
-}
-
-async function start() {
-  const response = await fetch('/dashboard/session', { credentials: 'same-origin', cache: 'no-store' });
-  if (!response.ok) {
-    location.assign('/');
-    return;
+const refresh = singleFlight(async () => {
+  try {
+    const list = await api('/v1/cycles?limit=50');
+    // Running cycles first; each running one answers its status query.
+    const items = [...list.items].sort((a, b) => Number(b.status === 'RUNNING') - Number(a.status === 'RUNNING'));
+    const rows = await Promise.all(items.map(async (item) => ({ item, status: item.status === 'RUNNING' ? await api(cyclePath(item.workflowId)).catch(() => null) : null })));
+    if (!state.selected || !rows.some((r) => r.item.workflowId === state.selected)) state.selected = rows.find((r) => r.status)?.item.workflowId ?? rows[0]?.item.workflowId ?? null;
+    renderCycles(rows);
+    if (state.selected) await renderDetail(state.selected, rows.find((r) => r.item.workflowId === state.selected)?.status ?? null);
+    $('#updated').textContent = `updated ${new Date().toLocaleTimeString()}`;
+    state.refreshError = null;
+  } catch (error) {
+    state.refreshError = error instanceof ApiFailure ? error.message : `cannot reach the API: ${error.message}`;
+  } finally {
+    showErrors();
   }
-  state.session = await response.json();
-  $('#namespace').textContent = `namespace ${state.session.namespace}`;
-  $('#temporal-ui').href = `${state.session.temporalUiUrl}/namespaces/${encodeURIComponent(state.session.namespace)}/workflows?query=${encodeURIComponent('WorkflowType="marketCycle"')}`;
-  $('#logout').addEventListener('click', async () => {
-    await api('/logout', { method: 'POST' }).catch(() => undefined);
-    location.assign('/');
-  });
-  await refresh();
-  schedule();
-}
+});
 
-void start();
+void startPage({
+  refreshMs: REFRESH_MS,
+  refresh,
+  onSession: (session) => {
+    state.session = session;
+    $('#temporal-ui').href = `${session.temporalUiUrl}/namespaces/${encodeURIComponent(session.namespace)}/workflows?query=${encodeURIComponent('WorkflowType="marketCycle"')}`;
+  },
+});

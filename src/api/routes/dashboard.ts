@@ -28,6 +28,7 @@ const ASSETS: Record<string, string> = {
   'backtests.js': 'text/javascript; charset=utf-8',
   'chart.js': 'text/javascript; charset=utf-8',
   'money.js': 'text/javascript; charset=utf-8',
+  'page.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
 const PAGES = ['login.html', 'dashboard.html', 'backtests.html'] as const;
