@@ -4,6 +4,7 @@ import type { CycleConfig } from '../domain/cycle-config.js';
 import { KeelError } from '../domain/errors.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { replayWindow } from '../domain/replay-window.js';
+import { priceJumps } from '../domain/price-jumps.js';
 import { runBacktest } from './engine.js';
 import type { BacktestRun, CoinEvaluator } from './engine.js';
 import { loadBacktestData } from './market-data.js';
@@ -37,6 +38,8 @@ export interface BacktestResult {
   metrics: BacktestMetrics;
   fingerprint: string;
   timings: { loadMs: number; runMs: number; reportMs: number };
+  /** Price steps in the data too large to be trading (a redenomination?), one line each: trades across them are not real. */
+  dataWarnings: string[];
 }
 
 /** Loads the folder, picks the ticks, runs the cycle's decisions and computes the report. */
@@ -74,7 +77,41 @@ export async function backtestFolder(request: BacktestRequest): Promise<Backtest
   const metrics = computeMetrics(facts);
   const fingerprint = fingerprintOrders(run.orders);
   const reportMs = performance.now() - reportStartedMs;
-  return { config, data: { dir: data.dir, timeframe: data.timeframe, tickerTimeframe: data.tickerTimeframe, candles: data.candles }, run, facts, metrics, fingerprint, timings: { loadMs, runMs, reportMs } };
+  return {
+    config,
+    data: { dir: data.dir, timeframe: data.timeframe, tickerTimeframe: data.tickerTimeframe, candles: data.candles },
+    run,
+    facts,
+    metrics,
+    fingerprint,
+    timings: { loadMs, runMs, reportMs },
+    dataWarnings: dataWarningsOf(data, config),
+  };
+}
+
+/** Suspicious price steps inside the ticks replayed (with the warm-up before them), per pair. */
+function dataWarningsOf(data: BacktestData, config: CycleConfig): string[] {
+  const tfMs = timeframeMs(config.timeframe);
+  const fromMs = config.marketStartMs - (config.warmupCandles + 1) * tfMs;
+  const toMs = config.marketStartMs + (config.maxTicks ?? 0) * tfMs;
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  const warnings: string[] = [];
+  for (const pair of data.pairs) {
+    if (pair.candles === undefined) continue;
+    for (const jump of priceJumps(pair.candles.ts, pair.candles.close)) {
+      if (jump.toTs < fromMs || jump.fromTs >= toMs) continue;
+      warnings.push(
+        `${pair.symbol}: close ${jump.fromClose} at ${iso(jump.fromTs)} then ${jump.toClose} at ${iso(jump.toTs)} UTC, ` +
+          `a ${stepText(jump.toClose / jump.fromClose)} no market trades through (a redenomination or a bad file?): trades across it are not real`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/** "1003x rise" or "250x fall". */
+function stepText(ratio: number): string {
+  return ratio >= 1 ? `${Math.round(ratio)}x rise` : `${Math.round(1 / ratio)}x fall`;
 }
 
 /** The request's folder, read as the replay market reads it (only the configured pairs, when some are). */

@@ -8,6 +8,9 @@ import { CliUsageError } from './findings-args.js';
 import { connectSweepTarget, runBacktestSweep } from './backtest-sweep.js';
 import type { SweepSettings, SweepTarget } from './backtest-sweep.js';
 
+/** Data warnings printed before the report; the rest are counted. */
+const MAX_DATA_WARNINGS = 10;
+
 export interface BacktestOutput {
   out: (text: string) => void;
   /** Notes, progress and errors. */
@@ -66,6 +69,8 @@ export async function runBacktestCli(
         `${run.ticks.length.toLocaleString('en-US')} ticks replayed in ${(timings.runMs / 1000).toFixed(1)} s`,
     );
     if (run.failedEvaluations > 0) output.err(`${run.failedEvaluations.toLocaleString('en-US')} coin evaluations had no candle at their tick or too short a history (skipped, as the cycle skips them)`);
+    for (const warning of result.dataWarnings.slice(0, MAX_DATA_WARNINGS)) output.err(`warning: ${warning}`);
+    if (result.dataWarnings.length > MAX_DATA_WARNINGS) output.err(`warning: ${result.dataWarnings.length - MAX_DATA_WARNINGS} more such price steps`);
     if (run.unfilled.length > 0) output.err(`${run.unfilled.length} orders not filled, e.g. ${run.unfilled[0]!.symbol} ${run.unfilled[0]!.side}: ${run.unfilled[0]!.message}`);
     output.out(command.json ? JSON.stringify(reportJson(result.metrics, result.facts, result.fingerprint)) : `${formatReport(result.metrics, result.facts)}\n  fingerprint     ${result.fingerprint}`);
     return 0;

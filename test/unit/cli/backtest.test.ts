@@ -109,3 +109,25 @@ describe('keel backtest fees', () => {
     expect(unknown.err).toContain('--venue "mtgox"');
   });
 });
+
+describe('keel backtest data warnings', () => {
+  it('warns of a price step no market trades through (a redenomination), naming the pair and the candles, and still reports', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'keel-backtest-jump-'));
+    try {
+      const rows = syntheticCandles(1, 300, 10);
+      for (const row of rows.slice(200)) for (let c = 1; c <= 4; c++) row[c] = row[c]! * 1000; // 1 old = 1000 new from candle 200
+      writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(rows));
+      writeFileSync(path.join(dir, 'BBB_USDT-1h.json'), JSON.stringify(syntheticCandles(2, 300, 250)));
+      const result = await run(['--replay-dir', dir]);
+      expect(result.code).toBe(0);
+      const warnings = result.err.split('\n').filter((line) => line.startsWith('warning:'));
+      expect(warnings).toHaveLength(1);
+      const at = (i: number) => new Date(SYNTHETIC_START_MS + i * SYNTHETIC_HOUR_MS).toISOString().slice(0, 16).replace('T', ' ');
+      expect(warnings[0]).toContain(`AAA/USDT: close ${rows[199]![4]} at ${at(199)} then ${rows[200]![4]} at ${at(200)} UTC`);
+      expect(warnings[0]).toMatch(/a \d{3,4}x rise no market trades through/);
+      expect(result.out).toContain('Backtest ');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
