@@ -29,10 +29,9 @@ import { placementFailure } from './placement-failure.js';
 import { balanceFindings, quoteBalanceOf } from './balance-findings.js';
 import { resolveOrderDoubts } from './resolve-order-doubts.js';
 import { findingKey } from '../domain/findings.js';
+import { candleSyncRequest } from '../domain/candle-sync.js';
 import { withFailureMapping } from './to-application-failure.js';
 
-/** Most candles one OHLCV call asks for (the common exchange page size). */
-const MAX_CANDLES_PER_CALL = 1000;
 
 export interface ExchangeActivityDeps {
   gateway: ExchangeGateway;
@@ -89,21 +88,11 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
      * later syncs fetch only candles newer than the last stored one; all are written with one upsert statement.
      */
     async syncCandles(input: SyncCandlesInput): Promise<SyncCandlesResult> {
-      const tfMs = timeframeMs(input.timeframe);
       const key = { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe };
       const lastTs = await getLastCandleTs(db, key);
-      const newestClosedOpenTs = Math.floor(input.untilMs / tfMs) * tfMs - tfMs;
-      if (lastTs !== null && lastTs >= newestClosedOpenTs) {
-        return { fetched: 0, stored: 0, lastTs }; // already up to date: no exchange call at all
-      }
-      const missing = lastTs === null ? input.warmupCandles : Math.round((newestClosedOpenTs - lastTs) / tfMs);
-      // After a long outage, gaps older than the warm-up window do not matter to the signal: fetch the recent window.
-      const incremental = lastTs !== null && missing <= input.warmupCandles;
-      const candles = await gateway.fetchOhlcv(input.symbol, input.timeframe, {
-        ...(incremental && { sinceMs: lastTs + tfMs }),
-        limit: Math.min(MAX_CANDLES_PER_CALL, incremental ? missing : input.warmupCandles),
-        untilMs: input.untilMs,
-      });
+      const request = candleSyncRequest({ lastStoredTs: lastTs, untilMs: input.untilMs, timeframeMs: timeframeMs(input.timeframe), warmupCandles: input.warmupCandles });
+      if (request === null) return { fetched: 0, stored: 0, lastTs }; // already up to date: no exchange call at all
+      const candles = await gateway.fetchOhlcv(input.symbol, input.timeframe, { ...request, untilMs: input.untilMs });
       const stored = candles.length > 0 ? await upsertCandles(db, key, candles) : 0;
       metrics?.rowsWritten('candles', stored);
       const newest = candles.at(-1)?.ts ?? lastTs;

@@ -17,9 +17,6 @@ import type { FillSettings } from './simulated-fill.js';
 import { ScanCursor } from './scan.js';
 import { StoredCandles } from './stored-candles.js';
 
-/** The cap syncCandles puts on one exchange call (src/activities/exchange-activities.ts). */
-const MAX_CANDLES_PER_CALL = 1000;
-
 export interface BacktestRunInput {
   data: BacktestData;
   /** The cycle config a durable replay cycle would run: marketStartMs and maxTicks say which ticks. */
@@ -71,7 +68,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const lookback = Math.max(config.warmupCandles, minimumCandlesFor(config.signal));
   const minimum = minimumCandlesFor(config.signal);
   const scan = new ScanCursor(data, config);
-  const stored = data.pairs.map((p) => (p.candles === undefined ? undefined : new StoredCandles(p.candles.ts, tfMs, config.warmupCandles, MAX_CANDLES_PER_CALL)));
+  const stored = data.pairs.map((p) => (p.candles === undefined ? undefined : new StoredCandles(p.candles.ts, tfMs, config.warmupCandles)));
   const pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
   // One scratch per pair: the kernel reuses what it learned of a pair's previous window (its median's neighbourhood).
   const scratches = data.pairs.map(() => new KernelScratch());

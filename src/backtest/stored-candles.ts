@@ -1,3 +1,5 @@
+import { MAX_CANDLES_PER_CALL, candleSyncRequest } from '../domain/candle-sync.js';
+
 /**
  * Which of a pair's recorded candles the live cycle would have in its candle table, tick by tick: the replay of
  * `syncCandles` (first sync: the newest warm-up window; later: what is newer than the last stored candle, or the
@@ -13,7 +15,7 @@ export class StoredCandles {
     private readonly ts: Float64Array,
     private readonly timeframeMs: number,
     private readonly warmupCandles: number,
-    private readonly maxCandlesPerCall: number,
+    private readonly maxCandlesPerCall = MAX_CANDLES_PER_CALL,
   ) {}
 
   /** The open time of the newest stored candle, or null before the first sync. */
@@ -22,26 +24,15 @@ export class StoredCandles {
     return last === undefined ? null : this.ts[last[1] - 1]!;
   }
 
-  /** syncCandles at `untilMs`. */
+  /** syncCandles at `untilMs`: the same request (candleSyncRequest), answered from the data as selectWindow would. */
   sync(untilMs: number): void {
     const tfMs = this.timeframeMs;
-    const lastTs = this.lastStoredTs();
-    const newestClosedOpenTs = Math.floor(untilMs / tfMs) * tfMs - tfMs;
-    if (lastTs !== null && lastTs >= newestClosedOpenTs) return;
-    const missing = lastTs === null ? this.warmupCandles : Math.round((newestClosedOpenTs - lastTs) / tfMs);
-    const incremental = lastTs !== null && missing <= this.warmupCandles;
-    const limit = Math.min(this.maxCandlesPerCall, incremental ? missing : this.warmupCandles);
-    // selectWindow: candles closed by untilMs; with sinceMs the oldest `limit` after it, else the newest `limit`.
+    const request = candleSyncRequest({ lastStoredTs: this.lastStoredTs(), untilMs, timeframeMs: tfMs, warmupCandles: this.warmupCandles, maxCandlesPerCall: this.maxCandlesPerCall });
+    if (request === null) return;
+    // selectWindow: candles closed by untilMs; with sinceMs the oldest `limit` from it, else the newest `limit`.
     const end = countAtOrBefore(this.ts, untilMs - tfMs);
-    let from: number;
-    let to: number;
-    if (incremental) {
-      from = countAtOrBefore(this.ts, lastTs + tfMs - 1);
-      to = Math.min(end, from + limit);
-    } else {
-      from = Math.max(0, end - limit);
-      to = end;
-    }
+    const from = request.sinceMs === undefined ? Math.max(0, end - request.limit) : countAtOrBefore(this.ts, request.sinceMs - 1);
+    const to = request.sinceMs === undefined ? end : Math.min(end, from + request.limit);
     if (to > from) this.add(from, to);
   }
 
