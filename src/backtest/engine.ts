@@ -11,6 +11,9 @@ import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import type { CoinOutcome } from '../domain/tick-decision.js';
 import { settleOrders } from '../domain/tick-settlement.js';
 import { timeframeMs } from '../domain/market-types.js';
+import { EvaluationsAhead } from './evaluations-ahead.js';
+import type { AheadMode } from './evaluations-ahead.js';
+import { evaluatedCandleOpenTs } from './evaluations-ahead-layout.js';
 import type { BacktestData } from './market-data.js';
 import { fillIntent } from './simulated-fill.js';
 import type { FillSettings } from './simulated-fill.js';
@@ -29,6 +32,11 @@ export interface BacktestRunInput {
   progressEvery?: number;
   /** The coin evaluation, evaluateCloses unless a test plants another (the look-ahead check's planted bug). */
   evaluate?: CoinEvaluator;
+  /**
+   * Whether coin evaluations are computed ahead on a second thread (see AheadMode in evaluations-ahead.ts; the
+   * results are the same either way); 'auto' by default. Never with `evaluate`: the thread runs the kernel only.
+   */
+  evaluationsAhead?: AheadMode;
 }
 
 /** The signal kernel's call, as the engine makes it. */
@@ -51,6 +59,8 @@ export interface BacktestRun {
   unfilled: Array<{ tickTs: number; symbol: string; side: string; errorType: string; message: string }>;
   /** Coin evaluations that failed (a missing candle, too short a history). */
   failedEvaluations: number;
+  /** Coin evaluations taken from the thread that computed them ahead, and those evaluated on the engine's thread. */
+  evaluations: { ahead: number; inline: number };
   portfolio: PortfolioSnapshot;
 }
 
@@ -84,83 +94,106 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const unfilled: BacktestRun['unfilled'] = [];
   const pairPrices = data.pairs.map(() => new Float64Array(ticks).fill(Number.NaN));
   let failedEvaluations = 0;
+  let inlineEvaluations = 0;
   const progressEvery = input.progressEvery ?? Math.max(1, Math.floor(ticks / 100));
+  const ahead =
+    input.evaluate === undefined
+      ? EvaluationsAhead.start({
+          data,
+          symbols: config.universe.symbols,
+          signal: config.signal,
+          lookback,
+          marketStartMs: config.marketStartMs,
+          timeframeMs: tfMs,
+          ticks,
+          mode: input.evaluationsAhead ?? 'auto',
+        })
+      : null;
 
-  for (let tickNo = 0; tickNo < ticks; tickNo++) {
-    const tickTs = config.marketStartMs + tickNo * tfMs;
-    const tickers = scan.at(tickTs);
-    for (const t of tickers.all) pairPrices[t.index]![tickNo] = t.last;
-    const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
+  try {
+    for (let tickNo = 0; tickNo < ticks; tickNo++) {
+      const tickTs = config.marketStartMs + tickNo * tfMs;
+      ahead?.beginTick(tickNo);
+      const tickers = scan.at(tickTs);
+      for (const t of tickers.all) pairPrices[t.index]![tickNo] = t.last;
+      const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
 
-    const untilOpenTs = Math.floor(tickTs / tfMs) * tfMs - tfMs;
-    const outcomes: CoinOutcome[] = [];
-    for (const symbol of universe.symbols) {
-      const index = pairIndex.get(symbol);
-      const pair = index === undefined ? undefined : data.pairs[index];
-      const candles = stored[index ?? -1];
-      if (pair?.candles === undefined || candles === undefined) {
-        outcomes.push({ ok: false, symbol, errorType: 'InvalidConfig', message: `replay: no ${config.timeframe} candles for ${symbol}` });
-        continue;
+      const untilOpenTs = evaluatedCandleOpenTs(tickTs, tfMs);
+      const outcomes: CoinOutcome[] = [];
+      for (const symbol of universe.symbols) {
+        const index = pairIndex.get(symbol);
+        const pair = index === undefined ? undefined : data.pairs[index];
+        const candles = stored[index ?? -1];
+        if (pair?.candles === undefined || candles === undefined) {
+          outcomes.push({ ok: false, symbol, errorType: 'InvalidConfig', message: `replay: no ${config.timeframe} candles for ${symbol}` });
+          continue;
+        }
+        candles.sync(tickTs);
+        const window = candles.window(untilOpenTs, lookback);
+        const newest = window.at(-1);
+        if (newest === undefined || pair.candles.ts[newest[1] - 1] !== untilOpenTs) {
+          outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: no stored ${config.timeframe} candle opening at ${new Date(untilOpenTs).toISOString()}` });
+          continue;
+        }
+        const size = window.reduce((n, [from, to]) => n + to - from, 0);
+        if (size < minimum) {
+          outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: ${size} candles, the signal needs at least ${minimum}` });
+          continue;
+        }
+        let evaluation = window.length === 1 ? ahead?.take(index!, symbol, untilOpenTs, pair.candles.close, window[0]![0], window[0]![1]) : undefined;
+        if (evaluation === undefined) {
+          inlineEvaluations++;
+          evaluation =
+            window.length === 1
+              ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratches[index!]!)
+              : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratches[index!]!);
+        }
+        outcomes.push({ ok: true, evaluation });
       }
-      candles.sync(tickTs);
-      const window = candles.window(untilOpenTs, lookback);
-      const newest = window.at(-1);
-      if (newest === undefined || pair.candles.ts[newest[1] - 1] !== untilOpenTs) {
-        outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: no stored ${config.timeframe} candle opening at ${new Date(untilOpenTs).toISOString()}` });
-        continue;
-      }
-      const size = window.reduce((n, [from, to]) => n + to - from, 0);
-      if (size < minimum) {
-        outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: ${size} candles, the signal needs at least ${minimum}` });
-        continue;
-      }
-      const evaluation =
-        window.length === 1
-          ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratches[index!]!)
-          : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratches[index!]!);
-      outcomes.push({ ok: true, evaluation });
+
+      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns }, config: signalConfig, universe, outcomes });
+      coinHealth = decision.coinHealth;
+      failedEvaluations += decision.failedCoins.length;
+      const { intents } = decision.plan;
+      let cash = portfolio.cash;
+      const orderOutcomes = intents.map((intent) => {
+        const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
+        const index = pairIndex.get(intent.symbol);
+        const outcome = fillIntent({ intent, clientOrderId, tickTs, cash, ticker: index === undefined ? null : scan.tickerOf(index), settings: fill });
+        if (outcome.ok) cash = outcome.cashAfter;
+        return outcome;
+      });
+      const settlement = settleOrders({
+        portfolio,
+        cooldowns,
+        tickNo: tickNo + 1,
+        tickTs,
+        cooldownTicks: config.risk.cooldownTicks,
+        intents,
+        outcomes: orderOutcomes.map((o) => (o.ok ? { ok: true as const, order: o.order } : o.failure)),
+        strictFate: () => true,
+      });
+      portfolio = settlement.portfolio;
+      cooldowns = settlement.cooldowns;
+      orderOutcomes.forEach((o, i) => {
+        const intent = intents[i]!;
+        if (o.ok) {
+          orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: o.order.filled, price: o.order.averagePrice, fee: o.order.feeQuote, reason: intent.reason, feeRole: o.role });
+        } else {
+          unfilled.push({ tickTs, symbol: intent.symbol, side: intent.side, errorType: o.failure.errorType, message: o.failure.message });
+        }
+      });
+
+      const equity = portfolioEquity(portfolio, decision.prices);
+      const equityValue = Number(equity);
+      tickRows.push({ tickTs, equity, cash: portfolio.cash });
+      curve.push({ ts: tickTs, equity: equityValue, invested: equityValue - Number(portfolio.cash) });
+      if (input.onProgress !== undefined && ((tickNo + 1) % progressEvery === 0 || tickNo + 1 === ticks)) input.onProgress(tickNo + 1, ticks);
     }
-
-    const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns }, config: signalConfig, universe, outcomes });
-    coinHealth = decision.coinHealth;
-    failedEvaluations += decision.failedCoins.length;
-    const { intents } = decision.plan;
-    let cash = portfolio.cash;
-    const orderOutcomes = intents.map((intent) => {
-      const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
-      const index = pairIndex.get(intent.symbol);
-      const outcome = fillIntent({ intent, clientOrderId, tickTs, cash, ticker: index === undefined ? null : scan.tickerOf(index), settings: fill });
-      if (outcome.ok) cash = outcome.cashAfter;
-      return outcome;
-    });
-    const settlement = settleOrders({
-      portfolio,
-      cooldowns,
-      tickNo: tickNo + 1,
-      tickTs,
-      cooldownTicks: config.risk.cooldownTicks,
-      intents,
-      outcomes: orderOutcomes.map((o) => (o.ok ? { ok: true as const, order: o.order } : o.failure)),
-      strictFate: () => true,
-    });
-    portfolio = settlement.portfolio;
-    cooldowns = settlement.cooldowns;
-    orderOutcomes.forEach((o, i) => {
-      const intent = intents[i]!;
-      if (o.ok) {
-        orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: o.order.filled, price: o.order.averagePrice, fee: o.order.feeQuote, reason: intent.reason, feeRole: o.role });
-      } else {
-        unfilled.push({ tickTs, symbol: intent.symbol, side: intent.side, errorType: o.failure.errorType, message: o.failure.message });
-      }
-    });
-
-    const equity = portfolioEquity(portfolio, decision.prices);
-    const equityValue = Number(equity);
-    tickRows.push({ tickTs, equity, cash: portfolio.cash });
-    curve.push({ ts: tickTs, equity: equityValue, invested: equityValue - Number(portfolio.cash) });
-    if (input.onProgress !== undefined && ((tickNo + 1) % progressEvery === 0 || tickNo + 1 === ticks)) input.onProgress(tickNo + 1, ticks);
+  } finally {
+    ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: inlineEvaluations }, portfolio };
 }
 
 /** The closes of a window with a hole in the stored candles, copied into one array (rare: a coin long absent). */

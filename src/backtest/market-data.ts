@@ -4,7 +4,7 @@ import type { Timeframe } from '../domain/market-types.js';
 import { referenceOrderRules } from '../exchange/reference-order-rules.js';
 import { REPLAY_FILE_PATTERN, dominantTimeframe, indexReplayDirectory } from '../exchange/replay-directory.js';
 import { loadReplayFile } from '../exchange/replay-file.js';
-import type { ReplaySeries } from '../exchange/replay-file.js';
+import { ReplaySeries } from '../exchange/replay-file.js';
 
 /** One pair's recorded candles, as the replay market would serve them. */
 export interface BacktestPair {
@@ -74,9 +74,11 @@ export async function loadBacktestData(options: LoadOptions): Promise<BacktestDa
   let candles = 0;
   for (const symbol of chosen) {
     const files = index.get(symbol)!;
-    const tickerCandles = await read(files.get(tickerTimeframe)!);
+    const tickerFile = await read(files.get(tickerTimeframe)!);
     const ownPath = files.get(options.timeframe);
-    const series = options.timeframe === tickerTimeframe ? tickerCandles : ownPath === undefined ? undefined : await read(ownPath);
+    const ownFile = options.timeframe === tickerTimeframe ? tickerFile : ownPath === undefined ? undefined : await read(ownPath);
+    const series = ownFile === undefined ? undefined : withSharedCloses(ownFile);
+    const tickerCandles = ownFile === tickerFile && series !== undefined ? series : tickerFile;
     candles += series?.length ?? 0;
     pairs.push({
       symbol,
@@ -89,8 +91,23 @@ export async function loadBacktestData(options: LoadOptions): Promise<BacktestDa
   return { dir: options.dir, timeframe: options.timeframe, tickerTimeframe, pairs, candles };
 }
 
+/**
+ * The series with its open times and closes in memory a thread can share: the thread computing evaluations ahead
+ * (evaluations-ahead.ts) reads them, and the look-ahead check's views of them, without a copy per run.
+ */
+function withSharedCloses(series: ReplaySeries): ReplaySeries {
+  return new ReplaySeries(sharedCopy(series.ts), series.open, series.high, series.low, sharedCopy(series.close), series.volume);
+}
+
+function sharedCopy(values: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  out.set(values);
+  return out;
+}
+
+/** Shared, as the closes (see withSharedCloses). */
 function logReturnsOf(closes: Float64Array): Float64Array {
-  const out = new Float64Array(closes.length);
+  const out = new Float64Array(new SharedArrayBuffer(closes.byteLength));
   for (let i = 1; i < closes.length; i++) out[i] = Math.log(closes[i]! / closes[i - 1]!);
   return out;
 }

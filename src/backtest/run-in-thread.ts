@@ -1,8 +1,8 @@
-import { Worker } from 'node:worker_threads';
 import type { BacktestMetrics, BacktestOrder } from '../domain/backtest-types.js';
 import { ERROR_CODES, KeelError } from '../domain/errors.js';
 import type { ErrorCode } from '../domain/errors.js';
 import type { BacktestRequest, BacktestResult } from './run.js';
+import { startThread } from './thread-start.js';
 
 /*
  * A backtest is minutes of synchronous CPU work. Run on a worker's own thread it would stall everything else that
@@ -38,27 +38,14 @@ export interface ThreadHooks {
 
 const THREAD_ENTRY = new URL('./backtest-thread', import.meta.url);
 
-/**
- * The thread's module under TypeScript (tsx, vitest) is a .ts file a plain thread cannot load: a small bootstrap
- * registers tsx's loader in the thread first. A fresh thread inherits no execArgv, so no loader is registered twice.
- */
-function threadSource(): { source: string | URL; eval: boolean } {
-  const ts = import.meta.url.endsWith('.ts');
-  const entry = new URL(`${THREAD_ENTRY.href}.${ts ? 'ts' : 'js'}`);
-  if (!ts) return { source: entry, eval: false };
-  const api = import.meta.resolve('tsx/esm/api');
-  return { source: `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, eval: true };
-}
-
 /** backtestFolder on its own thread. A KeelError in the thread rejects as a KeelError with the same code. */
 export function backtestFolderInThread(request: ThreadRequest, hooks: ThreadHooks = {}): Promise<ThreadResult> {
-  const { source, eval: isEval } = threadSource();
   return new Promise<ThreadResult>((resolve, reject) => {
     if (hooks.signal?.aborted) {
       reject(hooks.signal.reason);
       return;
     }
-    const worker = new Worker(source, { eval: isEval, workerData: request, execArgv: [] });
+    const worker = startThread(THREAD_ENTRY, request);
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;

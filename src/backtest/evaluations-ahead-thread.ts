@@ -1,0 +1,99 @@
+import { workerData } from 'node:worker_threads';
+import { KernelScratch, evaluateCloses } from '../domain/signal-kernel.js';
+import { minimumCandlesFor } from '../domain/signal-types.js';
+import {
+  MACD,
+  MACD_HISTOGRAM,
+  MACD_SIGNAL,
+  MAIN_TICK,
+  MA_FAST,
+  MA_SLOW,
+  REGIME_CODES,
+  RSI,
+  SCORE,
+  STOP,
+  THREAD_FAILED,
+  VALUE_COUNT,
+  VOLATILITY,
+  evaluatedCandleOpenTs,
+} from './evaluations-ahead-layout.js';
+import type { AheadThreadData } from './evaluations-ahead-layout.js';
+import { countAtOrBefore } from './stored-candles.js';
+
+/*
+ * The body of the evaluations-ahead thread (see evaluations-ahead.ts): tick after tick, each pair's window of the
+ * newest `lookback` candles up to the tick's candle, evaluated and written to the shared ring, then the tick
+ * published. It waits for the engine only when a ring ahead, and skips the ticks whose evaluations the engine has
+ * already read (it was late: they were evaluated inline).
+ */
+
+/** How long one wait for the engine lasts before the stop flag is looked at again. */
+const WAIT_MS = 200;
+
+const data = workerData as AheadThreadData;
+const { control } = data.buffers;
+
+try {
+  computeAhead(data);
+} catch {
+  // Nothing more is published: the engine evaluates the rest inline (and meets any error itself).
+  Atomics.store(control, THREAD_FAILED, 1);
+}
+
+function computeAhead(input: AheadThreadData): void {
+  const { slotTicks } = input.buffers;
+  const ring = slotTicks.length;
+  const scratches = input.pairs.map(() => new KernelScratch());
+  let next = 0;
+  for (;;) {
+    if (Atomics.load(control, STOP) === 1) return;
+    const mainTick = Atomics.load(control, MAIN_TICK);
+    if (next <= mainTick) next = mainTick + 1;
+    if (next >= input.ticks) return;
+    if (next >= mainTick + ring) {
+      Atomics.wait(control, MAIN_TICK, mainTick, WAIT_MS);
+      continue;
+    }
+    writeTick(input, next, scratches);
+    Atomics.store(slotTicks, next % ring, next);
+    Atomics.notify(slotTicks, next % ring);
+    next++;
+  }
+}
+
+/** Every pair's evaluation at `tickNo` into the tick's ring slot; a row is marked empty where there is none. */
+function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScratch[]): void {
+  const { starts, ends, regimes, values } = input.buffers;
+  const minimum = minimumCandlesFor(input.signal);
+  const candleTs = evaluatedCandleOpenTs(input.marketStartMs + tickNo * input.timeframeMs, input.timeframeMs);
+  const base = (tickNo % input.buffers.slotTicks.length) * input.pairs.length;
+  input.pairs.forEach((pair, index) => {
+    const row = base + index;
+    starts[row] = -1;
+    if (pair === null) return;
+    const end = countAtOrBefore(pair.ts, candleTs);
+    if (end === 0 || pair.ts[end - 1] !== candleTs) return;
+    const start = Math.max(0, end - input.lookback);
+    if (end - start < minimum) return;
+    let evaluation;
+    try {
+      evaluation = evaluateCloses(pair.symbol, candleTs, pair, start, end, input.signal, scratches[index]!);
+    } catch {
+      return;
+    }
+    const regime = REGIME_CODES[evaluation.regime];
+    if (regime === undefined) return;
+    const v = row * VALUE_COUNT;
+    values[v + SCORE] = evaluation.score;
+    values[v + VOLATILITY] = evaluation.volatility;
+    values[v + RSI] = evaluation.indicators.rsi;
+    values[v + MA_FAST] = evaluation.indicators.maFast;
+    values[v + MA_SLOW] = evaluation.indicators.maSlow;
+    values[v + MACD] = evaluation.indicators.macd;
+    values[v + MACD_SIGNAL] = evaluation.indicators.macdSignal;
+    values[v + MACD_HISTOGRAM] = evaluation.indicators.macdHistogram;
+    regimes[row] = regime;
+    ends[row] = end;
+    starts[row] = start;
+  });
+}

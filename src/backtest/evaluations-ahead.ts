@@ -1,0 +1,184 @@
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import { actionFor } from '../domain/signal-components.js';
+import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
+import {
+  AHEAD_RING_TICKS,
+  MACD,
+  MACD_HISTOGRAM,
+  MACD_SIGNAL,
+  MAIN_TICK,
+  MA_FAST,
+  MA_SLOW,
+  REGIME_OF_CODE,
+  RSI,
+  SCORE,
+  STOP,
+  THREAD_FAILED,
+  VALUE_COUNT,
+  VOLATILITY,
+  allocateAheadBuffers,
+} from './evaluations-ahead-layout.js';
+import type { AheadBuffers, AheadThreadData } from './evaluations-ahead-layout.js';
+import type { BacktestData } from './market-data.js';
+import { startThread } from './thread-start.js';
+
+/*
+ * Coin evaluations computed ahead on a second thread. An evaluation's value depends only on the pair's closes and
+ * the window [start, end), and for a coin evaluated every tick that window is simply the newest `lookback` candles:
+ * the thread computes those for every pair, tick after tick, into shared memory, while the engine decides. The
+ * engine takes one only for exactly the window it would evaluate, from a tick already published; anything else
+ * (thread not started yet or behind, another window, a hole in the stored candles, a failure) it evaluates inline as
+ * before. So the results cannot differ: the thread only takes kernel time off the engine's thread.
+ * The engine stays synchronous: no messages, only shared memory and Atomics; it never waits for the thread, except
+ * when a test forces it on (see AheadMode).
+ */
+
+/**
+ * Below this many pair-ticks the kernel time to save (~2.5 µs an evaluation: 50 ms at 20,000) is about what starting
+ * the thread costs (its own module load, ~1 s of a core under tsx), so the run stays on one thread.
+ */
+export const MIN_PAIR_TICKS_FOR_THREAD = 20_000;
+
+/** A forced run waits at most this long for the thread in all (its start under tsx on a busy machine takes seconds). */
+const FORCED_WAIT_MS = 30_000;
+/** One wait's length, between looks at the thread's failure flag. */
+const WAIT_SLICE_MS = 50;
+
+/**
+ * When the engine uses the thread. 'auto' (the default): when the run is big enough and there is a second core,
+ * never waiting for it. true: always, waiting for the thread's first tick, so that even a short run is served (a
+ * test). 'lockstep': always, waiting for every tick, so that every window the thread computes is served (a test that
+ * counts them). false: never.
+ */
+export type AheadMode = 'auto' | boolean | 'lockstep';
+
+const THREAD_ENTRY = new URL('./evaluations-ahead-thread', import.meta.url);
+
+export interface AheadRequest {
+  data: BacktestData;
+  /** The configured universe, or null for every pair: the thread evaluates only pairs the scan can choose. */
+  symbols: readonly string[] | null;
+  signal: SignalConfig;
+  lookback: number;
+  marketStartMs: number;
+  timeframeMs: number;
+  ticks: number;
+  mode: AheadMode;
+}
+
+/** The engine's side of the thread: one tick at a time, the evaluations published for it. */
+export class EvaluationsAhead {
+  /** Evaluations taken from the thread. */
+  served = 0;
+  /** Row of pair 0 in the current tick's ring slot, or -1 when the tick is not published. */
+  private tickBase = -1;
+  private readonly ring: number;
+  private readonly pairCount: number;
+  /** The engine waits for the thread's ticks before this one (see AheadMode), until waitUntilMs. */
+  private waitTicks: number;
+  private waitUntilMs = Number.POSITIVE_INFINITY;
+
+  private constructor(
+    private readonly buffers: AheadBuffers,
+    private readonly worker: Worker,
+    private readonly signal: SignalConfig,
+    mode: AheadMode,
+  ) {
+    this.ring = buffers.slotTicks.length;
+    this.pairCount = buffers.starts.length / this.ring;
+    this.waitTicks = mode === 'lockstep' ? Number.POSITIVE_INFINITY : mode === true ? 1 : 0;
+  }
+
+  /** Starts the thread when it pays (or is forced on); null otherwise. */
+  static start(request: AheadRequest): EvaluationsAhead | null {
+    const wanted = request.symbols === null ? null : new Set(request.symbols);
+    const pairs = request.data.pairs.map((p) =>
+      p.candles === undefined || (wanted !== null && !wanted.has(p.symbol)) ? null : { symbol: p.symbol, ts: p.candles.ts, closes: p.candles.close, logReturns: p.logReturns },
+    );
+    const pairTicks = pairs.filter((p) => p !== null).length * request.ticks;
+    const pays = pairTicks >= MIN_PAIR_TICKS_FOR_THREAD && availableParallelism() >= 2;
+    if (request.mode === false || (request.mode === 'auto' && !pays) || pairTicks === 0) return null;
+
+    // The slot of the tick the engine is reading is never written, so a ring of ticks + 1 holds a whole run.
+    const buffers = allocateAheadBuffers(pairs.length, Math.min(AHEAD_RING_TICKS, request.ticks + 1));
+    const threadData: AheadThreadData = {
+      buffers,
+      pairs,
+      signal: request.signal,
+      lookback: request.lookback,
+      marketStartMs: request.marketStartMs,
+      timeframeMs: request.timeframeMs,
+      ticks: request.ticks,
+    };
+    const worker = startThread(THREAD_ENTRY, threadData);
+    // A thread that fails only publishes nothing more: the engine evaluates inline, so its error is not one.
+    worker.on('error', () => undefined);
+    return new EvaluationsAhead(buffers, worker, request.signal, request.mode);
+  }
+
+  /** The engine starts tick `tickNo`: this tick's evaluations, if published, are read; the thread moves to later ticks. */
+  beginTick(tickNo: number): void {
+    const { control, slotTicks } = this.buffers;
+    const slot = tickNo % this.ring;
+    if (tickNo < this.waitTicks) this.awaitTick(tickNo, slot);
+    Atomics.store(control, MAIN_TICK, tickNo);
+    Atomics.notify(control, MAIN_TICK);
+    this.tickBase = Atomics.load(slotTicks, slot) === tickNo ? slot * this.pairCount : -1;
+  }
+
+  /**
+   * The pair's evaluation of closes[start, end) at this tick, exactly as evaluateCloses returns it, when the thread
+   * evaluated that very window; undefined otherwise.
+   */
+  take(pairIndex: number, symbol: string, candleTs: number, closes: Float64Array, start: number, end: number): CoinEvaluation | undefined {
+    if (this.tickBase < 0) return undefined;
+    const row = this.tickBase + pairIndex;
+    const { starts, ends, regimes, values } = this.buffers;
+    if (starts[row] !== start || ends[row] !== end) return undefined;
+    this.served++;
+    const v = row * VALUE_COUNT;
+    const score = values[v + SCORE]!;
+    return {
+      symbol,
+      candleTs,
+      price: closes[end - 1]!,
+      score,
+      action: actionFor(score, this.signal),
+      volatility: values[v + VOLATILITY]!,
+      regime: REGIME_OF_CODE[regimes[row]!]!,
+      indicators: {
+        rsi: values[v + RSI]!,
+        maFast: values[v + MA_FAST]!,
+        maSlow: values[v + MA_SLOW]!,
+        macd: values[v + MACD]!,
+        macdSignal: values[v + MACD_SIGNAL]!,
+        macdHistogram: values[v + MACD_HISTOGRAM]!,
+      },
+    };
+  }
+
+  /** Waits until the thread publishes `tickNo`, fails, or the forced run's wait is used up (then waits no more). */
+  private awaitTick(tickNo: number, slot: number): void {
+    const { control, slotTicks } = this.buffers;
+    if (this.waitUntilMs === Number.POSITIVE_INFINITY) this.waitUntilMs = performance.now() + FORCED_WAIT_MS;
+    for (;;) {
+      const published = Atomics.load(slotTicks, slot);
+      if (published === tickNo || Atomics.load(control, THREAD_FAILED) === 1) return;
+      const leftMs = this.waitUntilMs - performance.now();
+      if (leftMs <= 0) {
+        this.waitTicks = 0;
+        return;
+      }
+      Atomics.wait(slotTicks, slot, published, Math.min(leftMs, WAIT_SLICE_MS));
+    }
+  }
+
+  /** Ends the thread (the run is over, or failed). */
+  stop(): void {
+    Atomics.store(this.buffers.control, STOP, 1);
+    Atomics.notify(this.buffers.control, MAIN_TICK);
+    this.worker.unref();
+    this.worker.terminate().catch(() => undefined);
+  }
+}
