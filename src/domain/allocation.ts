@@ -1,6 +1,6 @@
 import type { RiskConfig } from './cycle-config.js';
 import { isCoolingDown } from './cooldowns.js';
-import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
 import { countOpenPositions } from './dust.js';
 import { dustReason, formatAmount, orderSizeProblem, roundAmountDown } from './market-rules.js';
 import type { MarketOrderRules } from './market-rules.js';
@@ -92,10 +92,12 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     if (usablePrice(quoted)) return quoted;
     return usablePrice(e.price) ? e.price : null;
   };
-  const marks: Record<string, number> = { ...input.prices };
+  // The scan's prices, plus an evaluation's own where the scan had none usable (copied only then: ticks repeat this).
+  let marks = input.prices as Record<string, number>;
   for (const e of input.evaluations) {
-    const price = priceOf(e);
-    if (price !== null) marks[e.symbol] = price;
+    if (usablePrice(input.prices[e.symbol]) || !usablePrice(e.price)) continue;
+    if (marks === input.prices) marks = { ...input.prices };
+    marks[e.symbol] = e.price;
   }
   const markOf = (symbol: string): number | null => {
     const mark = marks[symbol];
@@ -113,7 +115,7 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     seen.add(e.symbol);
     if (e.action === 'hold') continue;
     const position = portfolio.positions[e.symbol];
-    const held = position !== undefined && new Dec(position.quantity).greaterThan(0);
+    const held = position !== undefined && decimalOf(position.quantity).greaterThan(0);
     const dust = held ? dustReason(position.quantity, markOf(e.symbol), rules[e.symbol]) : null;
     if (e.action === 'sell' && held) {
       const price = priceOf(e);
@@ -137,8 +139,9 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   // Nothing to buy: no need to value the portfolio (what most ticks of a long backtest save).
   if (buyCandidates.length === 0) return { intents, skipped };
   buyCandidates.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  const equity = new Dec(portfolioEquity(portfolio, marks));
-  const targetNotional = equity.times(risk.maxPositionFraction);
+  // Valued only once a buy gets a slot and a price (a full book skips every candidate without it).
+  let targetNotionalValue: Dec | null = null;
+  const targetNotional = (): Dec => (targetNotionalValue ??= new Dec(portfolioEquity(portfolio, marks)).times(risk.maxPositionFraction));
   const feeFactor = new Dec(1).plus(FEE_RESERVE_FRACTION);
   const minNotional = fromNumber(risk.minOrderNotional);
   let cashLeft = Dec.max(new Dec(portfolio.cash), 0);
@@ -156,10 +159,10 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     }
     const symbolRules = rules[e.symbol];
     const affordable = cashLeft.div(feeFactor);
-    const notional = Dec.min(targetNotional, affordable);
+    const notional = Dec.min(targetNotional(), affordable);
     const quantity = symbolRules?.amountStep === undefined ? notional.div(price).toDecimalPlaces(QUANTITY_DECIMALS, Dec.ROUND_DOWN) : roundAmountDown(notional.div(price), symbolRules);
     const cost = quantity.times(price);
-    const capped = affordable.lessThan(targetNotional) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
+    const capped = affordable.lessThan(targetNotional()) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
     if (quantity.isZero() || cost.lessThan(minNotional)) {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: `notional ${cost.toFixed(2)}${capped} below minimum ${risk.minOrderNotional}` });
       continue;

@@ -45,3 +45,13 @@ export function decimalOf(text: string): Decimal {
   }
   return value;
 }
+
+/**
+ * Any decimal input as a Dec without reparsing what is already one: text and numbers through the caches above, a Dec
+ * as it is (immutable). A Decimal of another clone is copied, so keel's precision and rounding always apply.
+ */
+export function decimalFrom(value: Decimal | string | number): Decimal {
+  if (typeof value === 'string') return decimalOf(value);
+  if (typeof value === 'number') return fromNumber(value);
+  return value.constructor === Dec ? value : new Dec(value);
+}

@@ -1,4 +1,4 @@
-import { Dec, decimalString } from './decimal-math.js';
+import { Dec, decimalFrom, decimalOf, decimalString, fromNumber } from './decimal-math.js';
 
 /*
  * A market's rules for the size of one order, and the arithmetic keel does with them. Pure and sandbox-safe (the
@@ -22,15 +22,15 @@ type DecimalInput = Dec | string | number;
 
 /** `amount` rounded DOWN (towards minus infinity) to a whole multiple of the step; unchanged when there is no step. */
 export function roundAmountDown(amount: DecimalInput, rules: MarketOrderRules | undefined): Dec {
-  const value = new Dec(amount);
+  const value = decimalFrom(amount);
   if (rules?.amountStep === undefined) return value;
-  const step = new Dec(rules.amountStep);
+  const step = decimalOf(rules.amountStep);
   return value.div(step).floor().times(step);
 }
 
 /** Decimal places of the step (0 for a step of 1 or 10), so an amount prints with exactly the digits the step allows. */
 export function stepDecimals(amountStep: string): number {
-  return new Dec(amountStep).decimalPlaces();
+  return decimalOf(amountStep).decimalPlaces();
 }
 
 /** An amount as the order carries it: with the step's decimal places when there is a step, else as given. */
@@ -46,12 +46,12 @@ export function formatAmount(amount: Dec, rules: MarketOrderRules | undefined): 
 export function orderSizeProblem(amount: Dec, price: number | null, rules: MarketOrderRules | undefined): string | null {
   const step = rules?.amountStep === undefined ? '' : ` at the market's amount step ${rules.amountStep}`;
   if (amount.lessThanOrEqualTo(0)) return `amount rounds down to 0${step}`;
-  if (rules?.minAmount !== undefined && amount.lessThan(rules.minAmount)) {
+  if (rules?.minAmount !== undefined && amount.lessThan(decimalOf(rules.minAmount))) {
     return `amount ${decimalString(amount)} below the market's minimum amount ${rules.minAmount}`;
   }
   if (rules?.minCost !== undefined && price !== null) {
-    const cost = amount.times(price);
-    if (cost.lessThan(rules.minCost)) return `cost ${cost.toFixed(2)} (${decimalString(amount)} at ${price}) below the market's minimum cost ${rules.minCost}`;
+    const cost = amount.times(fromNumber(price));
+    if (cost.lessThan(decimalOf(rules.minCost))) return `cost ${cost.toFixed(2)} (${decimalString(amount)} at ${price}) below the market's minimum cost ${rules.minCost}`;
   }
   return null;
 }
@@ -94,7 +94,7 @@ function clearlySellable(quantity: DecimalInput, price: number | null, rules: Ma
 /** dustReason without the quick path, in decimals throughout (exported for the test that holds the two equal). */
 export function exactDustReason(quantity: DecimalInput, price: number | null, rules: MarketOrderRules | undefined): string | null {
   if (rules === undefined) return null;
-  const held = new Dec(quantity);
+  const held = decimalFrom(quantity);
   if (held.lessThanOrEqualTo(0)) return null;
   const problem = orderSizeProblem(roundAmountDown(held, rules), price, rules);
   return problem === null ? null : `${decimalString(held)} held: ${problem}`;

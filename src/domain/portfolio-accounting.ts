@@ -1,10 +1,14 @@
 import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
 import { KeelError } from './errors.js';
+import type { Exact} from './exact-decimal.js';
+import { exactOf, exactOfNumber, exactOr } from './exact-decimal.js';
 import type { OrderState } from './market-types.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
 
 /**
- * Cash, positions and realized PnL bookkeeping in decimals. Runs in the workflow sandbox: decimal.js and domain only.
+ * Cash, positions and realized PnL bookkeeping in exact decimals. Runs in the workflow sandbox: decimal.js and domain
+ * only. Each computation runs in Exact (scaled integers) and is redone in Dec when a value would need more than Dec's
+ * 40 digits (see exact-decimal.ts), so the digits are decimal.js's either way; ticks and backtests repeat these.
  *
  * Fees are booked as realized the moment they are paid (buy and sell alike), so realized PnL always equals the
  * money that left for good: after a full round trip, realizedPnl = cash now - cash before. Average entry prices
@@ -18,18 +22,65 @@ function usablePrice(value: number | undefined): value is number {
   return value !== undefined && Number.isFinite(value) && value > 0;
 }
 
+/** What the bookkeeping needs of a number type; Dec and Exact both have it. */
+interface Num<N> {
+  plus(other: N): N;
+  minus(other: N): N;
+  times(other: N): N;
+  negated(): N;
+  isZero(): boolean;
+  isNegative(): boolean;
+  greaterThan(other: N): boolean;
+  greaterThanOrEqualTo(other: N): boolean;
+}
+
+interface Arithmetic<N extends Num<N>> {
+  of(text: string): N;
+  ofNumber(value: number): N;
+  text(value: N): string;
+  /** sum / quantity to AVERAGE_PRICE_DIGITS significant digits, as Dec rounds it. */
+  average(sum: N, quantity: N): N;
+}
+
+const DECIMAL: Arithmetic<Dec> = {
+  of: decimalOf,
+  ofNumber: fromNumber,
+  text: decimalString,
+  average: (sum, quantity) => sum.div(quantity).toSignificantDigits(AVERAGE_PRICE_DIGITS),
+};
+
+const EXACT: Arithmetic<Exact> = {
+  of: exactOf,
+  ofNumber: exactOfNumber,
+  text: (value) => value.toString(),
+  // A quotient rarely terminates: Dec divides (the operands are exact, so it gets the same digits).
+  average: (sum, quantity) => exactOf(decimalString(new Dec(sum.toString()).div(quantity.toString()).toSignificantDigits(AVERAGE_PRICE_DIGITS))),
+};
+
 /**
  * Cash plus every position at `prices[symbol]`; a position without a usable price is valued at its average entry
  * price (better a stale value than pretending the coin is worth nothing).
  */
 export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
-  let equity = decimalOf(portfolio.cash);
+  return exactOr(
+    () => equityIn(EXACT, portfolio, prices),
+    () => equityIn(DECIMAL, portfolio, prices),
+  );
+}
+
+/** portfolioEquity in Dec throughout (exported for the test that holds the two paths equal). */
+export function decimalEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
+  return equityIn(DECIMAL, portfolio, prices);
+}
+
+function equityIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
+  let equity = arithmetic.of(portfolio.cash);
   for (const position of Object.values(portfolio.positions)) {
     const price = prices[position.symbol];
-    const mark = usablePrice(price) ? fromNumber(price) : decimalOf(position.averagePrice);
-    equity = equity.plus(decimalOf(position.quantity).times(mark));
+    const mark = usablePrice(price) ? arithmetic.ofNumber(price) : arithmetic.of(position.averagePrice);
+    equity = equity.plus(arithmetic.of(position.quantity).times(mark));
   }
-  return decimalString(equity);
+  return arithmetic.text(equity);
 }
 
 /**
@@ -42,14 +93,54 @@ export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<R
  * Throws Internal when a sell exceeds the held quantity: the ledgers disagree and guessing would hide it.
  */
 export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): { portfolio: PortfolioSnapshot; realizedPnlDelta: string } {
-  const filled = new Dec(order.filled);
-  if (filled.isZero()) return { portfolio, realizedPnlDelta: '0' };
+  const booking = bookingOf(portfolio, order, tickNo);
+  if (booking === null) return { portfolio, realizedPnlDelta: '0' };
+  const positions = { ...portfolio.positions };
+  return { portfolio: withBooking(portfolio, booking, positions), realizedPnlDelta: booking.realizedPnlDelta };
+}
+
+/** What booking one fill changes: the portfolio's cash and realized PnL, and one position (null: closed). */
+export interface FillBooking {
+  symbol: string;
+  position: Position | null;
+  cash: string;
+  realizedPnl: string;
+  realizedPnlDelta: string;
+}
+
+/** applyFill's computation without building the new portfolio (null: nothing filled); throws as applyFill does. */
+export function bookingOf(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
+  return exactOr(
+    () => bookingIn(EXACT, portfolio, order, tickNo),
+    () => bookingIn(DECIMAL, portfolio, order, tickNo),
+  );
+}
+
+/**
+ * The portfolio after `booking`, its positions written into `positions` (a copy the caller owns: a settlement books a
+ * tick's fills into one copy instead of copying every position per fill).
+ */
+export function withBooking(portfolio: PortfolioSnapshot, booking: FillBooking, positions: Record<string, Position>): PortfolioSnapshot {
+  if (booking.position === null) delete positions[booking.symbol];
+  else positions[booking.symbol] = booking.position;
+  return { ...portfolio, cash: booking.cash, positions, realizedPnl: booking.realizedPnl };
+}
+
+/** bookingOf in Dec throughout (exported for the test that holds the two paths equal). */
+export function decimalBooking(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
+  return bookingIn(DECIMAL, portfolio, order, tickNo);
+}
+
+function bookingIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
+  const { of, text } = arithmetic;
+  const filled = of(order.filled);
+  if (filled.isZero()) return null;
   if (filled.isNegative()) {
     throw new KeelError('Internal', `order ${order.clientOrderId} reports a negative filled quantity ${order.filled}`);
   }
-  const fillPrice = new Dec(order.averagePrice);
-  const fee = new Dec(order.feeQuote);
-  const feeBase = new Dec(order.feeBase ?? '0');
+  const fillPrice = of(order.averagePrice);
+  const fee = of(order.feeQuote);
+  const feeBase = of(order.feeBase ?? '0');
   if (feeBase.isNegative() || (order.side === 'buy' && feeBase.greaterThanOrEqualTo(filled))) {
     throw new KeelError('Internal', `order ${order.clientOrderId} reports a base-coin fee ${order.feeBase} against a fill of ${order.filled}`);
   }
@@ -57,43 +148,41 @@ export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickN
   const cashFee = fee.minus(feeBase.times(fillPrice));
   const notional = filled.times(fillPrice);
   const held = portfolio.positions[order.symbol];
-  const positions: Record<string, Position> = { ...portfolio.positions };
-  let cash = new Dec(portfolio.cash);
-  let realizedDelta: Dec;
+  let cash = of(portfolio.cash);
+  let realizedDelta: N;
+  let position: Position | null;
 
   if (order.side === 'buy') {
     const received = filled.minus(feeBase);
     cash = cash.minus(notional).minus(cashFee);
     realizedDelta = fee.negated();
     if (held) {
-      const heldQuantity = new Dec(held.quantity);
+      const heldQuantity = of(held.quantity);
       const quantity = heldQuantity.plus(received);
-      const average = heldQuantity.times(held.averagePrice).plus(received.times(fillPrice)).div(quantity).toSignificantDigits(AVERAGE_PRICE_DIGITS);
-      positions[order.symbol] = { ...held, quantity: decimalString(quantity), averagePrice: decimalString(average) };
+      const average = arithmetic.average(heldQuantity.times(of(held.averagePrice)).plus(received.times(fillPrice)), quantity);
+      position = { ...held, quantity: text(quantity), averagePrice: text(average) };
     } else {
-      positions[order.symbol] = { symbol: order.symbol, quantity: decimalString(received), averagePrice: decimalString(fillPrice), openedTick: tickNo };
+      position = { symbol: order.symbol, quantity: text(received), averagePrice: text(fillPrice), openedTick: tickNo };
     }
   } else {
-    const heldQuantity = new Dec(held?.quantity ?? '0');
+    const heldQuantity = of(held?.quantity ?? '0');
     const given = filled.plus(feeBase);
     if (!held || given.greaterThan(heldQuantity)) {
-      throw new KeelError('Internal', `sell ${order.clientOrderId} filled ${order.filled}${feeBase.isZero() ? '' : ` + base fee ${order.feeBase}`} ${order.symbol} but the portfolio holds ${decimalString(heldQuantity)}`);
+      throw new KeelError('Internal', `sell ${order.clientOrderId} filled ${order.filled}${feeBase.isZero() ? '' : ` + base fee ${order.feeBase}`} ${order.symbol} but the portfolio holds ${text(heldQuantity)}`);
     }
     cash = cash.plus(notional).minus(cashFee);
     // The coins given up as fee cost their entry price.
-    realizedDelta = fillPrice.minus(held.averagePrice).times(filled).minus(cashFee).minus(feeBase.times(held.averagePrice));
+    const entryPrice = of(held.averagePrice);
+    realizedDelta = fillPrice.minus(entryPrice).times(filled).minus(cashFee).minus(feeBase.times(entryPrice));
     const remaining = heldQuantity.minus(given);
-    if (remaining.isZero()) delete positions[order.symbol];
-    else positions[order.symbol] = { ...held, quantity: decimalString(remaining) };
+    position = remaining.isZero() ? null : { ...held, quantity: text(remaining) };
   }
 
   return {
-    portfolio: {
-      ...portfolio,
-      cash: decimalString(cash),
-      positions,
-      realizedPnl: decimalString(new Dec(portfolio.realizedPnl).plus(realizedDelta)),
-    },
-    realizedPnlDelta: decimalString(realizedDelta),
+    symbol: order.symbol,
+    position,
+    cash: text(cash),
+    realizedPnl: text(of(portfolio.realizedPnl).plus(realizedDelta)),
+    realizedPnlDelta: text(realizedDelta),
   };
 }

@@ -41,10 +41,33 @@ export function tickUniverse(tickers: readonly ScannedTicker[], portfolio: Portf
     prices[t.symbol] = t.last;
     if (t.rules !== undefined) rules[t.symbol] = t.rules;
   }
-  const universe = [...new Set([...tickers.map((t) => t.symbol), ...Object.keys(portfolio.positions)])].sort();
+  const universe = sortedUnion(tickers.map((t) => t.symbol), Object.keys(portfolio.positions));
   const skipped = universe.filter((s) => isCircuitOpen(coinHealth[s], tickNo));
   const symbols = skipped.length === 0 ? universe : universe.filter((s) => !skipped.includes(s));
   return { prices, rules, skipped, symbols };
+}
+
+/**
+ * The symbols of both lists, each once, sorted (code-unit order, as Array.prototype.sort). Scans usually come sorted
+ * and hold every held coin: then the scan's list is the answer, found without sorting (ticks repeat this).
+ */
+function sortedUnion(scanned: string[], held: string[]): string[] {
+  for (let i = 1; i < scanned.length; i++) {
+    if (!(scanned[i - 1]! < scanned[i]!)) return [...new Set([...scanned, ...held])].sort();
+  }
+  if (held.every((symbol) => includesSorted(scanned, symbol))) return scanned;
+  return [...new Set([...scanned, ...held])].sort();
+}
+
+function includesSorted(sorted: readonly string[], symbol: string): boolean {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < symbol) low = mid + 1;
+    else high = mid;
+  }
+  return sorted[low] === symbol;
 }
 
 /** How one coin's evaluation ended (the coin child's result, or the backtester's own evaluation). */

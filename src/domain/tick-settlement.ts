@@ -3,8 +3,9 @@ import type { OrderIntent, OrderState } from './market-types.js';
 import { appliedFillOf } from './order-doubts.js';
 import type { OrderDoubt } from './order-doubts.js';
 import { orderOutcomeUnknown } from './order-fate.js';
-import { applyFill } from './portfolio-accounting.js';
-import type { PortfolioSnapshot } from './portfolio-types.js';
+import { bookingOf, withBooking } from './portfolio-accounting.js';
+import type { FillBooking } from './portfolio-accounting.js';
+import type { PortfolioSnapshot, Position } from './portfolio-types.js';
 
 /*
  * What a tick decides once its orders have come back: fills booked, cooldowns set and expired, orders of unknown fate
@@ -58,8 +59,14 @@ export interface TickSettlement {
 
 /** Books one fill; returns the new portfolio, or why it cannot be booked (then nothing changes). */
 export function tryBookFill(portfolio: PortfolioSnapshot, fill: OrderState, tickNo: number): { portfolio: PortfolioSnapshot } | { reason: string } {
+  const booking = tryBooking(portfolio, fill, tickNo);
+  if ('reason' in booking) return booking;
+  return { portfolio: booking.booking === null ? portfolio : withBooking(portfolio, booking.booking, { ...portfolio.positions }) };
+}
+
+function tryBooking(portfolio: PortfolioSnapshot, fill: OrderState, tickNo: number): { booking: FillBooking | null } | { reason: string } {
   try {
-    return { portfolio: applyFill(portfolio, fill, tickNo).portfolio };
+    return { booking: bookingOf(portfolio, fill, tickNo) };
   } catch (error) {
     return { reason: `fill could not be booked: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -83,6 +90,7 @@ export function settleOrders(input: SettleOrdersInput): TickSettlement {
   const warnings: SettlementEvent[] = [];
   const errors: SettlementEvent[] = [];
   let feesBooked = new Dec(0);
+  let positions: Record<string, Position> | undefined;
 
   for (const [index, outcome] of input.outcomes.entries()) {
     const intent = input.intents[index]!;
@@ -104,14 +112,18 @@ export function settleOrders(input: SettleOrdersInput): TickSettlement {
       doubts.push({ kind: 'fate_unknown', symbol: order.symbol, clientOrderId: order.clientOrderId, tickTs, intent, reason: `still open after its cancel in tick ${tickNo}`, ...(applied !== undefined && { applied }) });
     }
     if (Number(order.filled) > 0) {
-      const booked = tryBookFill(portfolio, order, tickNo);
+      const booked = tryBooking(portfolio, order, tickNo);
       if ('reason' in booked) {
         errors.push({ message: 'a fill could not be booked; its coin is in doubt until a person acknowledges the finding', fields: { clientOrderId: order.clientOrderId, symbol: order.symbol, tickTs, message: booked.reason } });
         unknownFate.push(order.symbol);
         doubts.push({ kind: 'fill_unapplied', symbol: order.symbol, clientOrderId: order.clientOrderId, tickTs, intent, reason: booked.reason });
         continue;
       }
-      portfolio = booked.portfolio;
+      if (booked.booking !== null) {
+        // One copy of the positions per settlement, however many fills it books.
+        positions ??= { ...input.portfolio.positions };
+        portfolio = withBooking(portfolio, booked.booking, positions);
+      }
       feesBooked = feesBooked.plus(order.feeQuote);
       filled.push(order);
       if (order.side === 'sell') cooldowns[order.symbol] = tickNo + input.cooldownTicks;

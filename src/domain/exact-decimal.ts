@@ -1,0 +1,147 @@
+/*
+ * Exact decimal arithmetic in scaled integers (BigInt) for the bookkeeping every tick repeats: valuing the portfolio
+ * and booking fills. It is a fast path for Dec (decimal.js, 40 significant digits): decimal.js gives exactly the same
+ * digits whenever no value needs more than 40 significant digits, because then it rounds nothing. An Exact never
+ * holds more: an operation whose result would (or text that is not plain decimal notation) throws NEEDS_DECIMAL, and
+ * the caller redoes the whole computation in Dec. So results never differ; only the time does (BigInt is 3-5x
+ * quicker than decimal.js here). Pure and deterministic: safe in the workflow sandbox.
+ */
+
+/** Thrown (never past the module that catches it) when a computation must be redone in Dec. */
+export const NEEDS_DECIMAL: unique symbol = Symbol('needs decimal arithmetic');
+
+/** Dec's precision: integers below 10^40 have at most 40 significant digits, which Dec keeps exactly. */
+const EXACT_LIMIT = 10n ** 40n;
+/** Scales past this are left to Dec (no realistic price or quantity comes near). */
+const MAX_SCALE = 80;
+const POWERS_OF_TEN: bigint[] = Array.from({ length: MAX_SCALE + 1 }, (_, i) => 10n ** BigInt(i));
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/i;
+
+/** units / 10^scale, with |units| < 10^40 and 0 <= scale <= 80. Immutable. */
+export class Exact {
+  constructor(
+    readonly units: bigint,
+    readonly scale: number,
+  ) {
+    if (units >= EXACT_LIMIT || units <= -EXACT_LIMIT || scale > MAX_SCALE) throw NEEDS_DECIMAL;
+  }
+
+  static readonly ZERO = new Exact(0n, 0);
+
+  plus(other: Exact): Exact {
+    if (this.scale === other.scale) return new Exact(this.units + other.units, this.scale);
+    if (this.scale > other.scale) return new Exact(this.units + other.units * POWERS_OF_TEN[this.scale - other.scale]!, this.scale);
+    return new Exact(this.units * POWERS_OF_TEN[other.scale - this.scale]! + other.units, other.scale);
+  }
+
+  minus(other: Exact): Exact {
+    return this.plus(other.negated());
+  }
+
+  times(other: Exact): Exact {
+    return new Exact(this.units * other.units, this.scale + other.scale);
+  }
+
+  negated(): Exact {
+    return new Exact(-this.units, this.scale);
+  }
+
+  comparedTo(other: Exact): number {
+    const difference = this.minus(other).units;
+    return difference > 0n ? 1 : difference < 0n ? -1 : 0;
+  }
+
+  isZero(): boolean {
+    return this.units === 0n;
+  }
+
+  isNegative(): boolean {
+    return this.units < 0n;
+  }
+
+  greaterThan(other: Exact): boolean {
+    return this.comparedTo(other) > 0;
+  }
+
+  greaterThanOrEqualTo(other: Exact): boolean {
+    return this.comparedTo(other) >= 0;
+  }
+
+  /** Plain decimal text without trailing zeros, '0' for zero: decimalString's format. */
+  toString(): string {
+    return scaledText(this.units, this.scale);
+  }
+}
+
+/** Plain or exponent decimal text (what JS numbers and keel's decimal strings look like) as an Exact. */
+export function exactOf(text: string): Exact {
+  let value = parsedTexts.get(text);
+  if (value === undefined) {
+    if (parsedTexts.size >= KEPT) parsedTexts.clear();
+    value = parse(text);
+    parsedTexts.set(text, value);
+  }
+  if (value === null) throw NEEDS_DECIMAL;
+  return value;
+}
+
+/** A number by its shortest round-trip text, as decimal.js reads numbers. */
+export function exactOfNumber(value: number): Exact {
+  let exact = parsedNumbers.get(value);
+  if (exact === undefined) {
+    if (parsedNumbers.size >= KEPT) parsedNumbers.clear();
+    exact = Number.isFinite(value) ? parse(String(value)) : null;
+    parsedNumbers.set(value, exact);
+  }
+  if (exact === null) throw NEEDS_DECIMAL;
+  return exact;
+}
+
+/** Runs `compute` in Exact; when it needs more digits, `fallback` (the same computation in Dec) answers instead. */
+export function exactOr<T>(compute: () => T, fallback: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (error === NEEDS_DECIMAL) return fallback();
+    throw error;
+  }
+}
+
+/** Texts and numbers read before: positions, balances and prices repeat from tick to tick. Bounded. */
+const parsedTexts = new Map<string, Exact | null>();
+const parsedNumbers = new Map<number, Exact | null>();
+const KEPT = 8192;
+
+function parse(text: string): Exact | null {
+  const match = DECIMAL_TEXT.exec(text);
+  if (match === null) return null;
+  const [, sign, whole, fraction = '', exponent] = match;
+  // Dec keeps a negative zero negative (isNegative), an Exact cannot: leave it to Dec.
+  if (sign === '-' && /^0*$/.test(whole! + fraction)) return null;
+  let scale = fraction.length - (exponent === undefined ? 0 : Number(exponent));
+  let units = BigInt(whole! + fraction);
+  if (scale < 0) {
+    if (-scale > MAX_SCALE) return null;
+    units *= POWERS_OF_TEN[-scale]!;
+    scale = 0;
+  }
+  try {
+    return new Exact(sign === '-' ? -units : units, scale);
+  } catch (error) {
+    if (error === NEEDS_DECIMAL) return null;
+    throw error;
+  }
+}
+
+function scaledText(units: bigint, scale: number): string {
+  if (units === 0n) return '0';
+  const negative = units < 0n;
+  let digits = (negative ? -units : units).toString();
+  if (scale > 0) {
+    digits = digits.padStart(scale + 1, '0');
+    const point = digits.length - scale;
+    const fraction = digits.slice(point).replace(/0+$/, '');
+    digits = fraction === '' ? digits.slice(0, point) : `${digits.slice(0, point)}.${fraction}`;
+  }
+  return negative ? `-${digits}` : digits;
+}
