@@ -15,7 +15,17 @@ export const MAIN_TICK = 0;
 export const THREAD_FAILED = 1;
 /** control[]: 1 once the engine is done; the thread returns. */
 export const STOP = 2;
-const CONTROL_SLOTS = 3;
+/**
+ * control[]: the engine's tick at which the thread, waiting with a full ring, wants to be woken (NO_WAKE: it is not
+ * waiting). A wake is a system call on both threads: once per AHEAD_WAKE_TICKS ticks, not every tick.
+ */
+export const WAKE_AT_TICK = 3;
+/** control[]: 1 while the engine waits for a tick (a forced run): the thread wakes it after publishing one. */
+export const MAIN_WAITING = 4;
+const CONTROL_SLOTS = 5;
+export const NO_WAKE = 0x7fffffff;
+/** Free slots the thread waits for once its ring is full. */
+export const AHEAD_WAKE_TICKS = 32;
 
 /** values[row * VALUE_COUNT + field]: the rounded numbers of the CoinEvaluation (price is the window's last close). */
 export const SCORE = 0;
@@ -34,9 +44,9 @@ export const REGIME_OF_CODE: readonly Regime[] = Object.entries(REGIME_CODES)
   .map(([regime]) => regime as Regime);
 
 export interface AheadBuffers {
-  /** MAIN_TICK, THREAD_FAILED, STOP. */
+  /** MAIN_TICK, THREAD_FAILED, STOP, WAKE_AT_TICK, MAIN_WAITING. */
   control: Int32Array;
-  /** Per ring slot: the tick whose rows it holds, stored (and waiters woken) after they are written (-1: none yet). */
+  /** Per ring slot: the tick whose rows it holds, stored after they are written (-1: none yet). */
   slotTicks: Int32Array;
   /** Per row (slot x pairs + pair index): the window evaluated, closes[start, end); start -1 when none was. */
   starts: Int32Array;
@@ -72,6 +82,7 @@ export function allocateAheadBuffers(pairCount: number, ringTicks: number): Ahea
   const int32s = (length: number) => new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
   const control = int32s(CONTROL_SLOTS);
   control[MAIN_TICK] = -1;
+  control[WAKE_AT_TICK] = NO_WAKE;
   return {
     control,
     slotTicks: int32s(ringTicks).fill(-1),

@@ -5,7 +5,10 @@ import {
   MACD,
   MACD_HISTOGRAM,
   MACD_SIGNAL,
+  AHEAD_WAKE_TICKS,
   MAIN_TICK,
+  MAIN_WAITING,
+  NO_WAKE,
   MA_FAST,
   MA_SLOW,
   REGIME_CODES,
@@ -15,6 +18,7 @@ import {
   THREAD_FAILED,
   VALUE_COUNT,
   VOLATILITY,
+  WAKE_AT_TICK,
   evaluatedCandleOpenTs,
 } from './evaluations-ahead-layout.js';
 import type { AheadThreadData } from './evaluations-ahead-layout.js';
@@ -51,12 +55,15 @@ function computeAhead(input: AheadThreadData): void {
     if (next <= mainTick) next = mainTick + 1;
     if (next >= input.ticks) return;
     if (next >= mainTick + ring) {
+      // The ring is full: sleep until the engine has freed a few slots (or returns, whichever comes first).
+      Atomics.store(control, WAKE_AT_TICK, mainTick + Math.min(AHEAD_WAKE_TICKS, ring - 1));
       Atomics.wait(control, MAIN_TICK, mainTick, WAIT_MS);
+      Atomics.store(control, WAKE_AT_TICK, NO_WAKE);
       continue;
     }
     writeTick(input, next, scratches);
     Atomics.store(slotTicks, next % ring, next);
-    Atomics.notify(slotTicks, next % ring);
+    if (Atomics.load(control, MAIN_WAITING) === 1) Atomics.notify(slotTicks, next % ring);
     next++;
   }
 }

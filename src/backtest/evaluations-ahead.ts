@@ -8,6 +8,7 @@ import {
   MACD_HISTOGRAM,
   MACD_SIGNAL,
   MAIN_TICK,
+  MAIN_WAITING,
   MA_FAST,
   MA_SLOW,
   REGIME_OF_CODE,
@@ -17,6 +18,7 @@ import {
   THREAD_FAILED,
   VALUE_COUNT,
   VOLATILITY,
+  WAKE_AT_TICK,
   allocateAheadBuffers,
 } from './evaluations-ahead-layout.js';
 import type { AheadBuffers, AheadThreadData } from './evaluations-ahead-layout.js';
@@ -123,7 +125,7 @@ export class EvaluationsAhead {
     const slot = tickNo % this.ring;
     if (tickNo < this.waitTicks) this.awaitTick(tickNo, slot);
     Atomics.store(control, MAIN_TICK, tickNo);
-    Atomics.notify(control, MAIN_TICK);
+    if (tickNo >= Atomics.load(control, WAKE_AT_TICK)) Atomics.notify(control, MAIN_TICK);
     this.tickBase = Atomics.load(slotTicks, slot) === tickNo ? slot * this.pairCount : -1;
   }
 
@@ -170,7 +172,9 @@ export class EvaluationsAhead {
         this.waitTicks = 0;
         return;
       }
+      Atomics.store(control, MAIN_WAITING, 1);
       Atomics.wait(slotTicks, slot, published, Math.min(leftMs, WAIT_SLICE_MS));
+      Atomics.store(control, MAIN_WAITING, 0);
     }
   }
 
