@@ -25,6 +25,9 @@ export function dustSymbols(portfolio: PortfolioSnapshot, rules: Readonly<Record
 
 /** Positions with a quantity above zero that are not dust: what counts against risk.maxOpenPositions. */
 export function countOpenPositions(portfolio: PortfolioSnapshot, rules: Readonly<Record<string, MarketOrderRules>>, prices: Readonly<Record<string, number>>): number {
-  const dust = new Set(dustSymbols(portfolio, rules, prices));
-  return Object.values(portfolio.positions).filter((position) => decimalOf(position.quantity).greaterThan(0) && !dust.has(position.symbol)).length;
+  let open = 0;
+  for (const position of Object.values(portfolio.positions)) {
+    if (decimalOf(position.quantity).greaterThan(0) && dustReason(position.quantity, usablePrice(prices[position.symbol]), rules[position.symbol]) === null) open++;
+  }
+  return open;
 }

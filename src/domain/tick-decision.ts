@@ -99,8 +99,8 @@ export interface TickDecision {
   /** Evaluations as the coins returned them (what is recorded and what AI analyses). */
   evaluations: CoinEvaluation[];
   failedCoins: string[];
-  /** Scan prices overwritten by each evaluated coin's price. */
-  prices: Record<string, number>;
+  /** Scan prices overwritten by each evaluated coin's price (the scan's own object when none differs: read only). */
+  prices: Readonly<Record<string, number>>;
   /** AI state after expiry; undefined when AI is off (the state's maps stay as they were). */
   aiVerdicts?: Record<string, HeldVerdict>;
   aiPending?: Record<string, number>;
@@ -116,17 +116,21 @@ export interface TickDecision {
 export function decideTick(input: DecideTickInput): TickDecision {
   const { state, config, universe } = input;
   const coinHealth: Record<string, CoinHealth> = { ...state.coinHealth };
-  const prices: Record<string, number> = { ...universe.prices };
+  // Copied only when an evaluation's price differs from the scan's (ticks repeat this over hundreds of coins).
+  let prices = universe.prices as Record<string, number>;
   const evaluations: CoinEvaluation[] = [];
   const failedCoins: string[] = [];
   for (const outcome of input.outcomes) {
     const symbol = outcome.ok ? outcome.evaluation.symbol : outcome.symbol;
     const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? { ok: true } : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
     if (health) coinHealth[symbol] = health;
-    else delete coinHealth[symbol];
+    else if (coinHealth[symbol] !== undefined) delete coinHealth[symbol];
     if (outcome.ok) {
       evaluations.push(outcome.evaluation);
-      prices[symbol] = outcome.evaluation.price;
+      if (!Object.is(prices[symbol], outcome.evaluation.price)) {
+        if (prices === universe.prices) prices = { ...universe.prices };
+        prices[symbol] = outcome.evaluation.price;
+      }
     } else {
       failedCoins.push(symbol);
     }
