@@ -5,12 +5,14 @@ import type { CycleConfig } from '../domain/cycle-config.js';
 import { portfolioEquity } from '../domain/portfolio-accounting.js';
 import type { PortfolioSnapshot } from '../domain/portfolio-types.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
-import { KernelScratch, evaluateCloses } from '../domain/signal-kernel.js';
-import { minimumCandlesFor } from '../domain/signal-types.js';
+import { evaluateCloses } from '../domain/signal-kernel.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
-import type { CoinOutcome } from '../domain/tick-decision.js';
 import { settleOrders } from '../domain/tick-settlement.js';
 import { timeframeMs } from '../domain/market-types.js';
+import { CoinEvaluations } from './coin-evaluations.js';
+import type { CoinEvaluator } from './coin-evaluations.js';
+
+export type { CoinEvaluator } from './coin-evaluations.js';
 import { EvaluationsAhead } from './evaluations-ahead.js';
 import type { AheadMode } from './evaluations-ahead.js';
 import { evaluatedCandleOpenTs } from './evaluations-ahead-layout.js';
@@ -18,7 +20,6 @@ import type { BacktestData } from './market-data.js';
 import { fillIntent } from './simulated-fill.js';
 import type { FillSettings } from './simulated-fill.js';
 import { ScanCursor } from './scan.js';
-import { StoredCandles } from './stored-candles.js';
 
 export interface BacktestRunInput {
   data: BacktestData;
@@ -38,9 +39,6 @@ export interface BacktestRunInput {
    */
   evaluationsAhead?: AheadMode;
 }
-
-/** The signal kernel's call, as the engine makes it. */
-export type CoinEvaluator = typeof evaluateCloses;
 
 export interface BacktestTick {
   tickTs: number;
@@ -75,15 +73,10 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const tfMs = timeframeMs(config.timeframe);
   const ticks = config.maxTicks ?? 0;
   const cycleId = `backtest/${config.exchange}/${config.name}`;
-  const lookback = Math.max(config.warmupCandles, minimumCandlesFor(config.signal));
-  const minimum = minimumCandlesFor(config.signal);
+  const lookback = CoinEvaluations.lookbackOf(config);
   const scan = new ScanCursor(data, config);
-  const stored = data.pairs.map((p) => (p.candles === undefined ? undefined : new StoredCandles(p.candles.ts, tfMs, config.warmupCandles)));
   const pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
-  // One scratch per pair: the kernel reuses what it learned of a pair's previous window (its median's neighbourhood).
-  const scratches = data.pairs.map(() => new KernelScratch());
   const signalConfig = { signal: config.signal, risk: config.risk };
-  const evaluate = input.evaluate ?? evaluateCloses;
 
   let portfolio = emptyPortfolio(config.quote, input.startingCash);
   let coinHealth: Record<string, CoinHealth> = {};
@@ -94,7 +87,6 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const unfilled: BacktestRun['unfilled'] = [];
   const pairPrices = data.pairs.map(() => new Float64Array(ticks).fill(Number.NaN));
   let failedEvaluations = 0;
-  let inlineEvaluations = 0;
   const progressEvery = input.progressEvery ?? Math.max(1, Math.floor(ticks / 100));
   const ahead =
     input.evaluate === undefined
@@ -109,6 +101,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
           mode: input.evaluationsAhead ?? 'auto',
         })
       : null;
+  const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead);
 
   try {
     for (let tickNo = 0; tickNo < ticks; tickNo++) {
@@ -118,38 +111,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       for (const t of tickers.all) pairPrices[t.index]![tickNo] = t.last;
       const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
 
-      const untilOpenTs = evaluatedCandleOpenTs(tickTs, tfMs);
-      const outcomes: CoinOutcome[] = [];
-      for (const symbol of universe.symbols) {
-        const index = pairIndex.get(symbol);
-        const pair = index === undefined ? undefined : data.pairs[index];
-        const candles = stored[index ?? -1];
-        if (pair?.candles === undefined || candles === undefined) {
-          outcomes.push({ ok: false, symbol, errorType: 'InvalidConfig', message: `replay: no ${config.timeframe} candles for ${symbol}` });
-          continue;
-        }
-        candles.sync(tickTs);
-        const window = candles.window(untilOpenTs, lookback);
-        const newest = window.at(-1);
-        if (newest === undefined || pair.candles.ts[newest[1] - 1] !== untilOpenTs) {
-          outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: no stored ${config.timeframe} candle opening at ${new Date(untilOpenTs).toISOString()}` });
-          continue;
-        }
-        const size = window.reduce((n, [from, to]) => n + to - from, 0);
-        if (size < minimum) {
-          outcomes.push({ ok: false, symbol, errorType: 'InvalidMarketData', message: `${symbol}: ${size} candles, the signal needs at least ${minimum}` });
-          continue;
-        }
-        let evaluation = window.length === 1 ? ahead?.take(index!, symbol, untilOpenTs, pair.candles.close, window[0]![0], window[0]![1]) : undefined;
-        if (evaluation === undefined) {
-          inlineEvaluations++;
-          evaluation =
-            window.length === 1
-              ? evaluate(symbol, untilOpenTs, { closes: pair.candles.close, logReturns: pair.logReturns }, window[0]![0], window[0]![1], config.signal, scratches[index!]!)
-              : evaluate(symbol, untilOpenTs, { closes: gather(pair.candles.close, window) }, 0, size, config.signal, scratches[index!]!);
-        }
-        outcomes.push({ ok: true, evaluation });
-      }
+      const outcomes = evaluations.at(tickTs, evaluatedCandleOpenTs(tickTs, tfMs), universe.symbols);
 
       const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns }, config: signalConfig, universe, outcomes });
       coinHealth = decision.coinHealth;
@@ -193,16 +155,5 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: inlineEvaluations }, portfolio };
-}
-
-/** The closes of a window with a hole in the stored candles, copied into one array (rare: a coin long absent). */
-function gather(closes: Float64Array, window: Array<[number, number]>): Float64Array {
-  const out = new Float64Array(window.reduce((n, [from, to]) => n + to - from, 0));
-  let at = 0;
-  for (const [from, to] of window) {
-    out.set(closes.subarray(from, to), at);
-    at += to - from;
-  }
-  return out;
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, portfolio };
 }

@@ -55,6 +55,18 @@ export class StoredCandles {
     return picked;
   }
 
+  /**
+   * window(untilOpenTs, lookback) when the stored candles are one range and the window is not empty (the usual
+   * case, read without building a list); null otherwise, and then window() answers.
+   */
+  singleWindow(untilOpenTs: number, lookback: number): [number, number] | null {
+    if (this.ranges.length !== 1) return null;
+    const [from, to] = this.ranges[0]!;
+    const stop = Math.min(to, countAtOrBefore(this.ts, untilOpenTs));
+    if (stop <= from || lookback <= 0) return null;
+    return [Math.max(from, stop - lookback), stop];
+  }
+
   private add(from: number, to: number): void {
     // The usual sync: newer candles right after the newest stored ones.
     const last = this.ranges.at(-1);
