@@ -1,7 +1,9 @@
 import { dailyCloses, exposureOf, maxDrawdownOf, monthlyReturns, periodReturns, riskAdjusted, utcMonth } from './backtest-equity.js';
-import { closedTrades, orderMoney } from './backtest-trades.js';
+import { closedTrades } from './backtest-trades.js';
 import type { ClosedTrade } from './backtest-trades.js';
-import type { BacktestMetrics, BacktestRunFacts, MonthSummary, TradeSummary } from './backtest-types.js';
+import type { BacktestMetrics, BacktestOrder, BacktestRunFacts, MonthSummary, TradeSummary } from './backtest-types.js';
+import { withExactFirst } from './decimal-arithmetic.js';
+import type { Arithmetic, Num } from './decimal-arithmetic.js';
 import { Dec, decimalString, fromNumber } from './decimal-math.js';
 import { KeelError } from './errors.js';
 
@@ -86,21 +88,50 @@ function tradeStats(trades: readonly ClosedTrade[]): Pick<BacktestMetrics, 'trad
   };
 }
 
-function monthSummaries(facts: BacktestRunFacts, trades: readonly ClosedTrade[]): MonthSummary[] {
+/** Fees and notional of all orders, and fees by UTC month of the order's tick, exactly (orders already checked). */
+interface OrderTotals {
+  fees: Dec;
+  notional: Dec;
+  feesByMonth: Map<string, Dec>;
+}
+
+function orderTotals(orders: readonly BacktestOrder[]): OrderTotals {
+  return withExactFirst((arithmetic) => totalsIn(arithmetic, orders));
+}
+
+function totalsIn<N extends Num<N>>(arithmetic: Arithmetic<N>, orders: readonly BacktestOrder[]): OrderTotals {
+  const { of } = arithmetic;
+  let fees = of('0');
+  let notional = of('0');
+  const byMonth = new Map<string, N>();
+  let monthTs = Number.NaN;
+  let month = '';
+  for (const order of orders) {
+    const fee = of(order.fee);
+    fees = fees.plus(fee);
+    notional = notional.plus(of(order.amount).times(of(order.price)));
+    // Orders come tick by tick: a month's name is worked out once per tick.
+    if (order.tickTs !== monthTs) {
+      monthTs = order.tickTs;
+      month = utcMonth(monthTs);
+    }
+    byMonth.set(month, (byMonth.get(month) ?? of('0')).plus(fee));
+  }
+  const dec = (value: N) => new Dec(arithmetic.text(value));
+  return { fees: dec(fees), notional: dec(notional), feesByMonth: new Map([...byMonth].map(([key, value]) => [key, dec(value)])) };
+}
+
+function monthSummaries(facts: BacktestRunFacts, trades: readonly ClosedTrade[], feesByMonth: ReadonlyMap<string, Dec>): MonthSummary[] {
   const returns = monthlyReturns(facts.startingCash, facts.curve);
   const months = new Map<string, { trades: number; fees: Dec }>();
-  const month = (ts: number) => {
-    const key = utcMonth(ts);
+  const month = (key: string) => {
     const entry = months.get(key) ?? { trades: 0, fees: new Dec(0) };
     months.set(key, entry);
     return entry;
   };
   for (const key of returns.keys()) months.set(key, { trades: 0, fees: new Dec(0) });
-  for (const trade of trades) month(trade.closedTs).trades += 1;
-  for (const order of facts.orders) {
-    const entry = month(order.tickTs);
-    entry.fees = entry.fees.plus(order.fee);
-  }
+  for (const trade of trades) month(utcMonth(trade.closedTs)).trades += 1;
+  for (const [key, fees] of feesByMonth) month(key).fees = fees;
   return [...months.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, entry]) => ({ month: key, return: returns.get(key) ?? null, trades: entry.trades, fees: money(entry.fees) }));
@@ -116,13 +147,8 @@ export function computeMetrics(facts: BacktestRunFacts): BacktestMetrics {
   const { maxDrawdown, maxDrawdownDurationMs } = maxDrawdownOf(facts.curve);
   const holdValue = facts.buyAndHold.at(-1)?.[1];
 
-  let feesPaid = new Dec(0);
-  let notional = new Dec(0);
-  facts.orders.forEach((order, i) => {
-    const checked = orderMoney(order, i);
-    feesPaid = feesPaid.plus(checked.fee);
-    notional = notional.plus(checked.notional);
-  });
+  // closedTrades has checked every order's amount, price and fee.
+  const totals = orderTotals(facts.orders);
 
   return {
     finalEquity: money(fromNumber(finalEquity)),
@@ -135,11 +161,11 @@ export function computeMetrics(facts: BacktestRunFacts): BacktestMetrics {
     calmar: annualisedReturn === null || maxDrawdown === 0 ? null : annualisedReturn / maxDrawdown,
     ...tradeStats(trades),
     exposure: exposureOf(facts.curve),
-    feesPaid: money(feesPaid),
-    feesAllTaker: money(notional.times(fromNumber(facts.takerFeeRate))),
+    feesPaid: money(totals.fees),
+    feesAllTaker: money(totals.notional.times(fromNumber(facts.takerFeeRate))),
     tradesPerPair: sortedCounts(trades.map((t) => t.symbol)),
     exitsByReason: sortedCounts(trades.map((t) => t.exit)),
-    months: monthSummaries(facts, trades),
+    months: monthSummaries(facts, trades, totals.feesByMonth),
     orders: facts.orders.length,
     ticks: facts.curve.length,
   };

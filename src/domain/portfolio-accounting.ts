@@ -1,7 +1,6 @@
-import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
+import { inDecimals, withExactFirst } from './decimal-arithmetic.js';
+import type { Arithmetic, Num } from './decimal-arithmetic.js';
 import { KeelError } from './errors.js';
-import type { Exact} from './exact-decimal.js';
-import { exactOf, exactOfNumber, exactOr } from './exact-decimal.js';
 import type { OrderState } from './market-types.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
 
@@ -22,55 +21,17 @@ function usablePrice(value: number | undefined): value is number {
   return value !== undefined && Number.isFinite(value) && value > 0;
 }
 
-/** What the bookkeeping needs of a number type; Dec and Exact both have it. */
-interface Num<N> {
-  plus(other: N): N;
-  minus(other: N): N;
-  times(other: N): N;
-  negated(): N;
-  isZero(): boolean;
-  isNegative(): boolean;
-  greaterThan(other: N): boolean;
-  greaterThanOrEqualTo(other: N): boolean;
-}
-
-interface Arithmetic<N extends Num<N>> {
-  of(text: string): N;
-  ofNumber(value: number): N;
-  text(value: N): string;
-  /** sum / quantity to AVERAGE_PRICE_DIGITS significant digits, as Dec rounds it. */
-  average(sum: N, quantity: N): N;
-}
-
-const DECIMAL: Arithmetic<Dec> = {
-  of: decimalOf,
-  ofNumber: fromNumber,
-  text: decimalString,
-  average: (sum, quantity) => sum.div(quantity).toSignificantDigits(AVERAGE_PRICE_DIGITS),
-};
-
-const EXACT: Arithmetic<Exact> = {
-  of: exactOf,
-  ofNumber: exactOfNumber,
-  text: (value) => value.toString(),
-  // A quotient rarely terminates: Dec divides (the operands are exact, so it gets the same digits).
-  average: (sum, quantity) => exactOf(decimalString(new Dec(sum.toString()).div(quantity.toString()).toSignificantDigits(AVERAGE_PRICE_DIGITS))),
-};
-
 /**
  * Cash plus every position at `prices[symbol]`; a position without a usable price is valued at its average entry
  * price (better a stale value than pretending the coin is worth nothing).
  */
 export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
-  return exactOr(
-    () => equityIn(EXACT, portfolio, prices),
-    () => equityIn(DECIMAL, portfolio, prices),
-  );
+  return withExactFirst((arithmetic) => equityIn(arithmetic, portfolio, prices));
 }
 
 /** portfolioEquity in Dec throughout (exported for the test that holds the two paths equal). */
 export function decimalEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
-  return equityIn(DECIMAL, portfolio, prices);
+  return inDecimals((arithmetic) => equityIn(arithmetic, portfolio, prices));
 }
 
 function equityIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
@@ -110,10 +71,7 @@ export interface FillBooking {
 
 /** applyFill's computation without building the new portfolio (null: nothing filled); throws as applyFill does. */
 export function bookingOf(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
-  return exactOr(
-    () => bookingIn(EXACT, portfolio, order, tickNo),
-    () => bookingIn(DECIMAL, portfolio, order, tickNo),
-  );
+  return withExactFirst((arithmetic) => bookingIn(arithmetic, portfolio, order, tickNo));
 }
 
 /**
@@ -128,7 +86,7 @@ export function withBooking(portfolio: PortfolioSnapshot, booking: FillBooking, 
 
 /** bookingOf in Dec throughout (exported for the test that holds the two paths equal). */
 export function decimalBooking(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
-  return bookingIn(DECIMAL, portfolio, order, tickNo);
+  return inDecimals((arithmetic) => bookingIn(arithmetic, portfolio, order, tickNo));
 }
 
 function bookingIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): FillBooking | null {
@@ -159,7 +117,7 @@ function bookingIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: Portf
     if (held) {
       const heldQuantity = of(held.quantity);
       const quantity = heldQuantity.plus(received);
-      const average = arithmetic.average(heldQuantity.times(of(held.averagePrice)).plus(received.times(fillPrice)), quantity);
+      const average = arithmetic.quotient(heldQuantity.times(of(held.averagePrice)).plus(received.times(fillPrice)), quantity, AVERAGE_PRICE_DIGITS);
       position = { ...held, quantity: text(quantity), averagePrice: text(average) };
     } else {
       position = { symbol: order.symbol, quantity: text(received), averagePrice: text(fillPrice), openedTick: tickNo };
