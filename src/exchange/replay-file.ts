@@ -98,6 +98,7 @@ export function parseReplayRows(path: string, rows: unknown): ReplaySeries {
 }
 
 const FIELDS = ['ts_ms', 'open', 'high', 'low', 'close', 'volume'] as const;
+const PRICE_COLUMNS = [1, 2, 3, 4] as const;
 
 /** What is wrong with one row, or null. `previousTs` enforces strictly increasing open times. */
 function rowProblem(row: unknown, previousTs: number | null): string | null {
@@ -109,8 +110,10 @@ function rowProblem(row: unknown, previousTs: number | null): string | null {
   const [ts, open, high, low, close, volume] = row as [number, number, number, number, number, number];
   if (!Number.isInteger(ts) || ts < 0) return `ts_ms ${ts} is not a non-negative integer of epoch milliseconds`;
   if (previousTs !== null && ts <= previousTs) return `ts_ms ${ts} is not after the previous row's ${previousTs} (rows must be oldest first, no duplicates)`;
-  for (const [name, price] of [['open', open], ['high', high], ['low', low], ['close', close]] as const) {
-    if (price <= 0) return `${name} ${price} is not a positive price`;
+  // Checked without building a list per row (files have a row per candle).
+  for (const column of PRICE_COLUMNS) {
+    const price = row[column] as number;
+    if (price <= 0) return `${FIELDS[column]} ${price} is not a positive price`;
   }
   if (volume < 0) return `volume ${volume} is negative`;
   if (high < Math.max(open, close, low)) return `high ${high} is below open, close or low`;
