@@ -24,7 +24,7 @@ function restrict(patterns, message, extra = []) {
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'src/db/migrations/**', '.keel/**', 'bin/**'] },
+  { ignores: ['node_modules/**', 'src/db/migrations/**', '.keel/**', 'bin/**', '.scratch/**', 'dist/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
