@@ -3,6 +3,7 @@ import { timeframeMs } from '../domain/market-types.js';
 import type { evaluateCloses } from '../domain/signal-kernel.js';
 import { KernelScratch } from '../domain/signal-kernel.js';
 import { minimumCandlesFor } from '../domain/signal-types.js';
+import type { CoinEvaluation } from '../domain/signal-types.js';
 import type { CoinOutcome } from '../domain/tick-decision.js';
 import type { EvaluationsAhead } from './evaluations-ahead.js';
 import type { BacktestData } from './market-data.js';
@@ -78,15 +79,22 @@ export class CoinEvaluations {
     }
     const pair = this.data.pairs[index!]!;
     const scratch = this.scratches[index!]!;
+    let evaluation: CoinEvaluation | undefined;
     if (single !== null) {
       const [start, end] = single;
-      const ready = this.ahead?.take(index!, symbol, untilOpenTs, candles.close, start, end);
-      if (ready !== undefined) return { ok: true, evaluation: ready };
+      evaluation = this.ahead?.take(index!, symbol, untilOpenTs, candles.close, start, end);
+      if (evaluation === undefined) {
+        this.inline++;
+        evaluation = this.evaluate(symbol, untilOpenTs, { closes: candles.close, logReturns: pair.logReturns }, start, end, config.signal, scratch);
+      }
+    } else {
       this.inline++;
-      return { ok: true, evaluation: this.evaluate(symbol, untilOpenTs, { closes: candles.close, logReturns: pair.logReturns }, start, end, config.signal, scratch) };
+      evaluation = this.evaluate(symbol, untilOpenTs, { closes: gather(candles.close, window) }, 0, size, config.signal, scratch);
     }
-    this.inline++;
-    return { ok: true, evaluation: this.evaluate(symbol, untilOpenTs, { closes: gather(candles.close, window) }, 0, size, config.signal, scratch) };
+    // The evaluated candle's range, as evaluateSignal adds it from the stored candles.
+    const newest = newestEnd - 1;
+    evaluation.candle = { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! };
+    return { ok: true, evaluation };
   }
 }
 

@@ -1,6 +1,6 @@
 import { Dec, decimalString } from '../domain/decimal-math.js';
 import { KeelError, isKeelError } from '../domain/errors.js';
-import { filledOrderState, isMarketable, takerFill } from '../domain/fill-model.js';
+import { fillReferencePrice, filledOrderState, isMarketable, takerFill } from '../domain/fill-model.js';
 import type { FillCosts } from '../domain/fill-model.js';
 import type { OrderIntent, OrderState } from '../domain/market-types.js';
 import type { OrderOutcome } from '../domain/tick-settlement.js';
@@ -28,7 +28,7 @@ export function fillIntent(input: { intent: OrderIntent; clientOrderId: string; 
     if (last === undefined || !Number.isFinite(last) || last <= 0) {
       throw new KeelError('InvalidMarketData', `paper broker has no usable price for ${intent.symbol} as of ${input.tickTs}; the market has no recent candle for it`);
     }
-    const fill = takerFill(intent.side, intent.amount, last, settings);
+    const fill = takerFill(intent.side, intent.amount, fillReferencePrice(intent, last), settings);
     if (intent.type === 'limit' && !isMarketable(intent.side, intent.price, fill.price)) {
       throw new KeelError('NotSupported', `paper broker fills market and marketable limit orders only: ${intent.side} limit ${intent.price} for ${intent.symbol} does not reach ${decimalString(fill.price)}`);
     }

@@ -28,6 +28,12 @@ export interface ModelledFill {
   role: 'maker' | 'taker';
 }
 
+/** The price a simulated taker fill starts from: an exit's trigger price when it has a usable one, else the last price. */
+export function fillReferencePrice(intent: Pick<OrderIntent, 'triggerPrice'>, lastPrice: number): number {
+  const trigger = intent.triggerPrice;
+  return trigger !== undefined && Number.isFinite(trigger) && trigger > 0 ? trigger : lastPrice;
+}
+
 /** A taker's fill: the reference price moved against the taker by the slippage (buys pay more, sells get less). */
 export function takerFill(side: OrderSide, amount: string, referencePrice: number, costs: Pick<FillCosts, 'takerFeeRate' | 'slippageBps'>): ModelledFill {
   const slip = fromNumber(costs.slippageBps).div(10_000);

@@ -59,6 +59,12 @@ export interface OrderIntent {
   price: string;
   /** Why the order exists, for logs and the Web UI. */
   reason: string;
+  /**
+   * Exits only: where the evaluated candle reached the exit's level (the stop or take-profit price, or the open when
+   * it gapped through). A simulated fill (paper broker, backtest) starts from it instead of the last price, as a
+   * stop resting on the exchange would have filled; a live exchange gets a market order.
+   */
+  triggerPrice?: number;
 }
 
 /** An order as the exchange (or the paper broker) reports it. */

@@ -41,6 +41,13 @@ export interface IndicatorSnapshot {
   macdHistogram: number;
 }
 
+/** The evaluated candle's range (its close is the evaluation's price): exits are checked against it. */
+export interface CandleRange {
+  open: number;
+  high: number;
+  low: number;
+}
+
 /** The compact, ~200-byte result of evaluating one coin; this is what travels through workflow history. */
 export interface CoinEvaluation {
   symbol: string;
@@ -54,6 +61,8 @@ export interface CoinEvaluation {
   volatility: number;
   regime: Regime;
   indicators: IndicatorSnapshot;
+  /** The evaluated candle's open, high and low; absent in evaluations recorded before exits existed. */
+  candle?: CandleRange;
 }
 
 /** Smallest number of closed candles needed before the signal is meaningful. */

@@ -58,5 +58,7 @@ export function evaluateSignal(symbol: string, candles: readonly Candle[], confi
   assertUsableCandles(symbol, candles, minimumCandlesFor(config));
   const closes = candles.map((c) => c.close);
   const latest = candles[candles.length - 1] as Candle;
-  return evaluateCloses(symbol, latest.ts, { closes }, 0, closes.length, config);
+  const evaluation = evaluateCloses(symbol, latest.ts, { closes }, 0, closes.length, config);
+  evaluation.candle = { open: latest.open, high: latest.high, low: latest.low };
+  return evaluation;
 }

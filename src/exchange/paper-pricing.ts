@@ -1,6 +1,6 @@
 import { KeelError } from '../domain/errors.js';
 import { Dec } from '../domain/decimal-math.js';
-import { fillBalanceDeltas, takerFill } from '../domain/fill-model.js';
+import { fillBalanceDeltas, fillReferencePrice, takerFill } from '../domain/fill-model.js';
 import type { ModelledFill } from '../domain/fill-model.js';
 import type { OrderIntent } from '../domain/market-types.js';
 import { splitSymbol } from './market-args.js';
@@ -50,6 +50,6 @@ export function priceFill(
   feeRate: number,
   slippageBps: number,
 ): PaperFillPricing {
-  const fill = takerFill(intent.side, intent.amount, lastPrice, { takerFeeRate: feeRate, slippageBps });
+  const fill = takerFill(intent.side, intent.amount, fillReferencePrice(intent, lastPrice), { takerFeeRate: feeRate, slippageBps });
   return { ...fill, balanceDeltas: fillBalanceDeltas(intent.side, intent.amount, fill, assets) };
 }

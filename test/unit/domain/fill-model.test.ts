@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decimalString } from '../../../src/domain/decimal-math.js';
-import { fillBalanceDeltas, filledOrderState, isMarketable, restingLimitFill, takerFill } from '../../../src/domain/fill-model.js';
+import { fillBalanceDeltas, fillReferencePrice, filledOrderState, isMarketable, restingLimitFill, takerFill } from '../../../src/domain/fill-model.js';
 
 const costs = { takerFeeRate: 0.001, makerFeeRate: 0.0002, slippageBps: 5 };
 
@@ -37,5 +37,13 @@ describe('fill model', () => {
       clientOrderId: 'k1', exchangeOrderId: 'paper-k1', symbol: 'BTC/USDT', side: 'buy', type: 'market', status: 'closed',
       amount: '0.5', filled: '0.5', averagePrice: '40020', feeQuote: '20.01', createdAtMs: 7,
     });
+  });
+
+  it("starts an exit's fill from its trigger price (the stop, take-profit or gapped open), else from the last price", () => {
+    expect(fillReferencePrice({ triggerPrice: 92 }, 95)).toBe(92);
+    expect(fillReferencePrice({}, 95)).toBe(95);
+    for (const unusable of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(fillReferencePrice({ triggerPrice: unusable }, 95)).toBe(95);
+    // A stop sell at 92 with 5 bps slippage: 91.954, whatever the last price was.
+    expect(decimalString(takerFill('sell', '1', fillReferencePrice({ triggerPrice: 92 }, 95), costs).price)).toBe('91.954');
   });
 });
