@@ -33,16 +33,19 @@ export type ReturnSeries = ArrayLike<number>;
 export type ReturnsBySymbol = ReadonlyMap<string, ReturnSeries> | Readonly<Record<string, ReturnSeries>>;
 
 /**
- * Log returns aligned with the closes: out[i] = ln(closes[i] / closes[i - 1]); out[0], and any return next to a
- * missing (non-finite or non-positive) close, is NaN, which the measurements below treat as "no data".
+ * Log returns aligned with the closes: out[i] = ln(closes[i] / the last usable close before i). A missing close (not
+ * finite or not positive) counts as an unchanged price, so a gap gives a 0 return and the move across it lands on the
+ * next close, rather than one missing candle (an exchange outage hits every coin at once) leaving every window that
+ * spans it unusable. Before the first usable close (a coin not listed yet) the returns are NaN: "no data".
  */
 export function logReturnSeries(closes: ArrayLike<number>): Float64Array {
   const out = new Float64Array(closes.length);
-  out[0] = NaN;
-  for (let i = 1; i < closes.length; i++) {
-    const before = closes[i - 1] as number;
-    const now = closes[i] as number;
-    out[i] = before > 0 && now > 0 && Number.isFinite(before) && Number.isFinite(now) ? Math.log(now / before) : NaN;
+  let last = NaN;
+  for (let i = 0; i < closes.length; i++) {
+    const close = closes[i] as number;
+    const usable = close > 0 && Number.isFinite(close);
+    out[i] = Number.isNaN(last) ? NaN : usable ? Math.log(close / last) : 0;
+    if (usable) last = close;
   }
   return out;
 }
@@ -56,7 +59,15 @@ function windowMean(values: ArrayLike<number>, start: number, end: number): numb
   return Number.isFinite(sum) ? sum / (end - start) : NaN;
 }
 
-/** Centred sums over [start, end): sum(da x db), sum(da²), sum(db²); NaN when either window is unusable. */
+/**
+ * True when squared deviations this small are only the rounding of the mean: the series is constant over the window
+ * (a float mean of 400 copies of 0.01 is not exactly 0.01, which would leave noise to correlate).
+ */
+function isConstant(squares: number, count: number, mean: number): boolean {
+  return !(squares > count * (mean * 1e-9) ** 2);
+}
+
+/** Centred sums over [start, end): sum(da x db), sum(da²), sum(db²) (0 for a constant series); NaN when either window is unusable. */
 function centredSums(a: ArrayLike<number>, b: ArrayLike<number>, start: number, end: number): { ab: number; aa: number; bb: number } {
   const meanA = windowMean(a, start, end);
   const meanB = windowMean(b, start, end);
@@ -71,6 +82,8 @@ function centredSums(a: ArrayLike<number>, b: ArrayLike<number>, start: number, 
     aa += da * da;
     bb += db * db;
   }
+  if (isConstant(aa, end - start, meanA)) aa = 0;
+  if (isConstant(bb, end - start, meanB)) bb = 0;
   return { ab, aa, bb };
 }
 
@@ -102,7 +115,7 @@ function unitWindow(values: ReturnSeries, start: number, end: number): Float64Ar
     unit[i - start] = d;
     squares += d * d;
   }
-  if (!(squares > 0)) return null;
+  if (isConstant(squares, end - start, mean)) return null;
   const scale = 1 / Math.sqrt(squares);
   for (let i = 0; i < unit.length; i++) unit[i] = (unit[i] as number) * scale;
   return unit;
