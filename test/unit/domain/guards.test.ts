@@ -294,6 +294,57 @@ describe('windows (properties)', () => {
       { numRuns: 3 },
     );
   });
+  it('blocks exactly the buys a naive recount of the whole history blocks, until the same tick', () => {
+    const symbols = ['A/USDT', 'B/USDT', 'C/USDT'];
+    const candles = (max: number) => fc.integer({ min: 1, max });
+    const arbitraryConfig = fc.record({
+      maxDrawdown: fc.record({ fraction: fc.constantFrom(0.02, 0.05, 0.1), windowCandles: candles(12).map((w) => w + 1), blockCandles: candles(6), hardLimitFraction: fc.constantFrom(null, 0.15) }),
+      stopLossGuard: fc.record({ stops: candles(3), windowCandles: candles(10), lockCandles: candles(6), perPair: fc.boolean() }),
+      lowProfitPairs: fc.record({ windowCandles: candles(10), minProfitFraction: fc.constantFrom(-0.01, 0, 0.01), minTrades: candles(3), lockCandles: candles(6) }),
+    });
+    const arbitraryTick = fc.record({
+      equity: fc.integer({ min: 80, max: 100 }),
+      stopExits: fc.subarray(symbols),
+      closedTrades: fc.array(fc.record({ symbol: fc.constantFrom(...symbols), profitFraction: fc.integer({ min: -30, max: 20 }).map((p) => p / 1000) }), { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(arbitraryConfig, fc.array(arbitraryTick, { minLength: 1, maxLength: 80 }), (config, ticks) => {
+        let state = emptyGuardState();
+        // Per symbol (null: all coins), the latest untilTick any guard has asked for so far.
+        const until = new Map<string | null, number>();
+        const ask = (symbol: string | null, untilTick: number) => until.set(symbol, Math.max(until.get(symbol) ?? 0, untilTick));
+        ticks.forEach((tick, tickNo) => {
+          const update = updateGuards(state, { tickNo, ...tick }, config);
+          state = update.state;
+          const inWindow = (windowCandles: number) => ticks.slice(Math.max(0, tickNo - windowCandles + 1), tickNo + 1);
+
+          const { maxDrawdown, stopLossGuard, lowProfitPairs } = config;
+          const peak = Math.max(...inWindow(maxDrawdown.windowCandles).map((t) => t.equity));
+          const drawdown = 1 - tick.equity / peak;
+          if (drawdown >= maxDrawdown.fraction - 1e-12) ask(null, tickNo + maxDrawdown.blockCandles + 1);
+          expect(update.hardStop !== null).toBe(maxDrawdown.hardLimitFraction !== null && drawdown >= maxDrawdown.hardLimitFraction - 1e-12);
+
+          const stops = inWindow(stopLossGuard.windowCandles).flatMap((t) => t.stopExits);
+          if (!stopLossGuard.perPair && tick.stopExits.length > 0 && stops.length >= stopLossGuard.stops) ask(null, tickNo + stopLossGuard.lockCandles + 1);
+          for (const symbol of stopLossGuard.perPair ? tick.stopExits : []) {
+            if (stops.filter((s) => s === symbol).length >= stopLossGuard.stops) ask(symbol, tickNo + stopLossGuard.lockCandles + 1);
+          }
+          for (const symbol of new Set(tick.closedTrades.map((t) => t.symbol))) {
+            const own = inWindow(lowProfitPairs.windowCandles).flatMap((t) => t.closedTrades).filter((t) => t.symbol === symbol);
+            const permille = own.reduce((sum, t) => sum + Math.round(t.profitFraction * 1000), 0);
+            if (own.length >= lowProfitPairs.minTrades && permille < Math.round(lowProfitPairs.minProfitFraction * 1000)) ask(symbol, tickNo + lowProfitPairs.lockCandles + 1);
+          }
+
+          for (const symbol of symbols) {
+            const expected = Math.max(until.get(null) ?? 0, until.get(symbol) ?? 0);
+            const lock = buyLock(state, symbol, tickNo + 1);
+            expect(lock?.untilTick ?? null).toBe(expected > tickNo + 1 ? expected : null);
+          }
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
 });
 
 /** What is wrong with the state after tick `tickNo` of the bounded run, or null. */
