@@ -21,23 +21,10 @@ import { API_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './errors.js
  * so the document cannot drift from the code: a field added to CycleStatus fails `tsc` here until it is described.
  */
 
-/**
- * Schemas with an id become `#/components/schemas/<id>` in the OpenAPI document. Ids and descriptions live in zod's
- * global registry (where `.describe()` puts descriptions), so the document's descriptions come from the same place.
- */
-export const apiSchemas = z.globalRegistry;
+import { apiSchemas, decimal, epochMs, int, named, sameType, type Equals } from './schema-helpers.js';
+import { correlationConfigSchema, exitConfigSchema, guardConfigSchema, regimeGateConfigSchema, sizingConfigSchema } from './risk-layer-schemas.js';
 
-function named<S extends z.ZodType>(id: string, schema: S): S {
-  return schema.meta({ ...apiSchemas.get(schema), id }) as S;
-}
-
-// Exact type equality (not mere assignability): a missing or extra optional field fails too.
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-function sameType<_Check extends true>(): void {}
-
-const int = () => z.number().int();
-const decimal = (what: string) => z.string().describe(`${what}, decimal string`);
-const epochMs = (what: string) => int().describe(`${what}, epoch milliseconds`);
+export { apiSchemas };
 
 export const timeframeSchema = z.enum(TIMEFRAMES as [Timeframe, ...Timeframe[]]);
 
@@ -118,6 +105,11 @@ export const cycleConfigSchema = named(
     ticksPerRun: int(),
     taskQueuePrefix: z.string(),
     ai: aiConfigSchema.optional(),
+    exits: exitConfigSchema.optional(),
+    guards: guardConfigSchema.optional(),
+    sizing: sizingConfigSchema.optional(),
+    regimeGate: regimeGateConfigSchema.optional(),
+    correlation: correlationConfigSchema.optional(),
     timeouts: z
       .object({ coinRunMs: int(), orderRunMs: int() })
       .optional()

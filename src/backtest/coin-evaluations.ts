@@ -1,3 +1,4 @@
+import { atrOf } from '../domain/atr.js';
 import type { CycleConfig } from '../domain/cycle-config.js';
 import { timeframeMs } from '../domain/market-types.js';
 import type { evaluateCloses } from '../domain/signal-kernel.js';
@@ -29,7 +30,7 @@ export class CoinEvaluations {
 
   constructor(
     private readonly data: BacktestData,
-    private readonly config: Pick<CycleConfig, 'timeframe' | 'warmupCandles' | 'signal'>,
+    private readonly config: Pick<CycleConfig, 'timeframe' | 'warmupCandles' | 'signal' | 'exits'>,
     private readonly evaluate: CoinEvaluator,
     private readonly ahead: EvaluationsAhead | null,
   ) {
@@ -91,9 +92,16 @@ export class CoinEvaluations {
       this.inline++;
       evaluation = this.evaluate(symbol, untilOpenTs, { closes: gather(candles.close, window) }, 0, size, config.signal, scratch);
     }
-    // The evaluated candle's range, as evaluateSignal adds it from the stored candles.
+    // The evaluated candle's range (and the window's ATR for an ATR stop), as evaluateSignal adds them from the stored candles.
     const newest = newestEnd - 1;
     evaluation.candle = { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! };
+    const atrPeriod = config.exits?.stopLossAtr?.period;
+    if (atrPeriod !== undefined) {
+      evaluation.atr =
+        single !== null
+          ? atrOf(candles.high, candles.low, candles.close, single[0], single[1], atrPeriod)
+          : atrOf(gather(candles.high, window), gather(candles.low, window), gather(candles.close, window), 0, size, atrPeriod);
+    }
     return { ok: true, evaluation };
   }
 }

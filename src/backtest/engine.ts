@@ -8,6 +8,9 @@ import { emptyPortfolio } from '../domain/portfolio-types.js';
 import { evaluateCloses } from '../domain/signal-kernel.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { settleOrders } from '../domain/tick-settlement.js';
+import type { Lock } from '../domain/guards.js';
+import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
+import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-risk.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { CoinEvaluations } from './coin-evaluations.js';
 import type { CoinEvaluator } from './coin-evaluations.js';
@@ -59,6 +62,8 @@ export interface BacktestRun {
   failedEvaluations: number;
   /** Coin evaluations taken from the thread that computed them ahead, and those evaluated on the engine's thread. */
   evaluations: { ahead: number; inline: number };
+  /** Buy locks the guards placed, in the order they were placed (the risk layer; empty when it is off). */
+  locks: Array<Lock & { tickTs: number }>;
   portfolio: PortfolioSnapshot;
 }
 
@@ -76,7 +81,11 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const lookback = CoinEvaluations.lookbackOf(config);
   const scan = new ScanCursor(data, config);
   const pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
-  const signalConfig = { signal: config.signal, risk: config.risk };
+  const riskLayer = riskLayerOf(config);
+  const decisionConfig = { signal: config.signal, risk: config.risk, ...riskLayer };
+  // The risk layer's state, only when some part of it acts: a run without it decides exactly as before it existed.
+  let riskState: RiskState | null = riskLayerActive(riskLayer) ? emptyRiskState() : null;
+  const locks: BacktestRun['locks'] = [];
 
   let portfolio = emptyPortfolio(config.quote, input.startingCash);
   let coinHealth: Record<string, CoinHealth> = {};
@@ -113,13 +122,16 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
 
       const outcomes = evaluations.at(tickTs, evaluatedCandleOpenTs(tickTs, tfMs), universe.symbols);
 
-      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns }, config: signalConfig, universe, outcomes });
+      const portfolioBefore = portfolio;
+      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }) }, config: decisionConfig, universe, outcomes });
       coinHealth = decision.coinHealth;
       failedEvaluations += decision.failedCoins.length;
       const { intents } = decision.plan;
       let cash = portfolio.cash;
+      const reasonById = new Map<string, string>();
       const orderOutcomes = intents.map((intent) => {
         const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
+        reasonById.set(clientOrderId, intent.reason);
         const index = pairIndex.get(intent.symbol);
         const outcome = fillIntent({ intent, clientOrderId, tickTs, cash, ticker: index === undefined ? null : scan.tickerOf(index), settings: fill });
         if (outcome.ok) cash = outcome.cashAfter;
@@ -149,11 +161,16 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const equity = portfolioEquity(portfolio, decision.prices);
       const equityValue = Number(equity);
       tickRows.push({ tickTs, equity, cash: portfolio.cash });
+      if (riskState !== null) {
+        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled: settlement.filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue });
+        riskState = step.state;
+        for (const lock of step.newLocks) locks.push({ tickTs, ...lock });
+      }
       curve.push({ ts: tickTs, equity: equityValue, invested: equityValue - Number(portfolio.cash) });
       if (input.onProgress !== undefined && ((tickNo + 1) % progressEvery === 0 || tickNo + 1 === ticks)) input.onProgress(tickNo + 1, ticks);
     }
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, portfolio };
 }

@@ -8,6 +8,8 @@ import type { OrderIntent, OrderSide } from './market-types.js';
 import { portfolioEquity } from './portfolio-accounting.js';
 import type { PortfolioSnapshot } from './portfolio-types.js';
 import type { CoinEvaluation, SignalConfig } from './signal-types.js';
+import { DEFAULT_SIZING_CONFIG, buyNotional, type SizingConfig } from './sizing.js';
+import type { BuyPolicy } from './tick-risk.js';
 
 /*
  * Portfolio allocation for one tick. RUNS IN THE WORKFLOW SANDBOX: import only decimal.js and domain files that do
@@ -42,6 +44,12 @@ export interface PlanOrdersInput {
    * planned as before rules existed (8-decimal buys, whole-position sells, no dust), so recorded histories replay.
    */
   rules?: Readonly<Record<string, MarketOrderRules>>;
+  /** Sells the risk layer already decided this tick (exits, a drawdown halt): first in the plan; their coins get no other order. */
+  riskSells?: readonly OrderIntent[];
+  /** Per buy candidate, the risk layer's say (tick-risk.ts: locks, regime gates, the stop risk sizing needs); absent: all allowed. */
+  buyPolicy?: (evaluation: CoinEvaluation) => BuyPolicy;
+  /** How buys are sized; absent: fixed fraction (equity x risk.maxPositionFraction). */
+  sizing?: SizingConfig;
 }
 
 export interface SkippedOrder {
@@ -103,9 +111,10 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     const mark = marks[symbol];
     return usablePrice(mark) ? mark : null;
   };
-  const intents: OrderIntent[] = [];
+  const intents: OrderIntent[] = [...(input.riskSells ?? [])];
   const skipped: SkippedOrder[] = [];
-  const seen = new Set<string>();
+  // Coins the risk layer sells get no signal order: seen already.
+  const seen = new Set<string>(input.riskSells?.map((intent) => intent.symbol));
   const buyCandidates: CoinEvaluation[] = [];
   const sellThreshold = input.signal ? ` ≤ -${input.signal.sellThreshold}` : '';
   const buyThreshold = input.signal ? ` ≥ ${input.signal.buyThreshold}` : '';
@@ -140,8 +149,10 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   if (buyCandidates.length === 0) return { intents, skipped };
   buyCandidates.sort((a, b) => b.score - a.score || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   // Valued only once a buy gets a slot and a price (a full book skips every candidate without it).
+  let equityAtMarks: Dec | null = null;
+  const equityValue = (): Dec => (equityAtMarks ??= new Dec(portfolioEquity(portfolio, marks)));
   let targetNotionalValue: Dec | null = null;
-  const targetNotional = (): Dec => (targetNotionalValue ??= new Dec(portfolioEquity(portfolio, marks)).times(risk.maxPositionFraction));
+  const targetNotional = (): Dec => (targetNotionalValue ??= equityValue().times(risk.maxPositionFraction));
   const feeFactor = new Dec(1).plus(FEE_RESERVE_FRACTION);
   const minNotional = fromNumber(risk.minOrderNotional);
   let cashLeft = Dec.max(new Dec(portfolio.cash), 0);
@@ -157,12 +168,22 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: 'no usable price' });
       continue;
     }
+    const policy = input.buyPolicy?.(e);
+    if (policy?.refused) {
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: policy.refused });
+      continue;
+    }
     const symbolRules = rules[e.symbol];
     const affordable = cashLeft.div(feeFactor);
-    const notional = Dec.min(targetNotional(), affordable);
+    const sized =
+      policy === undefined
+        ? null
+        : buyNotional({ equity: equityValue(), price, stopPrice: policy.stopPrice, risk, sizing: input.sizing ?? DEFAULT_SIZING_CONFIG, regimeSizeFactor: policy.sizeFactor });
+    const target = sized?.notional ?? targetNotional();
+    const notional = Dec.min(target, affordable);
     const quantity = symbolRules?.amountStep === undefined ? notional.div(price).toDecimalPlaces(QUANTITY_DECIMALS, Dec.ROUND_DOWN) : roundAmountDown(notional.div(price), symbolRules);
     const cost = quantity.times(price);
-    const capped = affordable.lessThan(targetNotional()) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
+    const capped = affordable.lessThan(target) ? ` (capped by cash ${cashLeft.toFixed(2)})` : '';
     if (quantity.isZero() || cost.lessThan(minNotional)) {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: `notional ${cost.toFixed(2)}${capped} below minimum ${risk.minOrderNotional}` });
       continue;
@@ -180,7 +201,8 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
       type: 'market',
       amount: symbolRules?.amountStep === undefined ? quantity.toFixed(QUANTITY_DECIMALS) : formatAmount(quantity, symbolRules),
       price: decimalString(fromNumber(price)),
-      reason: describeEvaluation(e, buyThreshold),
+      // Today's rule at full size keeps today's reason; risk sizing or a regime factor says how the size came about.
+      reason: sized !== null && (input.sizing?.mode === 'risk' || policy!.sizeFactor !== 1) ? `${describeEvaluation(e, buyThreshold)}; size ${sized.basis}` : describeEvaluation(e, buyThreshold),
     });
   }
   return { intents, skipped };

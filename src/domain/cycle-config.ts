@@ -1,6 +1,7 @@
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from './signal-types.js';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from './market-types.js';
 import { DEFAULT_AI_CONFIG, validateAiConfig, type AiConfig } from './ai-policy.js';
+import { RISK_LAYER_SECTIONS, mergeRiskLayerSection, notInDurableCycles, validateRiskLayer, type RiskLayerConfig, type RiskLayerSection } from './risk-layer-config.js';
 
 /** How a cycle's ticks are paced. */
 export type CycleClock =
@@ -27,8 +28,12 @@ export interface UniverseConfig {
   maxCoins: number;
 }
 
-/** Everything a running market cycle needs; carried through continue-as-new and changed by `updateConfig`. */
-export interface CycleConfig {
+/**
+ * Everything a running market cycle needs; carried through continue-as-new and changed by `updateConfig`. The risk
+ * layer's sections (exits, guards, sizing, regimeGate, correlation) are absent in cycles started before it existed,
+ * which means their defaults (riskLayerOf).
+ */
+export interface CycleConfig extends Partial<RiskLayerConfig> {
   /** Market adapter id: 'sim', 'replay' or a ccxt exchange id such as 'binance'. */
   exchange: string;
   /** Cycle name, unique per exchange; the cycle's workflow id is `cycle/<exchange>/<name>`. */
@@ -116,6 +121,12 @@ export interface CycleConfigPatch {
   childBatchSize?: number;
   ticksPerRun?: number;
   ai?: Partial<AiConfig>;
+  /** Risk layer sections: nested objects merge key by key (see mergeRiskLayerSection). */
+  exits?: Record<string, unknown>;
+  guards?: Record<string, unknown>;
+  sizing?: Record<string, unknown>;
+  regimeGate?: Record<string, unknown>;
+  correlation?: Record<string, unknown>;
 }
 
 const PATCHABLE_KEYS = new Set<string>([
@@ -129,11 +140,17 @@ const PATCHABLE_KEYS = new Set<string>([
   'childBatchSize',
   'ticksPerRun',
   'ai',
+  ...RISK_LAYER_SECTIONS,
 ]);
 
 export function applyConfigPatch(config: CycleConfig, patch: CycleConfigPatch): CycleConfig {
+  const riskLayer: Partial<Record<RiskLayerSection, unknown>> = {};
+  for (const section of RISK_LAYER_SECTIONS) {
+    if (patch[section] !== undefined) riskLayer[section] = mergeRiskLayerSection(section, config[section], patch[section]);
+  }
   return {
     ...config,
+    ...(riskLayer as Partial<RiskLayerConfig>),
     ...(patch.timeframe !== undefined && { timeframe: patch.timeframe }),
     ...(patch.tickPacingMs !== undefined && { tickPacingMs: patch.tickPacingMs }),
     ...(patch.maxTicks !== undefined && { maxTicks: patch.maxTicks }),
@@ -223,6 +240,7 @@ export function validateCycleConfig(config: CycleConfig): string[] {
     need(isInteger(r.cooldownTicks, 0, 10_000), `risk.cooldownTicks must be a non-negative integer (got ${String(r.cooldownTicks)})`);
   }
   if (config.ai !== undefined) problems.push(...validateAiConfig(config.ai));
+  problems.push(...validateRiskLayer(config));
   if (s && isInteger(config.warmupCandles, 30, 1000)) {
     const needed = Math.max(s.rsiPeriod + 1, s.maSlowPeriod, s.macdSlowPeriod + s.macdSignalPeriod) + 1;
     need(config.warmupCandles >= needed, `warmupCandles (${config.warmupCandles}) must cover the longest indicator window (${needed} candles)`);
@@ -257,6 +275,10 @@ function sectionProblems(patch: Record<string, unknown>): string[] {
   for (const section of ['universe', 'risk', 'signal', 'ai']) {
     if (patch[section] !== undefined) check(section, patch[section]);
   }
+  // The risk layer's sections check their own keys (validateRiskLayer) once merged; here only that each is an object.
+  for (const section of RISK_LAYER_SECTIONS) {
+    if (patch[section] !== undefined && !isPlainObject(patch[section])) problems.push(`${section} must be an object of settings (got ${JSON.stringify(patch[section])})`);
+  }
   return problems;
 }
 
@@ -272,4 +294,16 @@ export function validateConfigPatch(config: CycleConfig, patch: unknown): string
   const shapeProblems = sectionProblems(patch);
   if (shapeProblems.length > 0) return shapeProblems;
   return validateCycleConfig(applyConfigPatch(config, patch as CycleConfigPatch));
+}
+
+/** validateCycleConfig for a durable cycle (started or updated): also refuses what only backtests act on so far. */
+export function validateDurableCycleConfig(config: CycleConfig): string[] {
+  const problems = validateCycleConfig(config);
+  return problems.length > 0 ? problems : notInDurableCycles(config);
+}
+
+/** validateConfigPatch for a running durable cycle (see validateDurableCycleConfig). */
+export function validateDurableConfigPatch(config: CycleConfig, patch: unknown): string[] {
+  const problems = validateConfigPatch(config, patch);
+  return problems.length > 0 ? problems : notInDurableCycles(applyConfigPatch(config, patch as CycleConfigPatch));
 }

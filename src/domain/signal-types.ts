@@ -63,6 +63,8 @@ export interface CoinEvaluation {
   indicators: IndicatorSnapshot;
   /** The evaluated candle's open, high and low; absent in evaluations recorded before exits existed. */
   candle?: CandleRange;
+  /** Wilder's ATR over the evaluated window, when an ATR stop is configured (exits.stopLossAtr.period). */
+  atr?: number;
 }
 
 /** Smallest number of closed candles needed before the signal is meaningful. */

@@ -1,3 +1,4 @@
+import { atrOf } from './atr.js';
 import { assertUsableCandles } from './candle-validation.js';
 import { KeelError } from './errors.js';
 import { macd, rsi, smaSeries } from './indicators.js';
@@ -54,11 +55,15 @@ export function analyzeCloses(closes: readonly number[], config: SignalConfig): 
  * Throws KeelError('InvalidMarketData') for too few candles or a bad price. The arithmetic is the signal kernel's
  * (signal-kernel.ts), the same the backtester runs; analyzeCloses above stays as the library-based reference.
  */
-export function evaluateSignal(symbol: string, candles: readonly Candle[], config: SignalConfig): CoinEvaluation {
+export function evaluateSignal(symbol: string, candles: readonly Candle[], config: SignalConfig, atrPeriod?: number): CoinEvaluation {
   assertUsableCandles(symbol, candles, minimumCandlesFor(config));
   const closes = candles.map((c) => c.close);
   const latest = candles[candles.length - 1] as Candle;
   const evaluation = evaluateCloses(symbol, latest.ts, { closes }, 0, closes.length, config);
   evaluation.candle = { open: latest.open, high: latest.high, low: latest.low };
+  // An ATR stop's distance: Wilder's ATR over the same window (the backtester measures the same candles).
+  if (atrPeriod !== undefined) {
+    evaluation.atr = atrOf(Float64Array.from(candles, (c) => c.high), Float64Array.from(candles, (c) => c.low), Float64Array.from(closes), 0, candles.length, atrPeriod);
+  }
   return evaluation;
 }

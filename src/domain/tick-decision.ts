@@ -8,6 +8,8 @@ import type { RiskConfig } from './cycle-config.js';
 import type { MarketOrderRules } from './market-rules.js';
 import type { PortfolioSnapshot } from './portfolio-types.js';
 import type { CoinEvaluation, SignalAction, SignalConfig } from './signal-types.js';
+import { riskLayerOf, type RiskLayerConfig } from './risk-layer-config.js';
+import { buyPolicyOf, exitIntents, type RiskState } from './tick-risk.js';
 
 /*
  * What a market cycle decides in a tick, as pure functions the workflow and the backtester both call: which coins
@@ -84,11 +86,13 @@ export interface DecisionState {
   inDoubt?: readonly string[];
   aiVerdicts?: Readonly<Record<string, HeldVerdict>>;
   aiPending?: Readonly<Record<string, number>>;
+  /** The risk layer's state (tick-risk.ts); absent: no exits, guards or gates act (cycles from before it existed). */
+  risk?: RiskState;
 }
 
 export interface DecideTickInput {
   state: DecisionState;
-  config: { signal: SignalConfig; risk: RiskConfig; ai?: AiConfig };
+  config: { signal: SignalConfig; risk: RiskConfig; ai?: AiConfig } & Partial<RiskLayerConfig>;
   universe: Pick<TickUniverse, 'prices' | 'rules'>;
   /** The tick's coin outcomes, in the order the coins were evaluated. */
   outcomes: readonly CoinOutcome[];
@@ -150,6 +154,10 @@ export function decideTick(input: DecideTickInput): TickDecision {
     aiState = { aiVerdicts, aiPending };
   }
 
+  const blockedSymbols = [...failedCoins, ...(state.inDoubt ?? [])];
+  // The risk layer: exits and a drawdown halt sell first; locks, regime gates and risk sizing shape the buys.
+  const riskState = state.risk;
+  const riskLayer = riskState === undefined ? null : riskLayerOf(config);
   const plan = planOrders({
     portfolio: state.portfolio,
     evaluations: decided,
@@ -158,7 +166,13 @@ export function decideTick(input: DecideTickInput): TickDecision {
     risk: config.risk,
     cooldowns: state.cooldowns,
     tickNo: state.tickNo,
-    blockedSymbols: [...failedCoins, ...(state.inDoubt ?? [])],
+    blockedSymbols,
+    ...(riskState !== undefined &&
+      riskLayer !== null && {
+        riskSells: exitIntents({ portfolio: state.portfolio, evaluations: decided, rules: universe.rules, state: riskState, config: riskLayer, tickNo: state.tickNo, blocked: new Set(blockedSymbols) }),
+        buyPolicy: buyPolicyOf(riskState, riskLayer, state.tickNo),
+        sizing: riskLayer.sizing,
+      }),
   });
   return { coinHealth, evaluations, failedCoins, prices, ...aiState, aiChanged, plan };
 }

@@ -10,7 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../domain/cycle-config.js';
+import { applyConfigPatch, validateCycleConfig, validateDurableConfigPatch } from '../domain/cycle-config.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { formatMoney } from '../domain/money-format.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
@@ -84,7 +84,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       try {
         if (locked) {
           // The config may have changed while this update waited for the lock: check the patch against it again.
-          const issues = validateConfigPatch(state.config, patch);
+          const issues = validateDurableConfigPatch(state.config, patch);
           if (issues.length > 0) throw ApplicationFailure.nonRetryable(`config update rejected: ${issues.join('; ')}`, 'InvalidConfig');
         }
         // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
@@ -104,7 +104,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     {
       // Synchronous on purpose: an async validator's rejection is ignored by the SDK and the update is accepted.
       validator: (patch) => {
-        const issues = validateConfigPatch(state.config, patch);
+        const issues = validateDurableConfigPatch(state.config, patch);
         if (issues.length > 0) throw new Error(`config update rejected: ${issues.join('; ')}`);
       },
     },

@@ -25,8 +25,8 @@ export interface TickRow {
   realizedPnl: string;
 }
 
-/** A stored coin evaluation of one tick (without the candle's range: exits use it within the tick only). */
-export interface SignalRow extends Omit<CoinEvaluation, 'candle'> {
+/** A stored coin evaluation of one tick (without the candle's range and ATR: exits use them within the tick only). */
+export interface SignalRow extends Omit<CoinEvaluation, 'candle' | 'atr'> {
   cycleId: string;
   tickTs: number;
 }

@@ -1,0 +1,115 @@
+import { validateCorrelationConfig, DEFAULT_CORRELATION_CONFIG, type CorrelationConfig } from './correlation.js';
+import { DEFAULT_EXIT_CONFIG, validateExitConfig, type ExitConfig } from './exits.js';
+import { DEFAULT_GUARD_CONFIG, GUARD_SECTION_DEFAULTS, validateGuardConfig, type GuardConfig } from './guards.js';
+import { DEFAULT_REGIME_GATE_CONFIG, validateRegimeGateConfig, type RegimeGateConfig } from './regime-gate.js';
+import { DEFAULT_SIZING_CONFIG, validateSizingConfig, type SizingConfig } from './sizing.js';
+
+/*
+ * The risk layer's settings (issue 11) as the cycle config holds them: one optional section each, absent in cycles
+ * started before the layer existed and then meaning the defaults (everything off, today's fixed-fraction sizing).
+ * Pure and sandbox-safe: the workflow's update validator calls validateRiskLayer.
+ */
+
+export interface RiskLayerConfig {
+  exits: ExitConfig;
+  guards: GuardConfig;
+  sizing: SizingConfig;
+  regimeGate: RegimeGateConfig;
+  correlation: CorrelationConfig;
+}
+
+export type RiskLayerSection = keyof RiskLayerConfig;
+export const RISK_LAYER_SECTIONS: readonly RiskLayerSection[] = ['exits', 'guards', 'sizing', 'regimeGate', 'correlation'];
+
+export const DEFAULT_RISK_LAYER: Readonly<RiskLayerConfig> = Object.freeze({
+  exits: DEFAULT_EXIT_CONFIG,
+  guards: DEFAULT_GUARD_CONFIG,
+  sizing: DEFAULT_SIZING_CONFIG,
+  regimeGate: DEFAULT_REGIME_GATE_CONFIG,
+  correlation: DEFAULT_CORRELATION_CONFIG,
+});
+
+/** The settings a nested part starts from when it is switched on with only some of them given. */
+const NESTED_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  'exits.stopLossAtr': { multiple: 3, period: 14 },
+  'exits.trailingStop': { fraction: 0.05, activationFraction: 0.02 },
+  'guards.maxDrawdown': GUARD_SECTION_DEFAULTS.maxDrawdown,
+  'guards.stopLossGuard': GUARD_SECTION_DEFAULTS.stopLossGuard,
+  'guards.lowProfitPairs': GUARD_SECTION_DEFAULTS.lowProfitPairs,
+};
+
+const VALIDATORS: Record<RiskLayerSection, (value: unknown) => string[]> = {
+  exits: (value) => validateExitConfig(value),
+  guards: (value) => validateGuardConfig(value),
+  sizing: (value) => validateSizingConfig(value),
+  regimeGate: (value) => validateRegimeGateConfig(value),
+  correlation: (value) => validateCorrelationConfig(value),
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A cycle config's risk layer with every absent section at its default. */
+export function riskLayerOf(config: Partial<RiskLayerConfig>): RiskLayerConfig {
+  return {
+    exits: config.exits ?? DEFAULT_RISK_LAYER.exits,
+    guards: config.guards ?? DEFAULT_RISK_LAYER.guards,
+    sizing: config.sizing ?? DEFAULT_RISK_LAYER.sizing,
+    regimeGate: config.regimeGate ?? DEFAULT_RISK_LAYER.regimeGate,
+    correlation: config.correlation ?? DEFAULT_RISK_LAYER.correlation,
+  };
+}
+
+/** Whether any part of the risk layer acts (otherwise a tick decides exactly as before the layer existed). */
+export function riskLayerActive(config: RiskLayerConfig): boolean {
+  const { exits, guards } = config;
+  return (
+    exits.stopLossFraction !== null ||
+    exits.stopLossAtr !== null ||
+    exits.trailingStop !== null ||
+    exits.takeProfitFraction !== null ||
+    exits.timeLimitCandles !== null ||
+    guards.maxDrawdown !== null ||
+    guards.stopLossGuard !== null ||
+    guards.lowProfitPairs !== null ||
+    config.sizing.mode !== 'fixed_fraction' ||
+    config.regimeGate.enabled ||
+    config.correlation.enabled
+  );
+}
+
+/** One message per problem in the sections the config has (absent ones are the defaults, which are valid). */
+export function validateRiskLayer(config: Partial<Record<RiskLayerSection, unknown>>): string[] {
+  const problems = RISK_LAYER_SECTIONS.flatMap((section) => (config[section] === undefined ? [] : VALIDATORS[section](config[section])));
+  const correlation = config.correlation as Partial<CorrelationConfig> | undefined;
+  // Measured (correlation.ts) but not yet acted on anywhere: refused rather than silently ignored.
+  if (correlation?.enabled === true) problems.push('correlation.enabled: the correlation gate is not wired into ticks yet; leave it false');
+  return problems;
+}
+
+/**
+ * What a durable (paper or live) cycle cannot take yet: the risk layer acts in `keel backtest` first; a cycle given
+ * a stop it would not act on would be worse than one refused. Empty when the layer is off.
+ */
+export function notInDurableCycles(config: Partial<RiskLayerConfig>): string[] {
+  if (!riskLayerActive(riskLayerOf(config))) return [];
+  return ['exits, guards, risk sizing and regime gates act in `keel backtest` only so far, not in a running cycle: leave exits, guards, sizing and regimeGate at their defaults here'];
+}
+
+/**
+ * A section after a patch: nested objects merge key by key (a part that was off starts from its defaults), anything
+ * else (numbers, null to switch a part off) replaces. The validator then judges the result.
+ */
+export function mergeRiskLayerSection(section: RiskLayerSection, current: unknown, patch: unknown): unknown {
+  return merge(section, current ?? DEFAULT_RISK_LAYER[section], patch);
+}
+
+function merge(path: string, current: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const base = isPlainObject(current) ? current : (NESTED_DEFAULTS[path] ?? {});
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(patch)) {
+    // defineProperty: a key such as "__proto__" stays a (refused) setting instead of changing the object's prototype.
+    Object.defineProperty(merged, key, { value: merge(`${path}.${key}`, Object.hasOwn(base, key) ? base[key] : undefined, value), enumerable: true, writable: true, configurable: true });
+  }
+  return merged;
+}
