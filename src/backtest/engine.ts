@@ -162,7 +162,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const equityValue = Number(equity);
       tickRows.push({ tickTs, equity, cash: portfolio.cash });
       if (riskState !== null) {
-        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled: settlement.filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue });
+        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled: settlement.filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue, rules: universe.rules });
         riskState = step.state;
         for (const lock of step.newLocks) locks.push({ tickTs, ...lock });
       }

@@ -125,6 +125,8 @@ export interface NextRiskStateInput {
   evaluations: readonly CoinEvaluation[];
   /** Mark-to-market equity after the fills. */
   equity: number;
+  /** The tick's order-size rules by symbol, to tell dust from a position; absent: nothing is dust (as in planOrders). */
+  rules?: Readonly<Record<string, MarketOrderRules>>;
 }
 
 export interface RiskStep {
@@ -169,6 +171,9 @@ export function nextRiskState(input: NextRiskStateInput): RiskStep {
         const atr = evaluation?.atr ?? null;
         exits[symbol] = previous === undefined ? openPositionExit(entryPrice, tickNo, atr, config.exits) : addToPositionExit(previous, entryPrice, atr, config.exits);
       } else if (previous === undefined) {
+        // Dust (what a sell left) stays unprotected: opening an exit for it here would make a later buy of the coin
+        // add to this one (keeping its entry tick and the highs seen while only dust was held) instead of opening afresh.
+        if (dustReason(position.quantity, evaluation?.price ?? null, input.rules?.[symbol]) !== null) continue;
         // Held from before exits were switched on: protected from now, from its average entry price.
         exits[symbol] = openPositionExit(entryPrice, tickNo, evaluation?.atr ?? null, config.exits);
       } else {
