@@ -245,6 +245,13 @@ export function validateCycleConfig(config: CycleConfig): string[] {
     const needed = Math.max(s.rsiPeriod + 1, s.maSlowPeriod, s.macdSlowPeriod + s.macdSignalPeriod) + 1;
     need(config.warmupCandles >= needed, `warmupCandles (${config.warmupCandles}) must cover the longest indicator window (${needed} candles)`);
   }
+  // ATR(period) needs period + 1 candles of the coin's window (exitWarmupCandles): a shorter window measures nothing,
+  // and the ATR stop would silently never be set.
+  const atrPeriod = (config.exits?.stopLossAtr as { period?: unknown } | null | undefined)?.period;
+  if (isInteger(atrPeriod, 1, 500) && isInteger(config.warmupCandles, 30, 1000)) {
+    const atrCandles = (atrPeriod as number) + 1;
+    need(config.warmupCandles >= atrCandles, `warmupCandles (${config.warmupCandles}) must cover exits.stopLossAtr.period + 1 (${atrCandles} candles) for the ATR stop`);
+  }
   return problems;
 }
 

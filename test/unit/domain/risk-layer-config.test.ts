@@ -38,6 +38,13 @@ describe('risk layer settings by dotted keys', () => {
     expect(patched({ exits: 0.1 }).problems).toEqual(['exits must be an object of settings (got 0.1)']);
   });
 
+  it('refuses an ATR stop whose period the warm-up window cannot measure, naming both settings', () => {
+    // warmupCandles 100 (the default): ATR(99) needs 100 candles, ATR(100) 101.
+    expect(patched({ 'exits.stopLossAtr.period': 99 }).problems).toEqual([]);
+    expect(patched({ 'exits.stopLossAtr.period': 100 }).problems).toEqual(['warmupCandles (100) must cover exits.stopLossAtr.period + 1 (101 candles) for the ATR stop']);
+    expect(patched({ 'exits.stopLossAtr.period': 100, warmupCandles: 101 }).problems).toEqual([]);
+  });
+
   it('refuses correlation.enabled=true: measured, not acted on', () => {
     expect(patched({ 'correlation.enabled': true }).problems).toEqual(['correlation.enabled: the correlation gate is not wired into ticks yet; leave it false']);
   });
