@@ -31,7 +31,7 @@ export function createDbActivities({ db, metrics }: DbActivityDeps) {
           `${input.symbol}: no stored ${input.timeframe} candle opening at ${new Date(untilOpenTs).toISOString()} (newest stored: ${newest ? new Date(newest.ts).toISOString() : 'none'}); the exchange has not published it`,
         );
       }
-      return evaluateSignal(input.symbol, candles, input.signal);
+      return evaluateSignal(input.symbol, candles, input.signal, input.atrPeriod);
     },
 
     /** One transaction for the whole tick: the tick row, every coin's signal, the position snapshot. Idempotent. */

@@ -1,5 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { applyConfigPatch, defaultCycleConfig, validateDurableCycleConfig, type CycleConfig, type CycleConfigPatch } from '../domain/cycle-config.js';
+import { applyConfigPatch, defaultCycleConfig, validateCycleConfig, type CycleConfig, type CycleConfigPatch } from '../domain/cycle-config.js';
 import { startOrAttachCycle } from '../temporal/cycle-client.js';
 import { pauseSignal, resumeSignal, statusQuery, updateConfigUpdate } from '../contracts/messages.js';
 import { cycleWorkflowId } from '../contracts/workflow-ids.js';
@@ -133,12 +133,12 @@ export function cycleConfigFor(ctx: ApiContext, request: StartCycleRequest): Cyc
 
 /**
  * Starts the market cycle, or attaches to the running one (the workflow id is the business key, so a second start
- * never creates a second cycle). The whole config is checked by validateDurableCycleConfig first: BAD_REQUEST lists every
+ * never creates a second cycle). The whole config is checked by validateCycleConfig first: BAD_REQUEST lists every
  * problem. Attaching ignores the settings: the running cycle's config changes through PATCH .../config only.
  */
 export async function startCycle(ctx: ApiContext, request: StartCycleRequest): Promise<StartCycleResult> {
   const config = cycleConfigFor(ctx, request);
-  const problems = validateDurableCycleConfig(config);
+  const problems = validateCycleConfig(config);
   if (problems.length > 0) throw new ApiError('BAD_REQUEST', `invalid cycle config: ${problems.join('; ')}`);
   const { handle, started } = await ctx.temporal(() => startOrAttachCycle(ctx.client, config));
   ctx.cache.delete(statusKey(handle.workflowId));

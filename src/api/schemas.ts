@@ -159,6 +159,15 @@ export const cycleStatusSchema = named(
       .array(z.object({ symbol: z.string(), clientOrderId: z.string(), kind: z.string(), reason: z.string() }))
       .describe('orders of unknown fate (fate_unknown) or whose fill could not be booked (fill_unapplied): looked up at every reconciliation, never dropped for age; acknowledge the finding to release one'),
     ai: z.object({ enabled: z.boolean(), pending: int(), verdicts: int(), suspendedUntilMs: int().nullable() }),
+    risk: z
+      .object({
+        halt: z.string().nullable().describe('why the drawdown guard halted the cycle (everything sold, then paused); null when trading'),
+        marketRegime: z.string().nullable().describe("the market's regime the regime gates use"),
+        locks: z.array(z.object({ guard: z.string(), symbol: z.string().nullable(), reason: z.string(), untilTick: int() })).describe('buy locks of the guards; symbol null locks every coin'),
+        protectedPositions: int().describe('held coins with exit levels (stops, take-profit, time limit)'),
+      })
+      .optional()
+      .describe('the risk layer, while some part of it is on'),
   }),
 );
 sameType<Equals<z.output<typeof cycleStatusSchema>, CycleStatus>>();

@@ -49,6 +49,8 @@ export interface EvaluateCoinInput {
   /** Stored candles to load for the indicators. */
   lookbackCandles: number;
   signal: SignalConfig;
+  /** exits.stopLossAtr.period when an ATR stop is configured: the evaluation then carries the window's ATR. */
+  atrPeriod?: number;
 }
 
 export interface BrokerAccountInput {

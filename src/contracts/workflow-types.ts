@@ -1,3 +1,4 @@
+import type { RiskState } from '../domain/tick-risk.js';
 import type { CycleConfig } from '../domain/cycle-config.js';
 import type { OrderIntent, OrderState, Timeframe } from '../domain/market-types.js';
 import type { PortfolioSnapshot, Position } from '../domain/portfolio-types.js';
@@ -64,6 +65,8 @@ export interface MarketCycleState {
   feesSinceReconcile?: string;
   /** Held symbols whose position was dust (below its market's minimum) at the last tick. */
   dust?: string[];
+  /** The risk layer's state (exit levels per held coin, guards, market regime, a drawdown halt); absent while it is off. */
+  risk?: RiskState;
 }
 
 export interface MarketCycleInput {
@@ -96,6 +99,11 @@ export interface CycleStatus {
   /** Orders of unknown fate (or with a fill that could not be booked), looked up at every reconciliation. */
   orderDoubts: Array<{ symbol: string; clientOrderId: string; kind: string; reason: string }>;
   ai: { enabled: boolean; pending: number; verdicts: number; suspendedUntilMs: number | null };
+  /**
+   * The risk layer while some part of it is on (absent otherwise): a drawdown halt, the market regime the gates
+   * use, the guards' buy locks (reason and expiry) and how many held coins have exit levels.
+   */
+  risk?: { halt: string | null; marketRegime: string | null; locks: Array<{ guard: string; symbol: string | null; reason: string; untilTick: number }>; protectedPositions: number };
 }
 
 export interface CoinCycleInput {
@@ -108,6 +116,8 @@ export interface CoinCycleInput {
   warmupCandles: number;
   signal: SignalConfig;
   taskQueuePrefix: string;
+  /** exits.stopLossAtr.period when an ATR stop is configured (absent in children started before exits existed). */
+  atrPeriod?: number;
 }
 
 export type CoinCycleResult =

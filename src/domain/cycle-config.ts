@@ -1,7 +1,7 @@
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from './signal-types.js';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from './market-types.js';
 import { DEFAULT_AI_CONFIG, validateAiConfig, type AiConfig } from './ai-policy.js';
-import { RISK_LAYER_SECTIONS, mergeRiskLayerSection, notInDurableCycles, validateRiskLayer, type RiskLayerConfig, type RiskLayerSection } from './risk-layer-config.js';
+import { RISK_LAYER_SECTIONS, mergeRiskLayerSection, validateRiskLayer, type RiskLayerConfig, type RiskLayerSection } from './risk-layer-config.js';
 
 /** How a cycle's ticks are paced. */
 export type CycleClock =
@@ -301,16 +301,4 @@ export function validateConfigPatch(config: CycleConfig, patch: unknown): string
   const shapeProblems = sectionProblems(patch);
   if (shapeProblems.length > 0) return shapeProblems;
   return validateCycleConfig(applyConfigPatch(config, patch as CycleConfigPatch));
-}
-
-/** validateCycleConfig for a durable cycle (started or updated): also refuses what only backtests act on so far. */
-export function validateDurableCycleConfig(config: CycleConfig): string[] {
-  const problems = validateCycleConfig(config);
-  return problems.length > 0 ? problems : notInDurableCycles(config);
-}
-
-/** validateConfigPatch for a running durable cycle (see validateDurableCycleConfig). */
-export function validateDurableConfigPatch(config: CycleConfig, patch: unknown): string[] {
-  const problems = validateConfigPatch(config, patch);
-  return problems.length > 0 ? problems : notInDurableCycles(applyConfigPatch(config, patch as CycleConfigPatch));
 }

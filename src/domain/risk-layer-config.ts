@@ -86,14 +86,6 @@ export function validateRiskLayer(config: Partial<Record<RiskLayerSection, unkno
   return problems;
 }
 
-/**
- * What a durable (paper or live) cycle cannot take yet: the risk layer acts in `keel backtest` first; a cycle given
- * a stop it would not act on would be worse than one refused. Empty when the layer is off.
- */
-export function notInDurableCycles(config: Partial<RiskLayerConfig>): string[] {
-  if (!riskLayerActive(riskLayerOf(config))) return [];
-  return ['exits, guards, risk sizing and regime gates act in `keel backtest` only so far, not in a running cycle: leave exits, guards, sizing and regimeGate at their defaults here'];
-}
 
 /**
  * A section after a patch: nested objects merge key by key (a part that was off starts from its defaults), anything

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { CycleConfig } from '../domain/cycle-config.js';
-import { validateDurableCycleConfig } from '../domain/cycle-config.js';
+import { validateCycleConfig } from '../domain/cycle-config.js';
 import { KEEL_EXCHANGE, KEEL_MARKET, KEEL_PAUSED, KEEL_TICK } from '../contracts/search-attributes.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import { cycleWorkflowId } from '../contracts/workflow-ids.js';
@@ -13,7 +13,7 @@ export type CycleHandle = WorkflowHandle<typeof marketCycle>;
  * `cycle/<exchange>/<name>`, so a second start never creates a second cycle.
  */
 export async function startOrAttachCycle(client: Client, config: CycleConfig): Promise<{ handle: CycleHandle; started: boolean }> {
-  const problems = validateDurableCycleConfig(config);
+  const problems = validateCycleConfig(config);
   if (problems.length > 0) throw new Error(`invalid cycle config:\n  - ${problems.join('\n  - ')}`);
   const workflowId = cycleWorkflowId(config.exchange, config.name);
   const existing = client.workflow.getHandle<typeof marketCycle>(workflowId);

@@ -30,6 +30,7 @@ export async function coinCycle(input: CoinCycleInput): Promise<CoinCycleResult>
       untilMs: input.tickTs,
       lookbackCandles: Math.max(input.warmupCandles, minimumCandlesFor(input.signal)),
       signal: input.signal,
+      ...(input.atrPeriod !== undefined && { atrPeriod: input.atrPeriod }),
     });
     return { ok: true, evaluation, candlesStored: sync.stored };
   } catch (error) {

@@ -10,7 +10,8 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { applyConfigPatch, validateCycleConfig, validateDurableConfigPatch } from '../domain/cycle-config.js';
+import { activeLocks, resetDrawdownWindow } from '../domain/guards.js';
+import { applyConfigPatch, validateConfigPatch, validateCycleConfig } from '../domain/cycle-config.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { formatMoney } from '../domain/money-format.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
@@ -65,6 +66,8 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     if (!state.paused) return;
     state.paused = false;
     log.info('cycle resumed');
+    // A drawdown halt ends with the resume; the guard measures from a fresh window, or its old peak would halt again.
+    if (state.risk?.halt != null) state.risk = { ...state.risk, halt: null, guards: resetDrawdownWindow(state.risk.guards) };
     upsertSearchAttributes([{ key: KEEL_PAUSED, value: false }]);
     describe(state, 'resumed');
   });
@@ -84,7 +87,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
       try {
         if (locked) {
           // The config may have changed while this update waited for the lock: check the patch against it again.
-          const issues = validateDurableConfigPatch(state.config, patch);
+          const issues = validateConfigPatch(state.config, patch);
           if (issues.length > 0) throw ApplicationFailure.nonRetryable(`config update rejected: ${issues.join('; ')}`, 'InvalidConfig');
         }
         // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
@@ -104,7 +107,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     {
       // Synchronous on purpose: an async validator's rejection is ignored by the SDK and the update is accepted.
       validator: (patch) => {
-        const issues = validateDurableConfigPatch(state.config, patch);
+        const issues = validateConfigPatch(state.config, patch);
         if (issues.length > 0) throw new Error(`config update rejected: ${issues.join('; ')}`);
       },
     },
@@ -211,6 +214,14 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
       verdicts: Object.keys(state.aiVerdicts ?? {}).length,
       suspendedUntilMs: state.aiSuspendedUntilMs ?? null,
     },
+    ...(state.risk !== undefined && {
+      risk: {
+        halt: state.risk.halt,
+        marketRegime: state.risk.marketRegime.regime,
+        locks: activeLocks(state.risk.guards, state.tickNo).map(({ guard, symbol, reason, untilTick }) => ({ guard, symbol, reason, untilTick })),
+        protectedPositions: Object.keys(state.risk.exits).length,
+      },
+    }),
   };
 }
 

@@ -3,7 +3,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import { portfolioEquity } from '../domain/allocation.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
-import { dustSymbols } from '../domain/dust.js';
+import { countOpenPositions, dustSymbols } from '../domain/dust.js';
+import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
+import { emptyRiskState } from '../domain/tick-risk.js';
+import { advanceRisk } from './risk-step.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
 import { withDoubts } from '../domain/order-doubts.js';
 import { settleOrders } from '../domain/tick-settlement.js';
@@ -53,6 +56,10 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   }
 
   // (3) Coin health, AI verdicts applied, allocation and risk: the same pure decision a backtest runs.
+  // The risk layer's state exists while some part of it is on (cycles without it decide exactly as before).
+  const riskLayer = riskLayerOf(config);
+  if (riskLayerActive(riskLayer)) state.risk ??= emptyRiskState();
+  else delete state.risk;
   const decision = decideTick({
     state: { ...state, portfolio },
     config,
@@ -125,6 +132,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
 
   // (6) One bulk, idempotent write of the whole tick.
   const equity = portfolioEquity(portfolioAfter, prices);
+  if (state.risk !== undefined) advanceRisk(state, { cycleId, tickTs, riskLayer, portfolioBefore: portfolio, portfolioAfter, intents: plan.intents, filled, evaluations, equity, openPositions: countOpenPositions(portfolioAfter, rules, prices), rules });
   const completedAtMs = Date.now();
   await db.recordTick({
     cycleId,
@@ -204,7 +212,19 @@ function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbo
   return executeChild(coinCycle, {
     workflowId: coinWorkflowId(cycleId, tickTs, symbol),
     taskQueue: queues.cycle,
-    args: [{ cycleId, exchange: config.exchange, symbol, timeframe: config.timeframe, tickTs, warmupCandles: config.warmupCandles, signal: config.signal, taskQueuePrefix: config.taskQueuePrefix }],
+    args: [
+      {
+        cycleId,
+        exchange: config.exchange,
+        symbol,
+        timeframe: config.timeframe,
+        tickTs,
+        warmupCandles: config.warmupCandles,
+        signal: config.signal,
+        taskQueuePrefix: config.taskQueuePrefix,
+        ...(config.exits?.stopLossAtr && { atrPeriod: config.exits.stopLossAtr.period }),
+      },
+    ],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     workflowRunTimeout: (config.timeouts ?? DEFAULT_CHILD_TIMEOUTS).coinRunMs,
     staticSummary: `${symbol} @ tick ${state.tickNo + 1}`,

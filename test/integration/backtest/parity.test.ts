@@ -34,19 +34,8 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
   });
   afterAll(async () => harness?.teardown());
 
-  it(`places the same orders and books the same equity over ${TICKS} ticks of recorded candles`, async () => {
-    // Small positions and few slots, so cash and slots run out and the caps decide which buys happen.
-    const overrides: Partial<CycleConfig> = {
-      name: `parity${Date.now().toString(36)}`,
-      clock: 'market',
-      marketStartMs: MARKET_START_MS,
-      maxTicks: TICKS,
-      tickPacingMs: 0,
-      warmupCandles: 100,
-      universe: { symbols: SYMBOLS, maxCoins: 250 },
-      risk: { maxPositionFraction: 0.2, maxOpenPositions: 4, minOrderNotional: 10, cooldownTicks: 2 },
-      ai: { ...DEFAULT_AI_CONFIG, enabled: false },
-    };
+  /** Runs the durable replay cycle and the backtester over the same window and settings. */
+  async function runBoth(overrides: Partial<CycleConfig>) {
     const { handle } = await harness.startCycle(overrides);
     const final = await handle.result();
     expect(final.tickNo).toBe(TICKS);
@@ -65,12 +54,10 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
       ticks: TICKS,
     });
     const report = reportJson(backtest.metrics, backtest.facts, backtest.fingerprint);
+    return { final, cycleOrders, cycleTicks, backtest, report };
+  }
 
-    // The window really exercised what it is meant to: trades both ways, failed coins, a cap that bound.
-    expect(cycleOrders.filter((o) => o.side === 'buy').length).toBeGreaterThan(3);
-    expect(cycleOrders.filter((o) => o.side === 'sell').length).toBeGreaterThan(3);
-    expect(backtest.run.failedEvaluations).toBeGreaterThan(0);
-
+  function expectSameOrdersAndEquity({ final, cycleOrders, cycleTicks, backtest, report }: Awaited<ReturnType<typeof runBoth>>): void {
     const shape = (o: CycleOrder) => ({ tickTs: o.tickTs, symbol: o.symbol, side: o.side, amount: o.amount, price: o.price, fee: o.fee, reason: o.reason });
     expect(byTick(report.orders).map(shape)).toEqual(byTick(cycleOrders).map(shape));
 
@@ -79,5 +66,46 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
       expect(Math.abs(Number(row.equity) - Number(backtest.run.ticks[i]!.equity))).toBeLessThanOrEqual(1e-9);
     });
     expect(backtest.run.ticks.at(-1)!.equity).toBe(final.lastTick!.equity);
+  }
+
+  // Small positions and few slots, so cash and slots run out and the caps decide which buys happen.
+  const base: Partial<CycleConfig> = {
+    clock: 'market',
+    marketStartMs: MARKET_START_MS,
+    maxTicks: TICKS,
+    tickPacingMs: 0,
+    warmupCandles: 100,
+    universe: { symbols: SYMBOLS, maxCoins: 250 },
+    risk: { maxPositionFraction: 0.2, maxOpenPositions: 4, minOrderNotional: 10, cooldownTicks: 2 },
+    ai: { ...DEFAULT_AI_CONFIG, enabled: false },
+  };
+
+  it(`places the same orders and books the same equity over ${TICKS} ticks of recorded candles`, async () => {
+    const both = await runBoth({ ...base, name: `parity${Date.now().toString(36)}` });
+    // The window really exercised what it is meant to: trades both ways, failed coins, a cap that bound.
+    expect(both.cycleOrders.filter((o) => o.side === 'buy').length).toBeGreaterThan(3);
+    expect(both.cycleOrders.filter((o) => o.side === 'sell').length).toBeGreaterThan(3);
+    expect(both.backtest.run.failedEvaluations).toBeGreaterThan(0);
+    expectSameOrdersAndEquity(both);
+  });
+
+  it('with the risk layer on (stops, trailing stops, take-profit, guards, risk sizing): the same orders and equity', async () => {
+    const both = await runBoth({
+      ...base,
+      name: `parityrisk${Date.now().toString(36)}`,
+      risk: { maxPositionFraction: 0.3, maxOpenPositions: 4, minOrderNotional: 10, cooldownTicks: 1 },
+      exits: { stopLossFraction: 0.01, stopLossAtr: { multiple: 2, period: 14 }, trailingStop: { fraction: 0.01, activationFraction: 0.005 }, takeProfitFraction: 0.03, timeLimitCandles: 12 },
+      guards: {
+        maxDrawdown: { fraction: 0.02, windowCandles: 24, blockCandles: 3, hardLimitFraction: null },
+        stopLossGuard: { stops: 3, windowCandles: 12, lockCandles: 4, perPair: false },
+        lowProfitPairs: { windowCandles: 24, minProfitFraction: 0, minTrades: 2, lockCandles: 6 },
+      },
+      sizing: { mode: 'risk', riskPerTradeFraction: 0.005 },
+    });
+    // Exits fired in the cycle itself, not only in the backtest: their reasons are in the cycle's own orders.
+    const exits = both.cycleOrders.filter((o) => /^(stop_loss|trailing_stop|take_profit|time_limit):/.test(o.reason));
+    expect(exits.length).toBeGreaterThan(2);
+    expect(Object.keys(both.backtest.metrics.exitsByReason).filter((reason) => reason !== 'signal').length).toBeGreaterThan(0);
+    expectSameOrdersAndEquity(both);
   });
 });
