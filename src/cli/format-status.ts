@@ -16,5 +16,12 @@ export function formatStatus(s: CycleStatus): string {
     ...(s.reconcileReason ? [`  reconcile    before the next tick: ${s.reconcileReason}`] : []),
     ...((s.dust ?? []).length > 0 ? [`  dust         ${s.dust.join(', ')} (below the market minimum: not sold, no slot taken)`] : []),
     ...(s.orderDoubts ?? []).map((d) => `  unknown fate ${d.symbol} ${d.clientOrderId}: ${d.reason}`),
+    ...(s.risk === undefined
+      ? []
+      : [
+          `  risk         ${s.risk.protectedPositions} positions with exit levels${s.risk.marketRegime ? `, market regime ${s.risk.marketRegime}` : ''}`,
+          ...(s.risk.halt ? [`  HALTED       ${s.risk.halt} (everything sold; resume to trade again)`] : []),
+          ...s.risk.locks.map((l) => `  lock         ${l.symbol ?? 'all coins'} until tick ${l.untilTick} (${l.guard}): ${l.reason}`),
+        ]),
   ].join('\n');
 }

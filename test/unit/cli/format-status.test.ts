@@ -42,4 +42,21 @@ describe('keel status output', () => {
     expect(text).toContain('  dust         XRP/USDT (below the market minimum: not sold, no slot taken)');
     expect(text).toContain('  unknown fate SOL/USDT kl1: RequestTimeout in tick 3');
   });
+
+  it('shows the risk layer: protected positions, the market regime, a drawdown halt and each buy lock with its expiry', () => {
+    const text = formatStatus(
+      status({
+        risk: {
+          halt: 'drawdown 26% ≥ hard limit 25% over 168 candles',
+          marketRegime: 'volatile',
+          locks: [{ guard: 'stoploss_guard', symbol: null, reason: '4 stop exits in 24 candles', untilTick: 19 }],
+          protectedPositions: 3,
+        },
+      }),
+    );
+    expect(text).toContain('  risk         3 positions with exit levels, market regime volatile');
+    expect(text).toContain('  HALTED       drawdown 26% ≥ hard limit 25% over 168 candles (everything sold; resume to trade again)');
+    expect(text).toContain('  lock         all coins until tick 19 (stoploss_guard): 4 stop exits in 24 candles');
+    expect(formatStatus(status({}))).not.toContain('risk ');
+  });
 });
