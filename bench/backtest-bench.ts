@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { backtestFolder } from '../src/backtest/run.js';
 import { defaultCycleConfig } from '../src/domain/cycle-config.js';
+import type { CycleConfig } from '../src/domain/cycle-config.js';
 import { DEFAULT_AI_CONFIG } from '../src/domain/ai-policy.js';
 import { PAPER_DEFAULTS } from '../src/exchange/paper-broker.js';
 
@@ -73,11 +74,31 @@ async function child(): Promise<void> {
     process.stderr.write(`  run ${i + 1}/${REPEATS}: read ${(loadMs / 1000).toFixed(2)} s, replay ${(runMs / 1000).toFixed(2)} s, report ${(reportMs / 1000).toFixed(2)} s\n`);
   }
   const rssMb = process.resourceUsage().maxRSS / 1024;
+
+  // What the guards cost per tick (issue 11: at most 1.2x): every guard on with thresholds no run reaches, so the
+  // orders stay the same and only their bookkeeping is added. Alternated with plain runs against drift.
+  const guards: CycleConfig['guards'] = {
+    maxDrawdown: { fraction: 0.99, windowCandles: 168, blockCandles: 24, hardLimitFraction: null },
+    stopLossGuard: { stops: 1000, windowCandles: 24, lockCandles: 12, perPair: true },
+    lowProfitPairs: { windowCandles: 168, minProfitFraction: -0.99, minTrades: 1000, lockCandles: 48 },
+  };
+  const plainRuns: number[] = [];
+  const guardedRuns: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    for (const guarded of [false, true]) {
+      const result = await backtestFolder({ dir: DATA_DIR, config: guarded ? { ...config, guards } : config, startingCash: PAPER_DEFAULTS.startingCash, fill });
+      if (result.fingerprint !== fingerprint) throw new Error('guards that never trip changed the orders');
+      (guarded ? guardedRuns : plainRuns).push(result.timings.runMs);
+    }
+  }
+  const guardRatio = median(guardedRuns) / median(plainRuns);
+  process.stderr.write(`  guards on: replay ${(median(guardedRuns) / 1000).toFixed(2)} s against ${(median(plainRuns) / 1000).toFixed(2)} s\n`);
   const note = `${candles} candles, ${ticks} ticks, ${orders} orders; median of ${REPEATS}`;
   const figures: BacktestBenchFigure[] = [
     { name: 'backtest_candles_per_s', value: Math.round(median(rates)), unit: 'candles/s', target: '>= 500000', note: `from loaded data to finished report; ${note}` },
     { name: 'backtest_wall_s_126x1h', value: Math.round(median(walls) * 100) / 100, unit: 's', target: '<= 5', note: `reading ${median(loads).toFixed(2)} s included` },
     { name: 'backtest_rss_mb', value: Math.round(rssMb), unit: 'MB', note: 'peak RSS of the backtest process' },
+    { name: 'backtest_guards_cost_ratio', value: Math.round(guardRatio * 100) / 100, unit: 'x', target: '<= 1.2', note: `replay with every guard on (never tripping: same orders) / without; medians of ${REPEATS} alternated pairs` },
   ];
   console.log(JSON.stringify({ figures }));
 }
