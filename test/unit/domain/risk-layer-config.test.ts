@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigAssignments } from '../../../src/cli/config-patch.js';
 import { patchFromDottedKeys } from '../../../src/domain/config-dotted-keys.js';
-import { applyConfigPatch, defaultCycleConfig, validateConfigPatch, validateDurableConfigPatch, validateDurableCycleConfig, type CycleConfig } from '../../../src/domain/cycle-config.js';
+import { applyConfigPatch, defaultCycleConfig, validateConfigPatch, type CycleConfig } from '../../../src/domain/cycle-config.js';
 import { DEFAULT_EXIT_CONFIG } from '../../../src/domain/exits.js';
 
 /*
  * The risk layer's sections (exits, guards, sizing, regimeGate, correlation) changed the way `keel config` and the API
  * change them: dotted keys -> patch -> validateConfigPatch -> applyConfigPatch.
  */
-
-const NOT_IN_DURABLE = 'exits, guards, risk sizing and regime gates act in `keel backtest` only so far, not in a running cycle: leave exits, guards, sizing and regimeGate at their defaults here';
 
 /** The patch's problems against `config`, and the config it makes (only when there are none). */
 function patched(settings: Record<string, unknown>, config: CycleConfig = defaultCycleConfig()): { problems: string[]; config: CycleConfig | null } {
@@ -68,18 +66,5 @@ describe('risk layer settings by dotted keys', () => {
     const viaConstructor = parseConfigAssignments(['constructor.prototype.polluted=1']);
     expect(validateConfigPatch(defaultCycleConfig(), viaConstructor)[0]).toMatch(/^cannot change constructor on a running cycle/);
     expect(objectPrototype.polluted).toBeUndefined();
-  });
-});
-
-describe('durable cycles and the risk layer', () => {
-  it('accept the defaults (sections absent or given at their defaults), refuse an active layer with its message', () => {
-    expect(validateDurableCycleConfig(defaultCycleConfig())).toEqual([]);
-    expect(validateDurableCycleConfig(defaultCycleConfig({ exits: DEFAULT_EXIT_CONFIG, guards: { maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null } }))).toEqual([]);
-    expect(validateDurableCycleConfig(defaultCycleConfig({ exits: { ...DEFAULT_EXIT_CONFIG, stopLossFraction: 0.05 } }))).toEqual([NOT_IN_DURABLE]);
-    expect(validateDurableCycleConfig(defaultCycleConfig({ sizing: { mode: 'risk', riskPerTradeFraction: 0.01 } }))).toEqual([NOT_IN_DURABLE]);
-    // A patch: the same rule on the config it would make; a bad value is reported as such first.
-    expect(validateDurableConfigPatch(defaultCycleConfig(), patchFromDottedKeys({ 'guards.maxDrawdown.fraction': 0.2 }))).toEqual([NOT_IN_DURABLE]);
-    expect(validateDurableConfigPatch(defaultCycleConfig(), patchFromDottedKeys({ 'exits.stopLossFraction': 2 }))).toEqual(['exits.stopLossFraction must be in (0, 1) or null (got 2)']);
-    expect(validateDurableConfigPatch(defaultCycleConfig(), patchFromDottedKeys({ 'exits.stopLossFraction': null, 'risk.maxOpenPositions': 5 }))).toEqual([]);
   });
 });
