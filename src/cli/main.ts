@@ -6,6 +6,7 @@ import { cycleWorkflowId } from '../contracts/workflow-ids.js';
 import { cycleConfigFromSettings } from '../workers/cycle-config-from-settings.js';
 import { withReplayStart } from '../workers/market-start.js';
 import { createGateway } from '../workers/adapters.js';
+import { withRiskLayerDefaults } from '../domain/risk-layer-config.js';
 import { startOrAttachCycle, webUiWorkflowUrl } from '../temporal/cycle-client.js';
 import { parseConfigAssignments } from './config-patch.js';
 import { formatStatus } from './format-status.js';
@@ -135,7 +136,8 @@ async function main(argv: string[]): Promise<number> {
         const [sub, ...assignments] = rest;
         if (sub === 'show') {
           const status = await handle.query(statusQuery);
-          console.log(JSON.stringify(status.config, null, 2));
+          // Every setting, the risk layer's defaults included (cycles started before it hold none of its sections).
+          console.log(JSON.stringify(withRiskLayerDefaults(status.config), null, 2));
           return 0;
         }
         if (sub === 'set' && assignments.length > 0) {

@@ -59,6 +59,11 @@ export function riskLayerOf(config: Partial<RiskLayerConfig>): RiskLayerConfig {
   };
 }
 
+/** A config with every risk-layer section spelled out (its defaults where absent): what `keel config show` prints. */
+export function withRiskLayerDefaults<C extends Partial<RiskLayerConfig>>(config: C): C & RiskLayerConfig {
+  return { ...config, ...riskLayerOf(config) };
+}
+
 /** Whether any part of the risk layer acts (otherwise a tick decides exactly as before the layer existed). */
 export function riskLayerActive(config: RiskLayerConfig): boolean {
   const { exits, guards } = config;

@@ -3,6 +3,7 @@ import { parseConfigAssignments } from '../../../src/cli/config-patch.js';
 import { patchFromDottedKeys } from '../../../src/domain/config-dotted-keys.js';
 import { applyConfigPatch, defaultCycleConfig, validateConfigPatch, type CycleConfig } from '../../../src/domain/cycle-config.js';
 import { DEFAULT_EXIT_CONFIG } from '../../../src/domain/exits.js';
+import { withRiskLayerDefaults } from '../../../src/domain/risk-layer-config.js';
 
 /*
  * The risk layer's sections (exits, guards, sizing, regimeGate, correlation) changed the way `keel config` and the API
@@ -66,5 +67,13 @@ describe('risk layer settings by dotted keys', () => {
     const viaConstructor = parseConfigAssignments(['constructor.prototype.polluted=1']);
     expect(validateConfigPatch(defaultCycleConfig(), viaConstructor)[0]).toMatch(/^cannot change constructor on a running cycle/);
     expect(objectPrototype.polluted).toBeUndefined();
+  });
+
+  it('keel config show spells out every risk-layer section, defaults where the cycle holds none', () => {
+    const shown = withRiskLayerDefaults(defaultCycleConfig());
+    expect(Object.keys(shown)).toEqual(expect.arrayContaining(['exits', 'guards', 'sizing', 'regimeGate', 'correlation']));
+    expect(shown.sizing).toEqual({ mode: 'fixed_fraction', riskPerTradeFraction: 0.01 });
+    const set = applyConfigPatch(defaultCycleConfig(), patchFromDottedKeys({ 'exits.stopLossFraction': 0.05 }));
+    expect(withRiskLayerDefaults(set).exits.stopLossFraction).toBe(0.05);
   });
 });
