@@ -286,6 +286,8 @@ function describe(state: MarketCycleState, headline: string): void {
       last ? `- last tick: #${last.tickNo}, ${last.evaluated}/${last.coins} coins in ${last.durationMs} ms, equity ${formatMoney(last.equity, state.config.quote)}` : '- last tick: none yet',
       `- next tick: ${state.nextTickTs === null ? 'at the next candle close' : new Date(state.nextTickTs).toISOString()}`,
       ...((state.inDoubt?.length ?? 0) > 0 ? [`- in doubt, not traded until reconciled: ${state.inDoubt!.join(', ')}`] : []),
+      ...(state.risk?.halt ? [`- **halted by the drawdown guard**: ${state.risk.halt} (resume to trade again)`] : []),
+      ...(state.risk ? activeLocks(state.risk.guards, state.tickNo).map((l) => `- buys locked (${l.guard}) for ${l.symbol ?? 'all coins'} until tick ${l.untilTick}: ${l.reason}`) : []),
     ].join('\n'),
   );
 }
