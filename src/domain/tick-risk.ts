@@ -139,7 +139,8 @@ export interface RiskStep {
 /** The risk state after a tick: exit states opened, moved and closed with the positions; guards; market regime. */
 export function nextRiskState(input: NextRiskStateInput): RiskStep {
   const { state, config, tickNo, portfolioAfter } = input;
-  const byCandle = new Map(input.evaluations.map((e) => [e.symbol, e]));
+  // Evaluations by coin only when exits or regime gates read them (guards alone need none: ticks repeat this).
+  const byCandle = exitsEnabled(config.exits) || config.regimeGate.enabled ? new Map(input.evaluations.map((e) => [e.symbol, e])) : new Map<string, CoinEvaluation>();
   const bought = new Set<string>();
   const sold = new Set<string>();
   const stopExits: string[] = [];
