@@ -1,5 +1,6 @@
+import { exitCategory } from './backtest-trades.js';
 import { decimalOf, decimalString, fromNumber } from './decimal-math.js';
-import { checkExit, exitOrderReason, exitsEnabled, isExitReason, nextPositionExit, openPositionExit, addToPositionExit, type PositionExit } from './exits.js';
+import { checkExit, exitOrderReason, exitsEnabled, nextPositionExit, openPositionExit, addToPositionExit, type PositionExit } from './exits.js';
 import { buyLock, emptyGuardState, updateGuards, type GuardState, type Lock } from './guards.js';
 import { dustReason, formatAmount, roundAmountDown, type MarketOrderRules } from './market-rules.js';
 import type { OrderIntent, OrderState } from './market-types.js';
@@ -151,7 +152,7 @@ export function nextRiskState(input: NextRiskStateInput): RiskStep {
       continue;
     }
     sold.add(order.symbol);
-    const category = /^([a-z_]+):/.exec(input.reasons.get(order.clientOrderId) ?? '')?.[1];
+    const category = exitCategory(input.reasons.get(order.clientOrderId) ?? '');
     if (category === 'stop_loss' || category === 'trailing_stop') stopExits.push(order.symbol);
     const entry = Number(input.portfolioBefore.positions[order.symbol]?.averagePrice);
     const price = Number(order.averagePrice);
@@ -196,10 +197,4 @@ export function nextRiskState(input: NextRiskStateInput): RiskStep {
     newLocks: guardStep.newLocks,
     hardStop: guardStep.hardStop,
   };
-}
-
-/** Whether an order reason is an exit's or a halt's (these are not the signal's sells). */
-export function isRiskExitReason(reason: string): boolean {
-  const category = /^([a-z_]+):/.exec(reason)?.[1];
-  return category === HALT_REASON || isExitReason(category);
 }
