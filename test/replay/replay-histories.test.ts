@@ -36,6 +36,14 @@ describe('recorded workflow histories replay against the current workflow code',
     expect([...signals]).toEqual(expect.arrayContaining(['pause', 'resume', 'aiVerdict']));
   });
 
+  it('covers the risk layer: a cycle whose exits fired and whose risk state travelled through continue-as-new', () => {
+    const payloads = (file: string) =>
+      [...readFileSync(path.join(HISTORY_DIR, file), 'utf8').matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8')).join(' ');
+    const riskRuns = files.filter((f) => f.includes('risk-market-cycle')).map(payloads);
+    expect(riskRuns.some((text) => /"reason":"(stop_loss|take_profit|trailing_stop|time_limit): /.test(text))).toBe(true);
+    expect(riskRuns.filter((text) => text.includes('"risk":{"exits"')).length).toBeGreaterThan(1);
+  });
+
   it('covers every patched() branch: each patch id in src/workflows/patches.ts is recorded in some history', () => {
     const recorded = new Set<string>();
     for (const file of files) {
