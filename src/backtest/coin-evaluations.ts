@@ -39,7 +39,7 @@ export class CoinEvaluations {
     this.pairIndex = new Map(data.pairs.map((p, i) => [p.symbol, i]));
     this.scratches = data.pairs.map(() => new KernelScratch());
     this.minimum = minimumCandlesFor(config.signal);
-    this.lookback = Math.max(config.warmupCandles, this.minimum);
+    this.lookback = CoinEvaluations.lookbackOf(config);
   }
 
   /** The window every evaluation reads: the newest max(warm-up, the signal's minimum) stored candles. */

@@ -14,8 +14,6 @@ import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-ri
 import { timeframeMs } from '../domain/market-types.js';
 import { CoinEvaluations } from './coin-evaluations.js';
 import type { CoinEvaluator } from './coin-evaluations.js';
-
-export type { CoinEvaluator } from './coin-evaluations.js';
 import { EvaluationsAhead } from './evaluations-ahead.js';
 import type { AheadMode } from './evaluations-ahead.js';
 import { evaluatedCandleOpenTs } from './evaluations-ahead-layout.js';
@@ -23,6 +21,8 @@ import type { BacktestData } from './market-data.js';
 import { fillIntent } from './simulated-fill.js';
 import type { FillSettings } from './simulated-fill.js';
 import { ScanCursor } from './scan.js';
+
+export type { CoinEvaluator } from './coin-evaluations.js';
 
 export interface BacktestRunInput {
   data: BacktestData;

@@ -1,5 +1,5 @@
 import { validateCorrelationConfig, DEFAULT_CORRELATION_CONFIG, type CorrelationConfig } from './correlation.js';
-import { DEFAULT_EXIT_CONFIG, validateExitConfig, type ExitConfig } from './exits.js';
+import { DEFAULT_EXIT_CONFIG, exitsEnabled, validateExitConfig, type ExitConfig } from './exits.js';
 import { DEFAULT_GUARD_CONFIG, GUARD_SECTION_DEFAULTS, validateGuardConfig, type GuardConfig } from './guards.js';
 import { DEFAULT_REGIME_GATE_CONFIG, validateRegimeGateConfig, type RegimeGateConfig } from './regime-gate.js';
 import { DEFAULT_SIZING_CONFIG, validateSizingConfig, type SizingConfig } from './sizing.js';
@@ -66,13 +66,9 @@ export function withRiskLayerDefaults<C extends Partial<RiskLayerConfig>>(config
 
 /** Whether any part of the risk layer acts (otherwise a tick decides exactly as before the layer existed). */
 export function riskLayerActive(config: RiskLayerConfig): boolean {
-  const { exits, guards } = config;
+  const { guards } = config;
   return (
-    exits.stopLossFraction !== null ||
-    exits.stopLossAtr !== null ||
-    exits.trailingStop !== null ||
-    exits.takeProfitFraction !== null ||
-    exits.timeLimitCandles !== null ||
+    exitsEnabled(config.exits) ||
     guards.maxDrawdown !== null ||
     guards.stopLossGuard !== null ||
     guards.lowProfitPairs !== null ||
