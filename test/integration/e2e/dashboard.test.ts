@@ -64,11 +64,14 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in headless Chromium${HAS_CHROMIUM ? '
     page.on('response', (response) => {
       if (response.status() < 400) return;
       const url = new URL(response.url());
-      // Other test files share the dev server: a cycle of theirs can end between the list and its status (409).
+      // Other test files share the dev server and the dashboard lists their cycles too. Their workers stop and their
+      // cycles end while this page polls, so their status answers (409, 503, or a 500 from a run whose worker went away
+      // mid-query) say nothing about the dashboard; every other request, this cycle's included, must succeed.
       const ownPath = `/v1/cycles/${handle.workflowId.split('/').slice(1).join('/')}`;
       const own = url.pathname === ownPath || url.pathname.startsWith(`${ownPath}/`);
-      const otherCycle = response.status() === 409 && url.pathname.startsWith('/v1/cycles/') && !own;
-      if (!otherCycle) problems.push(`${response.status()} ${url.pathname}`);
+      const otherCycle = url.pathname.startsWith('/v1/cycles/') && !own;
+      if (otherCycle) console.log(`dashboard test: another file's cycle answered ${response.status()} ${url.pathname}`);
+      else problems.push(`${response.status()} ${url.pathname}`);
     });
 
     // Not logged in: the dashboard sends us to the login page.
