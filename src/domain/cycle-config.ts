@@ -1,6 +1,7 @@
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from './signal-types.js';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from './market-types.js';
 import { DEFAULT_AI_CONFIG, validateAiConfig, type AiConfig } from './ai-policy.js';
+import { NEW_CYCLE_GUARD_CONFIG } from './guard-config.js';
 import { RISK_LAYER_SECTIONS, mergeRiskLayerSection, validateRiskLayer, type RiskLayerConfig, type RiskLayerSection } from './risk-layer-config.js';
 
 /** How a cycle's ticks are paced. */
@@ -105,6 +106,8 @@ export function defaultCycleConfig(overrides: Partial<CycleConfig> = {}): CycleC
     ticksPerRun: 1,
     taskQueuePrefix: '',
     ai: { ...DEFAULT_AI_CONFIG },
+    // Spelled out, not left to riskLayerOf: a cycle without the section means every guard off (older cycles).
+    guards: { ...NEW_CYCLE_GUARD_CONFIG, maxDrawdown: { ...NEW_CYCLE_GUARD_CONFIG.maxDrawdown! } },
     ...overrides,
   };
 }

@@ -38,7 +38,20 @@ export interface GuardConfig {
   lowProfitPairs: LowProfitPairsConfig | null;
 }
 
+/** What a cycle without a guards section means: every guard off (cycles started before the risk layer existed). */
 export const DEFAULT_GUARD_CONFIG: Readonly<GuardConfig> = Object.freeze({ maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null });
+
+/**
+ * The guards a new cycle starts with (defaultCycleConfig writes them into its config): buys stop for two days once
+ * mark-to-market equity is 15 % below its 30-day high (hourly candles), and at 25 % everything is sold and the cycle
+ * pauses until a person resumes it. Chosen on the shared 2021 data (README, "Default settings"): the defaults'
+ * drawdown stayed under the hard limit over the whole window and reached it plus one candle in the bear months.
+ */
+export const NEW_CYCLE_GUARD_CONFIG: Readonly<GuardConfig> = Object.freeze({
+  maxDrawdown: Object.freeze({ fraction: 0.15, windowCandles: 720, blockCandles: 48, hardLimitFraction: 0.25 }),
+  stopLossGuard: null,
+  lowProfitPairs: null,
+});
 
 /**
  * What a guard's settings start from when it is turned on with only some of them given (`keel config set

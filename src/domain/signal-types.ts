@@ -1,4 +1,4 @@
-/** Settings of the combined RSI / moving-average cross / MACD signal. Defaults are the classic textbook values. */
+/** Settings of the combined RSI / moving-average cross / MACD signal. Indicator defaults are the classic textbook values. */
 export interface SignalConfig {
   rsiPeriod: number;
   rsiOversold: number;
@@ -24,8 +24,10 @@ export const DEFAULT_SIGNAL_CONFIG: SignalConfig = {
   macdSlowPeriod: 26,
   macdSignalPeriod: 9,
   weights: { rsi: 0.4, maCross: 0.35, macd: 0.25 },
-  buyThreshold: 0.05,
-  sellThreshold: 0.05,
+  // Buy on a clear majority of the three indicators, sell on a weaker one: at 0.05 both ways the signal flipped on noise
+  // and paid more in fees than it kept (README, "Default settings").
+  buyThreshold: 0.3,
+  sellThreshold: 0.2,
 };
 
 export type SignalAction = 'buy' | 'sell' | 'hold';

@@ -16,6 +16,7 @@ import { createAiWorker } from '../../src/workers/create-ai-worker.js';
 import type { MarketAnalyst } from '../../src/ai/port.js';
 import type { AiBudget } from '../../src/activities/ai-activities.js';
 import type { KeelMetrics } from '../../src/observability/metrics.js';
+import { BUSY_SIGNAL } from './busy-signal.js';
 
 export interface Harness {
   client: Client;
@@ -100,7 +101,8 @@ export async function createHarness(options: { gateway: ExchangeGateway; /** Ano
       return handle;
     },
     cycleConfig(overrides = {}) {
-      return defaultCycleConfig({ exchange: options.gateway.exchangeId, name: `c${Math.random().toString(36).slice(2, 8)}`, tickPacingMs: 0, taskQueuePrefix: prefix, ...overrides });
+      // BUSY_SIGNAL: tests of the cycle's mechanics need orders within a few ticks.
+      return defaultCycleConfig({ exchange: options.gateway.exchangeId, name: `c${Math.random().toString(36).slice(2, 8)}`, tickPacingMs: 0, taskQueuePrefix: prefix, signal: BUSY_SIGNAL, ...overrides });
     },
     startCycle(overrides = {}) {
       return startOrAttachCycle(client, harness.cycleConfig(overrides));

@@ -102,7 +102,8 @@ describe('npm start (src/workers/dev.ts)', () => {
     const run = await startDev();
     const [, dashboardUrl] = await waitForOutput(run, /dashboard: +(http:\/\/\S+\/) /, 90_000);
     const [, token] = await waitForOutput(run, /API token: +([0-9a-f]{48}) /, 1_000);
-    await waitForOutput(run, /│ tick +1 │ .* equity \d+\.\d\d USDT │/, 90_000);
+    // The first tick that bought something (the default signal waits for a clear majority of its indicators).
+    await waitForOutput(run, /│ tick +\d+ │ .* │ [1-9]\d* buys \d+ sells │ .* equity \d+\.\d\d USDT │/, 180_000);
 
     const get = async (route: string) => {
       const response = await fetch(new URL(route, dashboardUrl), { headers: { authorization: `Bearer ${token}` } });

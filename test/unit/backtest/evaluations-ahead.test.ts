@@ -12,6 +12,7 @@ import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { minimumCandlesFor } from '../../../src/domain/signal-types.js';
 import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
+import { BUSY_SIGNAL } from '../../helpers/busy-signal.js';
 
 const CANDLES = 400;
 const fill = { takerFeeRate: 0.001, makerFeeRate: 0.001, slippageBps: 5, quote: 'USDT' };
@@ -26,6 +27,7 @@ function configFor(overrides: Partial<CycleConfig>): CycleConfig {
     marketStartMs: START_MS + warmupCandles * HOUR_MS,
     maxTicks: CANDLES - warmupCandles,
     risk: { ...DEFAULT_RISK_CONFIG, maxPositionFraction: 0.3 },
+    signal: BUSY_SIGNAL,
     ...overrides,
   });
 }

@@ -13,6 +13,7 @@ import { actionFor } from '../../../src/domain/signal-components.js';
 import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { ReplaySeries } from '../../../src/exchange/replay-file.js';
 import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_START_MS as START_MS, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
+import { BUSY_SIGNAL_ARGS } from '../../helpers/busy-signal.js';
 
 const settings = { KEEL_REPLAY_DIR: undefined, KEEL_TIMEFRAME: '1h', KEEL_QUOTE: 'USDT', KEEL_PAPER_CASH: '100000', KEEL_PAPER_FEE_RATE: 0.001, KEEL_PAPER_SLIPPAGE_BPS: 5, KEEL_COINS: 250 };
 
@@ -31,7 +32,7 @@ describe('look-ahead check', () => {
   beforeAll(() => {
     dir = writeSyntheticCandleDir('keel-lookahead-', 180);
     // Ticks at hours 100..179; the data runs one candle further, so the last tick's next close exists.
-    const command = parseBacktestCommand(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=0.3', '--ticks', '80'], settings);
+    const command = parseBacktestCommand(['--replay-dir', dir, '--config', 'risk.maxPositionFraction=0.3', ...BUSY_SIGNAL_ARGS, '--ticks', '80'], settings);
     request = backtestRequestOf(command);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -9,6 +9,7 @@ import { DEFAULT_RISK_CONFIG, defaultCycleConfig } from '../../../src/domain/cyc
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { DEFAULT_RISK_LAYER } from '../../../src/domain/risk-layer-config.js';
 import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
+import { BUSY_SIGNAL } from '../../helpers/busy-signal.js';
 
 /*
  * The risk layer in `keel backtest`: three synthetic pairs, 200 hourly ticks after a 100-candle warm-up. The wavy walks
@@ -30,6 +31,7 @@ const config = (overrides: Partial<CycleConfig> = {}): CycleConfig =>
     marketStartMs: START_MS + WARMUP * HOUR_MS,
     maxTicks: CANDLES - WARMUP - 1,
     risk: { ...DEFAULT_RISK_CONFIG, maxPositionFraction: 0.3 },
+    signal: BUSY_SIGNAL,
     ...overrides,
   });
 
