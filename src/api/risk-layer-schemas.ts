@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CorrelationConfig } from '../domain/correlation.js';
+import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { ExitConfig } from '../domain/exits.js';
 import type { GuardConfig } from '../domain/guards.js';
 import type { RegimeGateConfig } from '../domain/regime-gate.js';
@@ -80,3 +81,14 @@ export const correlationConfigSchema = named(
   }),
 );
 sameType<Equals<z.output<typeof correlationConfigSchema>, CorrelationConfig>>();
+
+export const executionConfigSchema = named(
+  'ExecutionConfig',
+  z.object({
+    mode: z.enum(['market', 'maker_first']).describe('market: market orders; maker_first: post-only at the best bid/ask, re-priced each candle, then the fallback (backtests only so far)'),
+    maxReprices: int().describe('maker_first: re-prices (one candle each) before the fallback'),
+    fallback: z.enum(['market', 'ioc']).describe('maker_first: a market order, or an immediate-or-cancel limit iocLimitBps from the price'),
+    iocLimitBps: z.number().describe('fallback ioc: the limit, in basis points against the order'),
+  }),
+);
+sameType<Equals<z.output<typeof executionConfigSchema>, ExecutionConfig>>();

@@ -22,7 +22,7 @@ import { API_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './errors.js
  */
 
 import { apiSchemas, decimal, epochMs, int, named, sameType, type Equals } from './schema-helpers.js';
-import { correlationConfigSchema, exitConfigSchema, guardConfigSchema, regimeGateConfigSchema, sizingConfigSchema } from './risk-layer-schemas.js';
+import { correlationConfigSchema, executionConfigSchema, exitConfigSchema, guardConfigSchema, regimeGateConfigSchema, sizingConfigSchema } from './risk-layer-schemas.js';
 
 export { apiSchemas };
 
@@ -110,6 +110,7 @@ export const cycleConfigSchema = named(
     sizing: sizingConfigSchema.optional(),
     regimeGate: regimeGateConfigSchema.optional(),
     correlation: correlationConfigSchema.optional(),
+    execution: executionConfigSchema.optional(),
     timeouts: z
       .object({ coinRunMs: int(), orderRunMs: int() })
       .optional()
@@ -165,6 +166,7 @@ export const cycleStatusSchema = named(
         marketRegime: z.string().nullable().describe("the market's regime the regime gates use"),
         locks: z.array(z.object({ guard: z.string(), symbol: z.string().nullable(), reason: z.string(), untilTick: int() })).describe('buy locks of the guards; symbol null locks every coin'),
         protectedPositions: int().describe('held coins with exit levels (stops, take-profit, time limit)'),
+        stops: z.enum(['checked_each_tick']).describe('where exit levels live: checked_each_tick = keel compares each closed candle with them and sells at market when one is reached'),
       })
       .optional()
       .describe('the risk layer, while some part of it is on'),

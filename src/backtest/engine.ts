@@ -7,7 +7,10 @@ import type { PortfolioSnapshot } from '../domain/portfolio-types.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
 import { evaluateCloses } from '../domain/signal-kernel.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
-import { settleOrders } from '../domain/tick-settlement.js';
+import { settleOrders, type OrderOutcome } from '../domain/tick-settlement.js';
+import type { OrderIntent, OrderState } from '../domain/market-types.js';
+import { cancelledByRisk, isMakerFirst, placeWorkingOrder, type WorkingOrder } from '../domain/working-orders.js';
+import { stepRestingOrders, type RestingMarket } from './resting-orders.js';
 import type { Lock } from '../domain/guards.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
 import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-risk.js';
@@ -64,6 +67,8 @@ export interface BacktestRun {
   evaluations: { ahead: number; inline: number };
   /** Buy locks the guards placed, in the order they were placed (the risk layer; empty when it is off). */
   locks: Array<Lock & { tickTs: number }>;
+  /** Maker orders still resting after the last tick (execution.mode maker_first); a run ends with them cancelled. */
+  restingAtEnd: WorkingOrder[];
   portfolio: PortfolioSnapshot;
 }
 
@@ -86,6 +91,19 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   // The risk layer's state, only when some part of it acts: a run without it decides exactly as before it existed.
   let riskState: RiskState | null = riskLayerActive(riskLayer) ? emptyRiskState() : null;
   const locks: BacktestRun['locks'] = [];
+  // Maker-first orders resting between ticks (execution.mode maker_first); always empty in market mode.
+  let working: WorkingOrder[] = [];
+  const makerFirst = riskLayer.execution.mode === 'maker_first';
+  const restingMarket: RestingMarket = {
+    rangeSince: (symbol, sinceMs) => {
+      const index = pairIndex.get(symbol);
+      return index === undefined ? null : scan.rangeSince(index, sinceMs);
+    },
+    lastPrice: (symbol) => {
+      const index = pairIndex.get(symbol);
+      return (index === undefined ? null : scan.tickerOf(index)?.last) ?? null;
+    },
+  };
 
   let portfolio = emptyPortfolio(config.quote, input.startingCash);
   let coinHealth: Record<string, CoinHealth> = {};
@@ -111,6 +129,11 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
         })
       : null;
   const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead);
+  /** An order's end: a fill joins the orders, anything else the unfilled list. */
+  const record = (tickTs: number, intent: OrderIntent, outcome: OrderOutcome, role: 'maker' | 'taker'): void => {
+    if (outcome.ok) orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: outcome.order.filled, price: outcome.order.averagePrice, fee: outcome.order.feeQuote, reason: intent.reason, feeRole: role });
+    else unfilled.push({ tickTs, symbol: intent.symbol, side: intent.side, errorType: outcome.errorType, message: outcome.message });
+  };
 
   try {
     for (let tickNo = 0; tickNo < ticks; tickNo++) {
@@ -123,14 +146,45 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const outcomes = evaluations.at(tickTs, evaluatedCandleOpenTs(tickTs, tfMs), universe.symbols);
 
       const portfolioBefore = portfolio;
-      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }) }, config: decisionConfig, universe, outcomes });
+      const reasonById = new Map<string, string>();
+      // Maker orders from earlier ticks first: filled by the candles since they were placed, re-priced or sent on.
+      let restingFilled: OrderState[] = [];
+      if (working.length > 0) {
+        const step = stepRestingOrders({ working, tickTs, execution: riskLayer.execution, market: restingMarket, cash: portfolio.cash, settings: fill });
+        working = step.working;
+        const settled = settleOrders({ portfolio, cooldowns, tickNo: tickNo + 1, tickTs, cooldownTicks: config.risk.cooldownTicks, intents: step.intents, outcomes: step.outcomes, strictFate: () => true });
+        portfolio = settled.portfolio;
+        cooldowns = settled.cooldowns;
+        restingFilled = settled.filled;
+        step.outcomes.forEach((o, i) => {
+          record(tickTs, step.intents[i]!, o, step.makers[i]! ? 'maker' : 'taker');
+          if (o.ok) reasonById.set(o.order.clientOrderId, step.intents[i]!.reason);
+        });
+      }
+
+      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }), ...(working.length > 0 && { working }) }, config: decisionConfig, universe, outcomes });
       coinHealth = decision.coinHealth;
       failedEvaluations += decision.failedCoins.length;
-      const { intents } = decision.plan;
       let cash = portfolio.cash;
-      const reasonById = new Map<string, string>();
-      const orderOutcomes = intents.map((intent) => {
+      const intents: OrderIntent[] = [];
+      const clientOrderIds: string[] = [];
+      const riskSellSymbols = new Set<string>();
+      for (const intent of decision.plan.intents) {
         const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
+        if (makerFirst && isMakerFirst(intent, riskLayer.execution)) {
+          const last = restingMarket.lastPrice(intent.symbol);
+          if (last !== null) {
+            working.push(placeWorkingOrder(intent, clientOrderId, tickTs, last));
+            continue;
+          }
+        } else if (intent.side === 'sell') riskSellSymbols.add(intent.symbol);
+        intents.push(intent);
+        clientOrderIds.push(clientOrderId);
+      }
+      // A stop or a drawdown halt cancels what rests in its way (nothing of it filled: fills were judged above).
+      if (working.length > 0) working = cancelledByRisk(working, riskSellSymbols, riskState?.halt != null).kept;
+      const orderOutcomes = intents.map((intent, i) => {
+        const clientOrderId = clientOrderIds[i]!;
         reasonById.set(clientOrderId, intent.reason);
         const index = pairIndex.get(intent.symbol);
         const outcome = fillIntent({ intent, clientOrderId, tickTs, cash, ticker: index === undefined ? null : scan.tickerOf(index), settings: fill });
@@ -149,20 +203,14 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       });
       portfolio = settlement.portfolio;
       cooldowns = settlement.cooldowns;
-      orderOutcomes.forEach((o, i) => {
-        const intent = intents[i]!;
-        if (o.ok) {
-          orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: o.order.filled, price: o.order.averagePrice, fee: o.order.feeQuote, reason: intent.reason, feeRole: o.role });
-        } else {
-          unfilled.push({ tickTs, symbol: intent.symbol, side: intent.side, errorType: o.failure.errorType, message: o.failure.message });
-        }
-      });
+      orderOutcomes.forEach((o, i) => record(tickTs, intents[i]!, o.ok ? { ok: true, order: o.order } : o.failure, o.ok ? o.role : 'taker'));
 
       const equity = portfolioEquity(portfolio, decision.prices);
       const equityValue = Number(equity);
       tickRows.push({ tickTs, equity, cash: portfolio.cash });
       if (riskState !== null) {
-        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled: settlement.filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue, rules: universe.rules });
+        const filled = restingFilled.length === 0 ? settlement.filled : [...restingFilled, ...settlement.filled];
+        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue, rules: universe.rules });
         riskState = step.state;
         for (const lock of step.newLocks) locks.push({ tickTs, ...lock });
       }
@@ -172,5 +220,5 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, restingAtEnd: working, portfolio };
 }

@@ -76,6 +76,21 @@ export class ScanCursor {
     return { last: candles.close[end - 1]! };
   }
 
+  /**
+   * The highest high and the lowest low of the pair's closed candles that opened at or after `sinceMs`, as of the last
+   * scan: the prices a resting order placed at `sinceMs` has seen. Null when no such candle has closed (a gap).
+   */
+  rangeSince(index: number, sinceMs: number): { high: number; low: number } | null {
+    const candles = this.data.pairs[index]!.tickerCandles;
+    let high = Number.NEGATIVE_INFINITY;
+    let low = Number.POSITIVE_INFINITY;
+    for (let i = this.ends[index]! - 1; i >= 0 && candles.ts[i]! >= sinceMs; i--) {
+      high = Math.max(high, candles.high[i]!);
+      low = Math.min(low, candles.low[i]!);
+    }
+    return high === Number.NEGATIVE_INFINITY ? null : { high, low };
+  }
+
   /** tickerAt's 24h quote volume, summed newest first exactly as it does. */
   private quoteVolume(index: number): number {
     const candles = this.data.pairs[index]!.tickerCandles;

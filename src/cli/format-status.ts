@@ -19,7 +19,7 @@ export function formatStatus(s: CycleStatus): string {
     ...(s.risk === undefined
       ? []
       : [
-          `  risk         ${s.risk.protectedPositions} positions with exit levels${s.risk.marketRegime ? `, market regime ${s.risk.marketRegime}` : ''}`,
+          `  risk         ${s.risk.protectedPositions} positions with exit levels (checked by keel at each candle close)${s.risk.marketRegime ? `, market regime ${s.risk.marketRegime}` : ''}`,
           ...(s.risk.halt ? [`  HALTED       ${s.risk.halt} (everything sold; resume to trade again)`] : []),
           ...s.risk.locks.map((l) => `  lock         ${l.symbol ?? 'all coins'} until tick ${l.untilTick} (${l.guard}): ${l.reason}`),
         ]),

@@ -77,6 +77,13 @@ export interface MarketCycleInput {
 
 export type CyclePhase = 'waiting' | 'ticking' | 'paused' | 'finished';
 
+/**
+ * Where a cycle's stop-loss, trailing and take-profit levels live: checked_each_tick means keel compares each closed
+ * candle with them and sells at market when one is reached (the only kind today; stops resting on the exchange, where
+ * ccxt supports them, will add a value).
+ */
+export type StopPlacement = 'checked_each_tick';
+
 export interface CycleStatus {
   cycleId: string;
   phase: CyclePhase;
@@ -103,7 +110,7 @@ export interface CycleStatus {
    * The risk layer while some part of it is on (absent otherwise): a drawdown halt, the market regime the gates
    * use, the guards' buy locks (reason and expiry) and how many held coins have exit levels.
    */
-  risk?: { halt: string | null; marketRegime: string | null; locks: Array<{ guard: string; symbol: string | null; reason: string; untilTick: number }>; protectedPositions: number };
+  risk?: { halt: string | null; marketRegime: string | null; locks: Array<{ guard: string; symbol: string | null; reason: string; untilTick: number }>; protectedPositions: number; stops: StopPlacement };
 }
 
 export interface CoinCycleInput {

@@ -50,6 +50,11 @@ export interface PlanOrdersInput {
   buyPolicy?: (evaluation: CoinEvaluation) => BuyPolicy;
   /** How buys are sized; absent: fixed fraction (equity x risk.maxPositionFraction). */
   sizing?: SizingConfig;
+  /**
+   * Maker orders resting from earlier ticks (working-orders.ts): the cash their buys hold back and how many buys they
+   * are (each will take a position's slot). Their coins come in blockedSymbols.
+   */
+  resting?: { reservedCash: Dec; buys: number };
 }
 
 export interface SkippedOrder {
@@ -155,8 +160,8 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   const targetNotional = (): Dec => (targetNotionalValue ??= equityValue().times(risk.maxPositionFraction));
   const feeFactor = new Dec(1).plus(FEE_RESERVE_FRACTION);
   const minNotional = fromNumber(risk.minOrderNotional);
-  let cashLeft = Dec.max(new Dec(portfolio.cash), 0);
-  let openPositions = countOpenPositions(portfolio, rules, marks);
+  let cashLeft = Dec.max(new Dec(portfolio.cash).minus(input.resting?.reservedCash ?? 0), 0);
+  let openPositions = countOpenPositions(portfolio, rules, marks) + (input.resting?.buys ?? 0);
 
   for (const e of buyCandidates) {
     const price = priceOf(e);

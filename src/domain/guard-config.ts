@@ -43,12 +43,13 @@ export const DEFAULT_GUARD_CONFIG: Readonly<GuardConfig> = Object.freeze({ maxDr
 
 /**
  * The guards a new cycle starts with (defaultCycleConfig writes them into its config): buys stop for two days once
- * mark-to-market equity is 15 % below its 30-day high (hourly candles), and at 25 % everything is sold and the cycle
+ * mark-to-market equity is 15 % below its 90-day high (hourly candles), and at 25 % everything is sold and the cycle
  * pauses until a person resumes it. Chosen on the shared 2021 data (README, "Default settings"): the defaults'
- * drawdown stayed under the hard limit over the whole window and reached it plus one candle in the bear months.
+ * drawdown stayed under the hard limit over the whole window and reached it plus one candle in the bear months. A
+ * 30-day window let a slow loss run past the limit unseen (its high rolls out of the window).
  */
 export const NEW_CYCLE_GUARD_CONFIG: Readonly<GuardConfig> = Object.freeze({
-  maxDrawdown: Object.freeze({ fraction: 0.15, windowCandles: 720, blockCandles: 48, hardLimitFraction: 0.25 }),
+  maxDrawdown: Object.freeze({ fraction: 0.15, windowCandles: 2160, blockCandles: 48, hardLimitFraction: 0.25 }),
   stopLossGuard: null,
   lowProfitPairs: null,
 });

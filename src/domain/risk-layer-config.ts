@@ -1,4 +1,5 @@
 import { validateCorrelationConfig, DEFAULT_CORRELATION_CONFIG, type CorrelationConfig } from './correlation.js';
+import { DEFAULT_EXECUTION_CONFIG, validateExecutionConfig, type ExecutionConfig } from './execution-config.js';
 import { DEFAULT_EXIT_CONFIG, exitsEnabled, validateExitConfig, type ExitConfig } from './exits.js';
 import { DEFAULT_GUARD_CONFIG, GUARD_SECTION_DEFAULTS, validateGuardConfig, type GuardConfig } from './guards.js';
 import { DEFAULT_REGIME_GATE_CONFIG, validateRegimeGateConfig, type RegimeGateConfig } from './regime-gate.js';
@@ -16,10 +17,12 @@ export interface RiskLayerConfig {
   sizing: SizingConfig;
   regimeGate: RegimeGateConfig;
   correlation: CorrelationConfig;
+  /** How signal orders reach the market (execution-config.ts); not part of the tick's risk state. */
+  execution: ExecutionConfig;
 }
 
 export type RiskLayerSection = keyof RiskLayerConfig;
-export const RISK_LAYER_SECTIONS: readonly RiskLayerSection[] = ['exits', 'guards', 'sizing', 'regimeGate', 'correlation'];
+export const RISK_LAYER_SECTIONS: readonly RiskLayerSection[] = ['exits', 'guards', 'sizing', 'regimeGate', 'correlation', 'execution'];
 
 export const DEFAULT_RISK_LAYER: Readonly<RiskLayerConfig> = Object.freeze({
   exits: DEFAULT_EXIT_CONFIG,
@@ -27,6 +30,7 @@ export const DEFAULT_RISK_LAYER: Readonly<RiskLayerConfig> = Object.freeze({
   sizing: DEFAULT_SIZING_CONFIG,
   regimeGate: DEFAULT_REGIME_GATE_CONFIG,
   correlation: DEFAULT_CORRELATION_CONFIG,
+  execution: DEFAULT_EXECUTION_CONFIG,
 });
 
 /** The settings a nested part starts from when it is switched on with only some of them given. */
@@ -44,6 +48,7 @@ const VALIDATORS: Record<RiskLayerSection, (value: unknown) => string[]> = {
   sizing: (value) => validateSizingConfig(value),
   regimeGate: (value) => validateRegimeGateConfig(value),
   correlation: (value) => validateCorrelationConfig(value),
+  execution: (value) => validateExecutionConfig(value),
 };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -56,6 +61,7 @@ export function riskLayerOf(config: Partial<RiskLayerConfig>): RiskLayerConfig {
     sizing: config.sizing ?? DEFAULT_RISK_LAYER.sizing,
     regimeGate: config.regimeGate ?? DEFAULT_RISK_LAYER.regimeGate,
     correlation: config.correlation ?? DEFAULT_RISK_LAYER.correlation,
+    execution: config.execution ?? DEFAULT_RISK_LAYER.execution,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { AiConfig, HeldVerdict } from './ai-policy.js';
 import { applyVerdicts, expireAiState } from './ai-policy.js';
-import { planOrders } from './allocation.js';
+import { FEE_RESERVE_FRACTION, planOrders } from './allocation.js';
 import type { OrderPlan } from './allocation.js';
 import type { CoinHealth } from './coin-health.js';
 import { isCircuitOpen, nextCoinHealth } from './coin-health.js';
@@ -10,6 +10,7 @@ import type { PortfolioSnapshot } from './portfolio-types.js';
 import type { CoinEvaluation, SignalAction, SignalConfig } from './signal-types.js';
 import { riskLayerOf, type RiskLayerConfig } from './risk-layer-config.js';
 import { buyPolicyOf, exitIntents, type RiskState } from './tick-risk.js';
+import { reservedCashOf, type WorkingOrder } from './working-orders.js';
 
 /*
  * What a market cycle decides in a tick, as pure functions the workflow and the backtester both call: which coins
@@ -88,6 +89,8 @@ export interface DecisionState {
   aiPending?: Readonly<Record<string, number>>;
   /** The risk layer's state (tick-risk.ts); absent: no exits, guards or gates act (cycles from before it existed). */
   risk?: RiskState;
+  /** Maker orders resting from earlier ticks (execution.mode maker_first): their coins get no signal order. */
+  working?: readonly WorkingOrder[];
 }
 
 export interface DecideTickInput {
@@ -158,6 +161,7 @@ export function decideTick(input: DecideTickInput): TickDecision {
   // The risk layer: exits and a drawdown halt sell first; locks, regime gates and risk sizing shape the buys.
   const riskState = state.risk;
   const riskLayer = riskState === undefined ? null : riskLayerOf(config);
+  const working = state.working ?? [];
   const plan = planOrders({
     portfolio: state.portfolio,
     evaluations: decided,
@@ -166,7 +170,9 @@ export function decideTick(input: DecideTickInput): TickDecision {
     risk: config.risk,
     cooldowns: state.cooldowns,
     tickNo: state.tickNo,
-    blockedSymbols,
+    // Exits still see a coin with a resting maker order (a stop wins over it); signal orders do not.
+    blockedSymbols: working.length === 0 ? blockedSymbols : [...blockedSymbols, ...working.map((o) => o.symbol)],
+    ...(working.length > 0 && { resting: { reservedCash: reservedCashOf(working, FEE_RESERVE_FRACTION), buys: working.filter((o) => o.side === 'buy').length } }),
     ...(riskState !== undefined &&
       riskLayer !== null && {
         riskSells: exitIntents({ portfolio: state.portfolio, evaluations: decided, rules: universe.rules, state: riskState, config: riskLayer, tickNo: state.tickNo, blocked: new Set(blockedSymbols) }),

@@ -220,6 +220,7 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
         marketRegime: state.risk.marketRegime.regime,
         locks: activeLocks(state.risk.guards, state.tickNo).map(({ guard, symbol, reason, untilTick }) => ({ guard, symbol, reason, untilTick })),
         protectedPositions: Object.keys(state.risk.exits).length,
+        stops: 'checked_each_tick',
       },
     }),
   };

@@ -3,6 +3,7 @@
 // session's CSRF token. Every value from the API is written with textContent, never as HTML.
 import { lineChart } from './chart.js';
 import { money, price } from './money.js';
+import { renderRisk } from './risk-panel.js';
 import { $, ApiFailure, api, cell, compact, emptyRow, singleFlight, startPage, utc } from './page.js';
 
 const REFRESH_MS = 3000;
@@ -189,6 +190,7 @@ async function renderDetail(workflowId, status) {
   $('#card-realized').textContent = latest ? signedMoney(latest.realizedPnl, quote) : '–';
   $('#card-cash').textContent = latest ? money(latest.cash, quote) : '–';
   $('#card-positions').textContent = String(positions.items.length);
+  renderRisk(status);
 
   // Latest evaluation per coin: its price and the tick whose coin workflow to link.
   const latestSignal = new Map();

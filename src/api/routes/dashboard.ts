@@ -29,6 +29,7 @@ const ASSETS: Record<string, string> = {
   'chart.js': 'text/javascript; charset=utf-8',
   'money.js': 'text/javascript; charset=utf-8',
   'page.js': 'text/javascript; charset=utf-8',
+  'risk-panel.js': 'text/javascript; charset=utf-8',
   'dashboard.css': 'text/css; charset=utf-8',
 };
 const PAGES = ['login.html', 'dashboard.html', 'backtests.html'] as const;

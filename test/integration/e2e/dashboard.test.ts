@@ -32,7 +32,9 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in headless Chromium${HAS_CHROMIUM ? '
   beforeAll(async () => {
     harness = await createHarness({ gateway: new SimulatedMarket({ seed: 5, coins: COINS }) });
     await harness.startWorkers();
-    handle = (await harness.startCycle({ universe: { symbols: null, maxCoins: COINS }, tickPacingMs: 300, signal: { ...harness.cycleConfig().signal, buyThreshold: 0.01 } })).handle;
+    // A drawdown guard that trips on the first fees paid, so the page has a buy lock to show (no hard limit: it trades on).
+    const guards = { maxDrawdown: { fraction: 0.00001, windowCandles: 720, blockCandles: 1000, hardLimitFraction: null }, stopLossGuard: null, lowProfitPairs: null };
+    handle = (await harness.startCycle({ universe: { symbols: null, maxCoins: COINS }, tickPacingMs: 300, signal: { ...harness.cycleConfig().signal, buyThreshold: 0.01 }, guards })).handle;
     // A longer Temporal deadline than production's 10 s: on a loaded CI machine a status query can queue behind a busy
     // worker, and this test is about what the page shows, not about how fast the machine is.
     app = buildApp({ client: harness.client, namespace: 'default', db: harness.database.db, apiTokens: [TOKEN], temporalUiUrl: UI, temporalTimeoutMs: 30_000 });
@@ -108,6 +110,15 @@ describe.skipIf(!HAS_CHROMIUM)(`dashboard in headless Chromium${HAS_CHROMIUM ? '
     await expect.poll(() => page.locator('#card-equity').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d\d$/);
     expect(await page.locator('#card-cash').textContent()).toMatch(/^\d{1,3}(,\d{3})*\.\d\d$/);
     expect(await page.locator('#card-pnl').textContent()).toMatch(/^[+-]\d{1,3}(,\d{3})*\.\d\d$/);
+    // The risk layer: the guard in words, and its buy lock with reason and expiry.
+    await expect.poll(() => page.locator('#risk-settings').textContent()).toContain('drawdown guard: buys stop for 1000 candles once equity is 0.001 % below its 720-candle high');
+    expect(await page.locator('#risk-settings').textContent()).toContain('with exit levels (checked by keel at each candle close)');
+    const lock = page.locator('#locks tbody tr').first();
+    await expect.poll(() => lock.locator('td').first().textContent(), { timeout: 30_000 }).toBe('max_drawdown');
+    expect(await lock.locator('td').nth(1).textContent()).toBe('all coins');
+    expect(await lock.locator('td.reason').textContent()).toMatch(/^drawdown .* ≥ /);
+    expect(await lock.locator('td').nth(3).textContent()).toMatch(/^#\d+$/);
+    expect(await page.locator('#risk-halt').isHidden()).toBe(true);
     const coinHref = await page.locator('#signals a.coin-link').first().getAttribute('href');
     expect(coinHref).toMatch(new RegExp(`^${UI}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}%2F\\d+%2F[A-Z0-9]+%2FUSDT$`));
 

@@ -51,10 +51,11 @@ describe('keel status output', () => {
           marketRegime: 'volatile',
           locks: [{ guard: 'stoploss_guard', symbol: null, reason: '4 stop exits in 24 candles', untilTick: 19 }],
           protectedPositions: 3,
+          stops: 'checked_each_tick',
         },
       }),
     );
-    expect(text).toContain('  risk         3 positions with exit levels, market regime volatile');
+    expect(text).toContain('  risk         3 positions with exit levels (checked by keel at each candle close), market regime volatile');
     expect(text).toContain('  HALTED       drawdown 26% ≥ hard limit 25% over 168 candles (everything sold; resume to trade again)');
     expect(text).toContain('  lock         all coins until tick 19 (stoploss_guard): 4 stop exits in 24 candles');
     expect(formatStatus(status({}))).not.toContain('risk ');

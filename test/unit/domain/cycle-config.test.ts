@@ -47,7 +47,7 @@ describe('validateCycleConfig', () => {
 describe('validateConfigPatch', () => {
   it('refuses keys that cannot change on a running cycle', () => {
     expect(validateConfigPatch(config, { exchange: 'binance', name: 'x' })).toEqual([
-      'cannot change exchange, name on a running cycle; changeable settings: timeframe, tickPacingMs, maxTicks, universe, warmupCandles, signal, risk, childBatchSize, ticksPerRun, ai, exits, guards, sizing, regimeGate, correlation',
+      'cannot change exchange, name on a running cycle; changeable settings: timeframe, tickPacingMs, maxTicks, universe, warmupCandles, signal, risk, childBatchSize, ticksPerRun, ai, exits, guards, sizing, regimeGate, correlation, execution',
     ]);
   });
 

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { backtestCycleConfig } from '../../../src/domain/backtest-config.js';
+import { patchFromDottedKeys } from '../../../src/domain/config-dotted-keys.js';
+import { applyConfigPatch, defaultCycleConfig, validateConfigPatch, validateCycleConfig } from '../../../src/domain/cycle-config.js';
+import { DEFAULT_EXECUTION_CONFIG, validateExecutionConfig } from '../../../src/domain/execution-config.js';
+
+const base = { timeframe: '1h' as const, quote: 'USDT', pairs: null };
+
+describe('execution settings', () => {
+  it('names every bad setting and what it may be', () => {
+    expect(validateExecutionConfig(DEFAULT_EXECUTION_CONFIG)).toEqual([]);
+    expect(validateExecutionConfig({ mode: 'limit', maxReprices: 1.5, fallback: 'fok', iocLimitBps: 0, twap: true })).toEqual([
+      'unknown setting execution.twap; execution settings: mode, maxReprices, fallback, iocLimitBps',
+      'execution.mode must be "market" or "maker_first" (got "limit")',
+      'execution.maxReprices must be a whole number of candles from 0 to 24 (got 1.5)',
+      'execution.fallback must be "market" or "ioc" (got "fok")',
+      'execution.iocLimitBps must be basis points above 0 and at most 500, such as 20 (got 0)',
+    ]);
+    expect(validateExecutionConfig('maker_first')).toEqual(['execution must be an object of settings (got "maker_first")']);
+  });
+
+  it('maker_first runs in backtests; a market cycle refuses it with how to proceed, at start and as a change', () => {
+    const patch = patchFromDottedKeys({ 'execution.mode': 'maker_first' });
+    const config = backtestCycleConfig(base, patch);
+    // The rest of the section starts from its defaults.
+    expect(config.execution).toEqual({ ...DEFAULT_EXECUTION_CONFIG, mode: 'maker_first' });
+
+    const refusal = 'execution.mode "maker_first" runs in backtests only so far (keel backtest --config execution.mode=maker_first); a market cycle places market orders: leave execution.mode "market"';
+    expect(validateCycleConfig(config)).toEqual([refusal]);
+    expect(validateCycleConfig(config, { runsIn: 'backtest' })).toEqual([]);
+    const cycle = defaultCycleConfig();
+    expect(validateConfigPatch(cycle, patch)).toEqual([refusal]);
+    expect(validateConfigPatch(cycle, { execution: { mode: 'market', maxReprices: 3 } })).toEqual([]);
+    expect(applyConfigPatch(cycle, { execution: { maxReprices: 3 } }).execution).toEqual({ ...DEFAULT_EXECUTION_CONFIG, maxReprices: 3 });
+    // A bad value is reported as such, not as the refusal.
+    expect(validateConfigPatch(cycle, { execution: { mode: 'maker_first', fallback: 'fok' } })).toEqual(['execution.fallback must be "market" or "ioc" (got "fok")']);
+    expect(() => backtestCycleConfig(base, { execution: { iocLimitBps: 900 } })).toThrow('execution.iocLimitBps must be basis points above 0 and at most 500, such as 20 (got 900)');
+  });
+});
