@@ -49,7 +49,9 @@ export async function runBacktestBench(options: { log?: (line: string) => void }
 }
 
 async function child(): Promise<void> {
-  const config = defaultCycleConfig({ exchange: 'replay', name: 'bench', tickPacingMs: 0, ai: { ...DEFAULT_AI_CONFIG, enabled: false } });
+  // The default signal without the default drawdown guard: on this data the guard halts the run in May 2021 and the
+  // ticks after it would be idle; the bench measures deciding every tick, and the guards' own cost separately below.
+  const config = defaultCycleConfig({ exchange: 'replay', name: 'bench', tickPacingMs: 0, ai: { ...DEFAULT_AI_CONFIG, enabled: false }, guards: { maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null } });
   const fill = { takerFeeRate: PAPER_DEFAULTS.feeRate, makerFeeRate: PAPER_DEFAULTS.feeRate, slippageBps: PAPER_DEFAULTS.slippageBps };
   const walls: number[] = [];
   const rates: number[] = [];

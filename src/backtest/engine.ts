@@ -210,7 +210,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       tickRows.push({ tickTs, equity, cash: portfolio.cash });
       if (riskState !== null) {
         const filled = restingFilled.length === 0 ? settlement.filled : [...restingFilled, ...settlement.filled];
-        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue, rules: universe.rules });
+        const step = nextRiskState({ state: riskState, config: riskLayer, tickNo, quote: config.quote, portfolioBefore, portfolioAfter: portfolio, filled, reasons: reasonById, evaluations: decision.evaluations, equity: equityValue, rules: universe.rules, drawdownLockOncePerBreach: true });
         riskState = step.state;
         for (const lock of step.newLocks) locks.push({ tickTs, ...lock });
       }

@@ -45,6 +45,12 @@ export interface GuardTickInput {
   stopExits: readonly string[];
   /** Trades closed this tick, stop exits included. */
   closedTrades: ReadonlyArray<{ symbol: string; profitFraction: number }>;
+  /**
+   * The drawdown guard blocks buys once per breach: when the drawdown reaches its fraction after a tick below it, for
+   * blockCandles, and not again until it has been below the fraction. False (histories recorded before): every tick
+   * in breach extends the block, so a cycle sold out to cash stayed blocked until its high left the window.
+   */
+  drawdownLockOncePerBreach?: boolean;
 }
 
 export interface GuardUpdate {
@@ -98,7 +104,9 @@ function drawdownGuard(peaks: EquityPeaks, input: GuardTickInput, guard: MaxDraw
   const equityPeaks = nextEquityPeaks(peaks, input.tickNo, input.equity, guard.windowCandles);
   const drawdown = windowDrawdown(equityPeaks);
   const over = `over ${guard.windowCandles} candles`;
-  if (drawdown >= guard.fraction - RATIO_TOLERANCE) {
+  const breached = (d: number): boolean => d >= guard.fraction - RATIO_TOLERANCE;
+  // The previous tick's drawdown is the old deque's (its window, its latest equity).
+  if (breached(drawdown) && !(input.drawdownLockOncePerBreach === true && breached(windowDrawdown(peaks)))) {
     lock('max_drawdown', null, guard.blockCandles, `drawdown ${percentLike(drawdown, guard.fraction)} ≥ ${percent(guard.fraction)} ${over}`);
   }
   const hard = guard.hardLimitFraction;

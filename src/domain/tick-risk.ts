@@ -128,6 +128,8 @@ export interface NextRiskStateInput {
   equity: number;
   /** The tick's order-size rules by symbol, to tell dust from a position; absent: nothing is dust (as in planOrders). */
   rules?: Readonly<Record<string, MarketOrderRules>>;
+  /** See GuardTickInput.drawdownLockOncePerBreach: true for every new cycle and backtest. */
+  drawdownLockOncePerBreach?: boolean;
 }
 
 export interface RiskStep {
@@ -185,7 +187,7 @@ export function nextRiskState(input: NextRiskStateInput): RiskStep {
     }
   }
 
-  const guardStep = updateGuards(state.guards, { tickNo, equity: input.equity, stopExits, closedTrades }, config.guards);
+  const guardStep = updateGuards(state.guards, { tickNo, equity: input.equity, stopExits, closedTrades, drawdownLockOncePerBreach: input.drawdownLockOncePerBreach ?? false }, config.guards);
 
   let marketRegime = state.marketRegime;
   if (config.regimeGate.enabled) {

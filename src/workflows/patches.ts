@@ -22,3 +22,5 @@ export const ORDER_DOUBTS_PATCH = 'order-doubts-v3';
 export const CONFIG_UPDATE_LOCK_PATCH = 'config-update-lock';
 /** A paused cycle continues as new when Temporal suggests it, instead of growing its history while it waits. */
 export const PAUSED_CONTINUE_AS_NEW_PATCH = 'paused-continue-as-new';
+/** The drawdown guard blocks buys once per breach (blockCandles), instead of for as long as the breach lasts. */
+export const DRAWDOWN_LOCK_ONCE_PATCH = 'drawdown-lock-once';

@@ -1,4 +1,4 @@
-import { log, upsertSearchAttributes } from '@temporalio/workflow';
+import { log, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { clientOrderIdFor } from '../domain/business-key.js';
 import type { RiskLayerConfig } from '../domain/risk-layer-config.js';
 import type { MarketOrderRules } from '../domain/market-rules.js';
@@ -8,6 +8,7 @@ import type { CoinEvaluation } from '../domain/signal-types.js';
 import { nextRiskState } from '../domain/tick-risk.js';
 import type { MarketCycleState } from '../contracts/workflow-types.js';
 import { KEEL_PAUSED } from '../contracts/search-attributes.js';
+import { DRAWDOWN_LOCK_ONCE_PATCH } from './patches.js';
 
 export interface RiskStepInput {
   cycleId: string;
@@ -45,6 +46,8 @@ export function advanceRisk(state: MarketCycleState, input: RiskStepInput): void
     evaluations: input.evaluations,
     equity: Number(input.equity),
     rules: input.rules,
+    // Asked only where it matters (a drawdown guard is on), so other cycles' histories get no marker.
+    drawdownLockOncePerBreach: input.riskLayer.guards.maxDrawdown !== null && patched(DRAWDOWN_LOCK_ONCE_PATCH),
   });
   state.risk = step.state;
   for (const lock of step.newLocks) log.info('guard lock: buys blocked', { guard: lock.guard, symbol: lock.symbol ?? 'all coins', untilTick: lock.untilTick, reason: lock.reason });

@@ -1,4 +1,5 @@
-// Records a market cycle with the risk layer on (issue 11) for the replay test: `npx tsx test/replay/record-risk-histories.ts v7`.
+// Records a market cycle with the risk layer on (issue 11) for the replay test: `npx tsx test/replay/record-risk-histories.ts v8`.
+// v8: a drawdown guard that trips (its once-per-breach lock, patch drawdown-lock-once) and the busy signal thresholds.
 // Exits (an ATR stop, so coin children measure ATR), a trailing stop, guards, risk sizing and regime gates, plus a
 // pause and resume: the histories cover the risk state carried through continue-as-new and the resume handler.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { startOrAttachCycle } from '../../src/temporal/cycle-client.js';
 import { startBenchStack, startBenchWorkers } from '../../bench/bench-stack.js';
 import { DEFAULT_AI_CONFIG } from '../../src/domain/ai-policy.js';
 import { pauseSignal, resumeSignal, statusQuery } from '../../src/contracts/messages.js';
+import { BUSY_SIGNAL } from '../helpers/busy-signal.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const OUT_DIR = path.resolve('test/replay/histories');
@@ -29,9 +31,10 @@ try {
     universe: { symbols: null, maxCoins: 10 },
     risk: { maxPositionFraction: 0.1, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
     ai: { ...DEFAULT_AI_CONFIG, enabled: false },
+    signal: BUSY_SIGNAL,
     exits: { stopLossFraction: 0.003, stopLossAtr: { multiple: 0.5, period: 14 }, trailingStop: { fraction: 0.002, activationFraction: 0.001 }, takeProfitFraction: 0.01, timeLimitCandles: 3 },
     guards: {
-      maxDrawdown: { fraction: 0.5, windowCandles: 24, blockCandles: 2, hardLimitFraction: null },
+      maxDrawdown: { fraction: 0.002, windowCandles: 24, blockCandles: 2, hardLimitFraction: null },
       stopLossGuard: { stops: 2, windowCandles: 6, lockCandles: 2, perPair: false },
       lowProfitPairs: { windowCandles: 6, minProfitFraction: 0, minTrades: 1, lockCandles: 2 },
     },

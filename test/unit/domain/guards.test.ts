@@ -110,6 +110,22 @@ describe('max drawdown guard', () => {
     ]);
   });
 
+  it('once per breach (every new cycle): blocks blockCandles ticks, then buys resume while the drawdown lasts, and a new breach blocks again', () => {
+    const once = (ticks: TickEvents[]) => run(config, ticks.map((t) => ({ ...t, drawdownLockOncePerBreach: true })));
+    // Sold out to cash at 88: equity stays there. Before, the block lasted as long as the 100 stayed in the window.
+    const flat = once(equities(100, 88, 88, 88, 88, 88));
+    expect(flat.map((u) => u.newLocks.length)).toEqual([0, 1, 0, 0, 0, 0]);
+    expect([2, 3, 4, 5].map((tick) => buyLock(flat[1]!.state, 'BTC/USDT', tick) !== null)).toEqual([true, true, false, false]);
+    expect(buyLock(flat[5]!.state, 'BTC/USDT', 5)).toBeNull();
+    expect(run(config, equities(100, 88, 88, 88, 88, 88)).map((u) => buyLock(u.state, 'BTC/USDT', 5) !== null).at(-1)).toBe(true);
+    // Back above the threshold, then down through it again: a second block.
+    const twice = once(equities(100, 88, 95, 95, 95, 89));
+    expect(twice.map((u) => u.newLocks.length)).toEqual([0, 1, 0, 0, 0, 1]);
+    // The hard limit is not once per breach: it asks for the halt on every tick past it.
+    const hard = once(equities(100, 75, 74));
+    expect(hard.map((u) => u.hardStop !== null)).toEqual([false, true, true]);
+  });
+
   it('measures from the highest equity of the window only: an older peak is forgotten', () => {
     const ticks = equities(100, 95, 95, 89);
     expect(run({ ...OFF, maxDrawdown: { ...guard, windowCandles: 4 } }, ticks)[3]!.newLocks).toHaveLength(1);
