@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_RISK_CONFIG, defaultCycleConfig, type CycleConfig } from '../../src/domain/cycle-config.js';
+import { BUSY_SIGNAL } from './busy-signal.js';
 
 /*
  * Freqtrade candle files for backtest tests: a deterministic wavy walk per pair, with enough ups and downs for the
@@ -43,4 +45,22 @@ export function writeSyntheticCandleDir(prefix: string, count: number, pairs: re
     writeFileSync(path.join(dir, `${pair.base}_USDT-1h.json`), JSON.stringify(syntheticCandles(pair.seed, count, pair.startPrice)));
   }
   return dir;
+}
+
+/**
+ * A backtest config over a synthetic candle directory: a replay cycle whose ticks run from the end of `warmup` to the
+ * last candle but one, 30 % of equity per position (three pairs), and the busy signal, so short runs trade.
+ */
+export function syntheticRunConfig(name: string, run: { candles: number; warmup: number }, overrides: Partial<CycleConfig> = {}): CycleConfig {
+  return defaultCycleConfig({
+    exchange: 'replay',
+    name,
+    ai: undefined,
+    warmupCandles: run.warmup,
+    marketStartMs: SYNTHETIC_START_MS + run.warmup * SYNTHETIC_HOUR_MS,
+    maxTicks: run.candles - run.warmup - 1,
+    risk: { ...DEFAULT_RISK_CONFIG, maxPositionFraction: 0.3 },
+    signal: BUSY_SIGNAL,
+    ...overrides,
+  });
 }

@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest, type BacktestRun } from '../../../src/backtest/engine.js';
 import { loadBacktestData, type BacktestData } from '../../../src/backtest/market-data.js';
 import { stepRestingOrders, type RestingMarket } from '../../../src/backtest/resting-orders.js';
-import { DEFAULT_RISK_CONFIG, defaultCycleConfig, type CycleConfig } from '../../../src/domain/cycle-config.js';
+import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { DEFAULT_EXECUTION_CONFIG, type ExecutionConfig } from '../../../src/domain/execution-config.js';
 import { DEFAULT_EXIT_CONFIG } from '../../../src/domain/exit-config.js';
 import { placeWorkingOrder } from '../../../src/domain/working-orders.js';
-import { BUSY_SIGNAL } from '../../helpers/busy-signal.js';
-import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
+import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir, syntheticRunConfig } from '../../helpers/synthetic-candles.js';
 
 /*
  * Maker-first execution in the backtester: resting orders judged with the shared fill model (a maker fill only when a
@@ -69,18 +68,7 @@ describe('maker-first backtests', () => {
   const WARMUP = 100;
   let dir: string;
   let data: BacktestData;
-  const config = (overrides: Partial<CycleConfig>): CycleConfig =>
-    defaultCycleConfig({
-      exchange: 'replay',
-      name: 'maker-first',
-      ai: undefined,
-      warmupCandles: WARMUP,
-      marketStartMs: START_MS + WARMUP * HOUR_MS,
-      maxTicks: CANDLES - WARMUP - 1,
-      risk: { ...DEFAULT_RISK_CONFIG, maxPositionFraction: 0.3 },
-      signal: BUSY_SIGNAL,
-      ...overrides,
-    });
+  const config = (overrides: Partial<CycleConfig>): CycleConfig => syntheticRunConfig('maker-first', { candles: CANDLES, warmup: WARMUP }, overrides);
   const run = (overrides: Partial<CycleConfig>): BacktestRun => runBacktest({ data, config: config(overrides), startingCash: '100000', fill: KRAKEN, evaluationsAhead: false });
   const rows = new Map(SYNTHETIC_PAIRS.map((p) => [`${p.base}/USDT`, syntheticCandles(p.seed, CANDLES, p.startPrice)]));
   const feesOf = (r: BacktestRun) => r.orders.reduce((sum, o) => sum + Number(o.fee), 0);

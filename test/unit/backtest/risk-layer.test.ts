@@ -5,11 +5,9 @@ import type { BacktestRun } from '../../../src/backtest/engine.js';
 import { loadBacktestData } from '../../../src/backtest/market-data.js';
 import type { BacktestData } from '../../../src/backtest/market-data.js';
 import { computeMetrics } from '../../../src/domain/backtest-metrics.js';
-import { DEFAULT_RISK_CONFIG, defaultCycleConfig } from '../../../src/domain/cycle-config.js';
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { DEFAULT_RISK_LAYER } from '../../../src/domain/risk-layer-config.js';
-import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir } from '../../helpers/synthetic-candles.js';
-import { BUSY_SIGNAL } from '../../helpers/busy-signal.js';
+import { SYNTHETIC_HOUR_MS as HOUR_MS, SYNTHETIC_PAIRS, SYNTHETIC_START_MS as START_MS, syntheticCandles, writeSyntheticCandleDir, syntheticRunConfig } from '../../helpers/synthetic-candles.js';
 
 /*
  * The risk layer in `keel backtest`: three synthetic pairs, 200 hourly ticks after a 100-candle warm-up. The wavy walks
@@ -22,18 +20,7 @@ const SLIPPAGE_BPS = 5;
 const fill = { takerFeeRate: 0.001, makerFeeRate: 0.001, slippageBps: SLIPPAGE_BPS, quote: 'USDT' };
 const OFF_GUARDS = { maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null };
 
-const config = (overrides: Partial<CycleConfig> = {}): CycleConfig =>
-  defaultCycleConfig({
-    exchange: 'replay',
-    name: 'risk-layer',
-    ai: undefined,
-    warmupCandles: WARMUP,
-    marketStartMs: START_MS + WARMUP * HOUR_MS,
-    maxTicks: CANDLES - WARMUP - 1,
-    risk: { ...DEFAULT_RISK_CONFIG, maxPositionFraction: 0.3 },
-    signal: BUSY_SIGNAL,
-    ...overrides,
-  });
+const config = (overrides: Partial<CycleConfig> = {}): CycleConfig => syntheticRunConfig('risk-layer', { candles: CANDLES, warmup: WARMUP }, overrides);
 
 /** The candle each tick evaluates (opened an hour before the tick), straight from the generator. */
 const rowsBySymbol = new Map(SYNTHETIC_PAIRS.map((p) => [`${p.base}/USDT`, syntheticCandles(p.seed, CANDLES, p.startPrice)]));
