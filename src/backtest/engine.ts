@@ -69,6 +69,8 @@ export interface BacktestRun {
   locks: Array<Lock & { tickTs: number }>;
   /** Maker orders still resting after the last tick (execution.mode maker_first); a run ends with them cancelled. */
   restingAtEnd: WorkingOrder[];
+  /** Maker orders an exit or a drawdown halt cancelled, with the tick that did. */
+  restingCancelled: Array<WorkingOrder & { cancelledTs: number }>;
   portfolio: PortfolioSnapshot;
 }
 
@@ -93,6 +95,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const locks: BacktestRun['locks'] = [];
   // Maker-first orders resting between ticks (execution.mode maker_first); always empty in market mode.
   let working: WorkingOrder[] = [];
+  const restingCancelled: BacktestRun['restingCancelled'] = [];
   const makerFirst = riskLayer.execution.mode === 'maker_first';
   const restingMarket: RestingMarket = {
     rangeSince: (symbol, sinceMs) => {
@@ -182,7 +185,11 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
         clientOrderIds.push(clientOrderId);
       }
       // A stop or a drawdown halt cancels what rests in its way (nothing of it filled: fills were judged above).
-      if (working.length > 0) working = cancelledByRisk(working, riskSellSymbols, riskState?.halt != null).kept;
+      if (working.length > 0) {
+        const { kept, cancelled } = cancelledByRisk(working, riskSellSymbols, riskState?.halt != null);
+        working = kept;
+        for (const order of cancelled) restingCancelled.push({ ...order, cancelledTs: tickTs });
+      }
       const orderOutcomes = intents.map((intent, i) => {
         const clientOrderId = clientOrderIds[i]!;
         reasonById.set(clientOrderId, intent.reason);
@@ -220,5 +227,5 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, restingAtEnd: working, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, restingAtEnd: working, restingCancelled, portfolio };
 }

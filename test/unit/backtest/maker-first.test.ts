@@ -1,6 +1,9 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBacktest, type BacktestRun } from '../../../src/backtest/engine.js';
+import { runBacktest, type BacktestRun, type CoinEvaluator } from '../../../src/backtest/engine.js';
+import { evaluateCloses } from '../../../src/domain/signal-kernel.js';
 import { loadBacktestData, type BacktestData } from '../../../src/backtest/market-data.js';
 import { stepRestingOrders, type RestingMarket } from '../../../src/backtest/resting-orders.js';
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
@@ -98,8 +101,8 @@ describe('maker-first backtests', () => {
     expect(Number(maker.portfolio.cash)).toBeGreaterThanOrEqual(0);
   });
 
-  it('a stop sells at market as a taker and cancels the maker sell resting in its way', () => {
-    const stopped = run({ execution: MAKER, exits: { ...DEFAULT_EXIT_CONFIG, stopLossFraction: 0.02 } });
+  it('exits sell at market as takers, never two sells of a coin in a tick, never more than was bought', () => {
+    const stopped = run({ execution: MAKER, exits: { ...DEFAULT_EXIT_CONFIG, stopLossFraction: 0.02, trailingStop: { fraction: 0.003, activationFraction: 0.001 } } });
     const stops = stopped.orders.filter((o) => o.reason.startsWith('stop_loss: '));
     expect(stops.length).toBeGreaterThan(0);
     expect(stops.every((o) => o.feeRole === 'taker')).toBe(true);
@@ -114,5 +117,42 @@ describe('maker-first backtests', () => {
       held.set(o.symbol, (held.get(o.symbol) ?? 0) + (o.side === 'buy' ? 1 : -1) * Number(o.amount));
       expect(held.get(o.symbol)!).toBeGreaterThanOrEqual(-1e-12);
     }
+  });
+});
+
+describe('a maker sell resting when the stop is hit', () => {
+  // One pair, flat at 100 (each candle 99.5-100.5), then a candle that gaps down to 97: below the resting sell's price
+  // (no fill) and through the 2 % stop (sold at its open). The signal is scripted: buy at the first tick, sell at the
+  // fourth; the kernel still computes everything else.
+  const WARMUP = 40;
+  const rows = Array.from({ length: 60 }, (_, i) => [START_MS + i * HOUR_MS, 100, 100.5, 99.5, 100, 1000]);
+  const firstTick = START_MS + WARMUP * HOUR_MS;
+  rows[WARMUP + 3] = [START_MS + (WARMUP + 3) * HOUR_MS, 97, 97.5, 96, 96.5, 1000];
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'keel-maker-stop-'));
+    writeFileSync(path.join(dir, 'AAA_USDT-1h.json'), JSON.stringify(rows));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('the stop sells at the gap open as a taker and cancels the unfilled maker sell', async () => {
+    const scripted: CoinEvaluator = (...args) => {
+      const evaluation = evaluateCloses(...args);
+      const action = args[1] === firstTick - HOUR_MS ? 'buy' : args[1] === firstTick + 2 * HOUR_MS ? 'sell' : 'hold';
+      return { ...evaluation, action, score: action === 'buy' ? 0.9 : action === 'sell' ? -0.9 : 0 };
+    };
+    const data = await loadBacktestData({ dir, timeframe: '1h', quote: 'USDT' });
+    const config = syntheticRunConfig('maker-stop', { candles: 60, warmup: WARMUP }, { execution: MAKER, exits: { ...DEFAULT_EXIT_CONFIG, stopLossFraction: 0.02 }, guards: { maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null } });
+    const run = runBacktest({ data, config, startingCash: '100000', fill: KRAKEN, evaluate: scripted });
+    expect(run.orders.map((o) => ({ tickTs: o.tickTs - firstTick, side: o.side, price: o.price, feeRole: o.feeRole, reason: o.reason.split(':')[0] }))).toEqual([
+      // Placed at the first tick, filled at its own 100 by the next candle (low 99.5).
+      { tickTs: HOUR_MS, side: 'buy', price: '100', feeRole: 'maker', reason: expect.stringMatching(/^score 0\.90/) },
+      // The sell rested at 100 from the fourth tick; the gap candle never reached it, and its open was below the stop.
+      { tickTs: 4 * HOUR_MS, side: 'sell', price: '96.9515', feeRole: 'taker', reason: 'stop_loss' },
+    ]);
+    expect(run.restingCancelled).toEqual([expect.objectContaining({ symbol: 'AAA/USDT', side: 'sell', attempt: 1, limitPrice: '96.5', placedTs: firstTick + 4 * HOUR_MS, cancelledTs: firstTick + 4 * HOUR_MS })]);
+    expect(run.restingAtEnd).toEqual([]);
+    expect(run.portfolio.positions).toEqual({});
   });
 });
