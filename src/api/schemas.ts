@@ -418,6 +418,7 @@ const backtestMetricsSchema = named(
       exposure: z.number().describe('time-weighted share of equity invested'),
       feesPaid: decimal('fees paid'),
       feesAllTaker: decimal('what the fills would have paid all as taker'),
+      makerFills: int().optional().describe('orders filled as a maker (execution.mode maker_first); absent in runs stored before it existed'),
       tradesPerPair: z.record(z.string(), int()),
       exitsByReason: z.record(z.string(), int()),
       bestTrade: tradeSummarySchema.nullable(),

@@ -113,7 +113,7 @@ export function formatReport(metrics: BacktestMetrics, facts: BacktestRunFacts):
     row('expectancy', metrics.expectancy === null ? 'n/a' : `${signedMoney(metrics.expectancy, q)} per trade`),
     row('best trade', tradeLine(metrics.bestTrade, q)),
     row('worst trade', tradeLine(metrics.worstTrade, q)),
-    row('fees paid', `${formatMoney(metrics.feesPaid, q)} (all as taker: ${formatMoney(metrics.feesAllTaker, q)})`),
+    row('fees paid', `${formatMoney(metrics.feesPaid, q)} (all as taker: ${formatMoney(metrics.feesAllTaker, q)}${metrics.makerFills ? `; ${metrics.makerFills} of ${metrics.orders} orders filled as maker` : ''})`),
     row('exits', counts(metrics.exitsByReason)),
     '',
     ...monthTable(metrics, q),

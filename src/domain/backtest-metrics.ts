@@ -163,6 +163,7 @@ export function computeMetrics(facts: BacktestRunFacts): BacktestMetrics {
     exposure: exposureOf(facts.curve),
     feesPaid: money(totals.fees),
     feesAllTaker: money(totals.notional.times(fromNumber(facts.takerFeeRate))),
+    makerFills: facts.orders.reduce((count, order) => count + (order.feeRole === 'maker' ? 1 : 0), 0),
     tradesPerPair: sortedCounts(trades.map((t) => t.symbol)),
     exitsByReason: sortedCounts(trades.map((t) => t.exit)),
     months: monthSummaries(facts, trades, totals.feesByMonth),

@@ -105,6 +105,8 @@ export interface BacktestMetrics {
   feesPaid: string;
   /** What the same fills would have paid all as taker: sum of amount × price × takerFeeRate, in quote. */
   feesAllTaker: string;
+  /** Orders filled as a maker (execution.mode maker_first); absent in runs stored before it existed. */
+  makerFills?: number;
   /** Closed trades per pair, keys sorted. */
   tradesPerPair: Record<string, number>;
   /** Sells per exit category: the reason's leading "word:" (e.g. "stop-loss"), else "signal"; keys sorted. */

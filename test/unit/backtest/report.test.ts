@@ -70,7 +70,7 @@ describe('formatReport', () => {
     expect(text).toContain('total return    +10.00% (buy and hold +5.00%)');
     expect(text).toContain('max drawdown    5.00%, lasted 2d');
     // 420.005 + 430 = 850.005 notional at 0.1% = 0.850005; paid 0.635005.
-    expect(text).toContain('fees paid       0.64 USDT (all as taker: 0.85 USDT)');
+    expect(text).toContain('fees paid       0.64 USDT (all as taker: 0.85 USDT; 1 of 2 orders filled as maker)');
     expect(text).toContain('exits           stop-loss 1');
     expect(text).toContain('best trade      BTC/USDT +9.36 USDT (+2.23%), 2024-01-30 00:00 → 2024-02-01 00:00');
     // Month returns against the month before's last equity: 950 / 1000, then 1100 / 950; the sell closed in February.
