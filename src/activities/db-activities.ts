@@ -1,10 +1,11 @@
-import type { EvaluateCoinInput, OrderRecordInput, TickRecordInput } from '../contracts/activity-types.js';
+import type { EvaluateCoinInput, MeasureCorrelationInput, OrderRecordInput, TickRecordInput } from '../contracts/activity-types.js';
+import { closesOnGrid, correlationGrid, measureCorrelation, type CorrelationSnapshot } from '../domain/correlation-snapshot.js';
 import { KeelError } from '../domain/errors.js';
 import { timeframeMs } from '../domain/market-types.js';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import { evaluateSignal } from '../domain/signal.js';
 import type { Database } from '../db/client.js';
-import { loadRecentCandles } from '../db/queries/candles.js';
+import { loadClosesBetween, loadRecentCandles } from '../db/queries/candles.js';
 import { recordTick } from '../db/queries/ticks.js';
 import { upsertOrder } from '../db/queries/orders.js';
 import type { KeelMetrics } from '../observability/metrics.js';
@@ -32,6 +33,22 @@ export function createDbActivities({ db, metrics }: DbActivityDeps) {
         );
       }
       return evaluateSignal(input.symbol, candles, input.signal, input.atrPeriod);
+    },
+
+    /**
+     * The correlation gate's clusters and betas from the stored closes of the tick's coins (one query, about
+     * coins x window rows; the cycle asks every correlation.recomputeCandles ticks). Returns a few KB.
+     */
+    async measureCorrelation(input: MeasureCorrelationInput): Promise<CorrelationSnapshot> {
+      const tfMs = timeframeMs(input.timeframe);
+      const untilOpenTs = Math.floor(input.untilMs / tfMs) * tfMs - tfMs;
+      const grid = correlationGrid(untilOpenTs, tfMs, input.config.window);
+      const rows = await loadClosesBetween(db, { exchange: input.exchange, timeframe: input.timeframe, symbols: input.symbols, fromTs: grid.fromTs, untilOpenTs });
+      const bySymbol = new Map<string, Array<{ ts: number; close: number }>>(input.symbols.map((symbol) => [symbol, []]));
+      for (const row of rows) bySymbol.get(row.symbol)?.push(row);
+      const closes: Record<string, Float64Array> = {};
+      for (const [symbol, candles] of bySymbol) closes[symbol] = closesOnGrid(candles, grid, tfMs);
+      return measureCorrelation(closes, input.market, input.config, input.tickNo);
     },
 
     /** One transaction for the whole tick: the tick row, every coin's signal, the position snapshot. Idempotent. */

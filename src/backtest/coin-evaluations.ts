@@ -54,6 +54,22 @@ export class CoinEvaluations {
     return outcomes;
   }
 
+  /**
+   * The newest `count` stored candles of `symbol` opening at or before untilOpenTs (open time and close), as the
+   * candle table holds them after this tick's syncs: what the correlation measurement reads. Empty for an unknown pair.
+   */
+  storedCloses(symbol: string, untilOpenTs: number, count: number): Array<{ ts: number; close: number }> {
+    const index = this.pairIndex.get(symbol);
+    const candles = index === undefined ? undefined : this.data.pairs[index]!.candles;
+    const stored = index === undefined ? undefined : this.stored[index];
+    if (candles === undefined || stored === undefined) return [];
+    const out: Array<{ ts: number; close: number }> = [];
+    for (const [from, to] of stored.window(untilOpenTs, count)) {
+      for (let i = from; i < to; i++) out.push({ ts: candles.ts[i]!, close: candles.close[i]! });
+    }
+    return out;
+  }
+
   private outcomeOf(symbol: string, tickTs: number, untilOpenTs: number): CoinOutcome {
     const { config, lookback } = this;
     const index = this.pairIndex.get(symbol);

@@ -15,6 +15,8 @@ import type { Lock } from '../domain/guards.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
 import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-risk.js';
 import { timeframeMs } from '../domain/market-types.js';
+import { CORRELATION_REASON, closesOnGrid, correlationDue, correlationGrid, correlationSymbols, measureCorrelation, type CorrelationSnapshot } from '../domain/correlation-snapshot.js';
+import { leaderOf } from '../domain/regime-gate.js';
 import { CoinEvaluations } from './coin-evaluations.js';
 import type { CoinEvaluator } from './coin-evaluations.js';
 import { EvaluationsAhead } from './evaluations-ahead.js';
@@ -67,6 +69,8 @@ export interface BacktestRun {
   evaluations: { ahead: number; inline: number };
   /** Buy locks the guards placed, in the order they were placed (the risk layer; empty when it is off). */
   locks: Array<Lock & { tickTs: number }>;
+  /** Buys the correlation gate refused (correlation.enabled), with the tick and why. */
+  correlationRefusals: Array<{ tickTs: number; symbol: string; reason: string }>;
   /** Maker orders still resting after the last tick (execution.mode maker_first); a run ends with them cancelled. */
   restingAtEnd: WorkingOrder[];
   /** Maker orders an exit or a drawdown halt cancelled, with the tick that did. */
@@ -93,6 +97,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   // The risk layer's state, only when some part of it acts: a run without it decides exactly as before it existed.
   let riskState: RiskState | null = riskLayerActive(riskLayer) ? emptyRiskState() : null;
   const locks: BacktestRun['locks'] = [];
+  const correlationRefusals: BacktestRun['correlationRefusals'] = [];
   // Maker-first orders resting between ticks (execution.mode maker_first); always empty in market mode.
   let working: WorkingOrder[] = [];
   const restingCancelled: BacktestRun['restingCancelled'] = [];
@@ -106,6 +111,15 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const index = pairIndex.get(symbol);
       return (index === undefined ? null : scan.tickerOf(index)?.last) ?? null;
     },
+  };
+
+  /** The correlation gate's measurement from the stored closes, as the cycle's measureCorrelation activity makes it. */
+  const measuredCorrelation = (from: CoinEvaluations, symbols: readonly string[], untilOpenTs: number, tfMs: number, tickNo: number): CorrelationSnapshot => {
+    const grid = correlationGrid(untilOpenTs, tfMs, riskLayer.correlation.window);
+    const market = leaderOf(symbols, config.quote, riskLayer.regimeGate.leader);
+    const closes: Record<string, Float64Array> = {};
+    for (const symbol of correlationSymbols(symbols, market)) closes[symbol] = closesOnGrid(from.storedCloses(symbol, untilOpenTs, grid.count), grid, tfMs);
+    return measureCorrelation(closes, market, riskLayer.correlation, tickNo);
   };
 
   let portfolio = emptyPortfolio(config.quote, input.startingCash);
@@ -165,8 +179,14 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
         });
       }
 
+      if (riskState !== null && correlationDue(riskState.correlation, riskLayer.correlation, tickNo)) {
+        riskState = { ...riskState, correlation: measuredCorrelation(evaluations, universe.symbols, evaluatedCandleOpenTs(tickTs, tfMs), tfMs, tickNo) };
+      }
       const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }), ...(working.length > 0 && { working }) }, config: decisionConfig, universe, outcomes });
       coinHealth = decision.coinHealth;
+      if (riskLayer.correlation.enabled) {
+        for (const skip of decision.plan.skipped) if (skip.reason.startsWith(CORRELATION_REASON)) correlationRefusals.push({ tickTs, ...skip });
+      }
       failedEvaluations += decision.failedCoins.length;
       let cash = portfolio.cash;
       const intents: OrderIntent[] = [];
@@ -227,5 +247,5 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, restingAtEnd: working, restingCancelled, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, correlationRefusals, restingAtEnd: working, restingCancelled, portfolio };
 }

@@ -2,6 +2,7 @@ import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
 import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { SignalConfig } from '../domain/signal-types.js';
+import type { CorrelationConfig } from '../domain/correlation.js';
 import type { TickRecord } from '../domain/tick-record.js';
 
 /** Inputs and results of keel's activities. Everything here is small: candles stay in PostgreSQL. */
@@ -51,6 +52,21 @@ export interface EvaluateCoinInput {
   signal: SignalConfig;
   /** exits.stopLossAtr.period when an ATR stop is configured: the evaluation then carries the window's ATR. */
   atrPeriod?: number;
+}
+
+/** The correlation gate's measurement from stored closes (see domain/correlation-snapshot.ts). */
+export interface MeasureCorrelationInput {
+  exchange: string;
+  timeframe: Timeframe;
+  /** The tick's coins (and the market's leader when it is not one of them). */
+  symbols: string[];
+  /** The market's leader betas are measured against, or null. */
+  market: string | null;
+  /** The tick's close time (epoch ms): the window ends at the candle evaluated this tick. */
+  untilMs: number;
+  config: CorrelationConfig;
+  /** Ticks completed before this one (the measurement's age is counted from it). */
+  tickNo: number;
 }
 
 export interface BrokerAccountInput {

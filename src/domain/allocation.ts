@@ -10,6 +10,8 @@ import type { PortfolioSnapshot } from './portfolio-types.js';
 import type { CoinEvaluation, SignalConfig } from './signal-types.js';
 import { DEFAULT_SIZING_CONFIG, buyNotional, type SizingConfig } from './sizing.js';
 import type { BuyPolicy } from './tick-risk.js';
+import { CorrelationBook, type CorrelationSnapshot } from './correlation-snapshot.js';
+import type { CorrelationConfig } from './correlation.js';
 
 /*
  * Portfolio allocation for one tick. RUNS IN THE WORKFLOW SANDBOX: import only decimal.js and domain files that do
@@ -55,6 +57,11 @@ export interface PlanOrdersInput {
    * are (each will take a position's slot). Their coins come in blockedSymbols.
    */
   resting?: { reservedCash: Dec; buys: number };
+  /**
+   * The correlation gate (correlation.enabled with a measurement): at most N positions per cluster and a cap on
+   * beta-weighted exposure, counting held coins, resting maker buys (symbol and notional) and this plan's buys.
+   */
+  correlation?: { snapshot: CorrelationSnapshot; config: CorrelationConfig; restingBuys: ReadonlyArray<{ symbol: string; notional: number }> };
 }
 
 export interface SkippedOrder {
@@ -162,6 +169,16 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   const minNotional = fromNumber(risk.minOrderNotional);
   let cashLeft = Dec.max(new Dec(portfolio.cash).minus(input.resting?.reservedCash ?? 0), 0);
   let openPositions = countOpenPositions(portfolio, rules, marks) + (input.resting?.buys ?? 0);
+  let book: CorrelationBook | null = null;
+  const correlationBook = (correlation: NonNullable<PlanOrdersInput['correlation']>): CorrelationBook => {
+    const equity = Number(equityValue());
+    const share = (value: number) => (equity > 0 ? value / equity : Number.POSITIVE_INFINITY);
+    const held = Object.values(portfolio.positions)
+      .filter((p) => decimalOf(p.quantity).greaterThan(0) && dustReason(p.quantity, markOf(p.symbol), rules[p.symbol]) === null)
+      .map((p) => ({ symbol: p.symbol, exposure: share(Number(p.quantity) * (markOf(p.symbol) ?? Number(p.averagePrice))) }));
+    for (const r of correlation.restingBuys) held.push({ symbol: r.symbol, exposure: share(r.notional) });
+    return new CorrelationBook(correlation.snapshot, correlation.config, held);
+  };
 
   for (const e of buyCandidates) {
     const price = priceOf(e);
@@ -197,6 +214,17 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     if (marketProblem !== null) {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: `${marketProblem}${capped}` });
       continue;
+    }
+    if (input.correlation !== undefined) {
+      book ??= correlationBook(input.correlation);
+      const equity = Number(equityValue());
+      const exposure = equity > 0 ? Number(cost) / equity : Number.POSITIVE_INFINITY;
+      const refused = book.refusal(e.symbol, exposure);
+      if (refused !== null) {
+        skipped.push({ symbol: e.symbol, side: 'buy', reason: refused });
+        continue;
+      }
+      book.add(e.symbol, exposure);
     }
     cashLeft = cashLeft.minus(cost.times(feeFactor));
     openPositions++;

@@ -86,13 +86,8 @@ export function riskLayerActive(config: RiskLayerConfig): boolean {
 
 /** One message per problem in the sections the config has (absent ones are the defaults, which are valid). */
 export function validateRiskLayer(config: Partial<Record<RiskLayerSection, unknown>>): string[] {
-  const problems = RISK_LAYER_SECTIONS.flatMap((section) => (config[section] === undefined ? [] : VALIDATORS[section](config[section])));
-  const correlation = config.correlation as Partial<CorrelationConfig> | undefined;
-  // Measured (correlation.ts) but not yet acted on anywhere: refused rather than silently ignored.
-  if (correlation?.enabled === true) problems.push('correlation.enabled: the correlation gate is not wired into ticks yet; leave it false');
-  return problems;
+  return RISK_LAYER_SECTIONS.flatMap((section) => (config[section] === undefined ? [] : VALIDATORS[section](config[section])));
 }
-
 
 /**
  * A section after a patch: nested objects merge key by key (a part that was off starts from its defaults), anything

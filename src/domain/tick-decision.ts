@@ -11,6 +11,7 @@ import type { CoinEvaluation, SignalAction, SignalConfig } from './signal-types.
 import { riskLayerOf, type RiskLayerConfig } from './risk-layer-config.js';
 import { buyPolicyOf, exitIntents, type RiskState } from './tick-risk.js';
 import { reservedCashOf, type WorkingOrder } from './working-orders.js';
+import { unmeasuredCorrelation } from './correlation-snapshot.js';
 
 /*
  * What a market cycle decides in a tick, as pure functions the workflow and the backtester both call: which coins
@@ -178,6 +179,13 @@ export function decideTick(input: DecideTickInput): TickDecision {
         riskSells: exitIntents({ portfolio: state.portfolio, evaluations: decided, rules: universe.rules, state: riskState, config: riskLayer, tickNo: state.tickNo, blocked: new Set(blockedSymbols) }),
         buyPolicy: buyPolicyOf(riskState, riskLayer, state.tickNo),
         sizing: riskLayer.sizing,
+      }),
+    ...(riskLayer?.correlation.enabled === true && {
+        correlation: {
+          snapshot: riskState?.correlation ?? unmeasuredCorrelation(riskLayer.correlation),
+          config: riskLayer.correlation,
+          restingBuys: working.filter((o) => o.side === 'buy').map((o) => ({ symbol: o.symbol, notional: Number(o.amount) * Number(o.limitPrice) })),
+        },
       }),
   });
   return { coinHealth, evaluations, failedCoins, prices, ...aiState, aiChanged, plan };

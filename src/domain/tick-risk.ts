@@ -8,6 +8,7 @@ import type { PortfolioSnapshot } from './portfolio-types.js';
 import { INITIAL_MARKET_REGIME, buyGate, leaderOf, nextMarketRegime, regimeStopFactor, type MarketRegimeState } from './regime-gate.js';
 import type { RiskLayerConfig } from './risk-layer-config.js';
 import type { CoinEvaluation } from './signal-types.js';
+import type { CorrelationSnapshot } from './correlation-snapshot.js';
 
 /*
  * The risk layer in a tick (issue 11), as pure functions the market cycle and the backtester both call: exits and
@@ -24,6 +25,8 @@ export interface RiskState {
   marketRegime: MarketRegimeState;
   /** Set when the drawdown guard's hard limit was reached: everything is sold and nothing bought until it is cleared. */
   halt: string | null;
+  /** The correlation gate's latest measurement (correlation.enabled); the cycle measures before deciding when due. */
+  correlation?: CorrelationSnapshot;
 }
 
 export function emptyRiskState(): RiskState {
@@ -195,7 +198,7 @@ export function nextRiskState(input: NextRiskStateInput): RiskStep {
     marketRegime = nextMarketRegime(marketRegime, leader === null ? null : (byCandle.get(leader)?.regime ?? null), config.regimeGate.confirmCandles);
   }
   return {
-    state: { exits, guards: guardStep.state, marketRegime, halt: state.halt ?? guardStep.hardStop },
+    state: { exits, guards: guardStep.state, marketRegime, halt: state.halt ?? guardStep.hardStop, ...(state.correlation !== undefined && { correlation: state.correlation }) },
     newLocks: guardStep.newLocks,
     hardStop: guardStep.hardStop,
   };

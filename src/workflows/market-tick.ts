@@ -5,7 +5,10 @@ import { portfolioEquity } from '../domain/allocation.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { countOpenPositions, dustSymbols } from '../domain/dust.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
-import { emptyRiskState } from '../domain/tick-risk.js';
+import { emptyRiskState, type RiskState } from '../domain/tick-risk.js';
+import { correlationDue, correlationSymbols } from '../domain/correlation-snapshot.js';
+import { leaderOf } from '../domain/regime-gate.js';
+import type { RiskLayerConfig } from '../domain/risk-layer-config.js';
 import { advanceRisk } from './risk-step.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
 import { withDoubts } from '../domain/order-doubts.js';
@@ -60,6 +63,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const riskLayer = riskLayerOf(config);
   if (riskLayerActive(riskLayer)) state.risk ??= emptyRiskState();
   else delete state.risk;
+  if (state.risk !== undefined) await measureCorrelationIfDue(state, state.risk, riskLayer, symbols, tickTs, queues);
   const decision = decideTick({
     state: { ...state, portfolio },
     config,
@@ -73,6 +77,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     state.aiPending = decision.aiPending;
   }
   if (decision.aiChanged.length > 0) log.info('AI verdicts changed decisions', { changed: decision.aiChanged });
+  if (plan.skipped.length > 0) log.info('signals that did not become orders', { count: plan.skipped.length, first: plan.skipped.slice(0, 10).map((s) => `${s.side} ${s.symbol}: ${s.reason}`) });
 
   // (4) New AI analyses start without being waited for, so the tick never queues behind the one-slot AI worker.
   await requestAiAnalyses(cycleId, state, tickTs, evaluations, queues);
@@ -165,6 +170,38 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     durationMs: completedAtMs - startedAtMs,
     completedAtMs,
   };
+}
+
+/**
+ * The correlation gate's clusters and betas, measured again when due (correlation.recomputeCandles). Only cycles with
+ * the gate on call it (a gate that could not be switched on before it existed: older histories never do). A failed
+ * measurement keeps the last one and is asked again next tick; without any, the gate counts every coin as its own
+ * cluster with a beta of 1.
+ */
+async function measureCorrelationIfDue(state: MarketCycleState, risk: RiskState, riskLayer: RiskLayerConfig, symbols: string[], tickTs: number, queues: TaskQueues): Promise<void> {
+  const { config } = state;
+  if (!riskLayer.correlation.enabled) {
+    delete risk.correlation;
+    return;
+  }
+  if (!correlationDue(risk.correlation, riskLayer.correlation, state.tickNo)) return;
+  const market = leaderOf(symbols, config.quote, riskLayer.regimeGate.leader);
+  const db = databaseActivities(queues, `correlation of ${symbols.length} coins over ${riskLayer.correlation.window} candles, tick ${state.tickNo + 1}`);
+  try {
+    risk.correlation = await db.measureCorrelation({
+      exchange: config.exchange,
+      timeframe: config.timeframe,
+      symbols: correlationSymbols(symbols, market),
+      market,
+      untilMs: tickTs,
+      config: riskLayer.correlation,
+      tickNo: state.tickNo,
+    });
+    const clusters = new Set(Object.values(risk.correlation.clusters)).size;
+    log.info('correlation measured', { coins: symbols.length, clusters, clusteredCoins: Object.keys(risk.correlation.clusters).length, market: risk.correlation.market });
+  } catch (error) {
+    log.warn('correlation measurement failed; the gate keeps its last measurement and measures again next tick', failureInfo(error));
+  }
 }
 
 async function requestAiAnalyses(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<void> {

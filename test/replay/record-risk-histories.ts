@@ -1,5 +1,6 @@
 // Records a market cycle with the risk layer on (issue 11) for the replay test: `npx tsx test/replay/record-risk-histories.ts v8`.
 // v8: a drawdown guard that trips (its once-per-breach lock, patch drawdown-lock-once) and the busy signal thresholds.
+// v9: the correlation gate on as well (measureCorrelation activities every two ticks, refusals by cluster and exposure).
 // Exits (an ATR stop, so coin children measure ATR), a trailing stop, guards, risk sizing and regime gates, plus a
 // pause and resume: the histories cover the risk state carried through continue-as-new and the resume handler.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ try {
     },
     sizing: { mode: 'risk', riskPerTradeFraction: 0.01 },
     regimeGate: { ...DEFAULT_REGIME_GATE_CONFIG, enabled: true },
+    correlation: { enabled: true, window: 24, threshold: 0.5, maxPositionsPerCluster: 2, maxBetaWeightedExposure: 0.6, recomputeCandles: 2 },
   });
   const { handle } = await startOrAttachCycle(stack.client, config);
   const latest = stack.client.workflow.getHandle(handle.workflowId);

@@ -42,6 +42,10 @@ describe('recorded workflow histories replay against the current workflow code',
     const riskRuns = files.filter((f) => f.includes('risk-market-cycle')).map(payloads);
     expect(riskRuns.some((text) => /"reason":"(stop_loss|take_profit|trailing_stop|time_limit): /.test(text))).toBe(true);
     expect(riskRuns.filter((text) => text.includes('"risk":{"exits"')).length).toBeGreaterThan(1);
+    // The correlation gate: measured by its activity (clusters found) and carried in the risk state to later runs.
+    const scheduled = files.filter((f) => f.includes('risk-market-cycle') && readFileSync(path.join(HISTORY_DIR, f), 'utf8').includes('"measureCorrelation"'));
+    expect(scheduled.length).toBeGreaterThan(1);
+    expect(riskRuns.some((text) => /"correlation":\{"measuredAtTick":\d+,"window":24,"threshold":0\.5,"market":"BTC\/USDT","clusters":\{"[A-Z]+\/USDT"/.test(text))).toBe(true);
   });
 
   it('covers every patched() branch: each patch id in src/workflows/patches.ts is recorded in some history', () => {

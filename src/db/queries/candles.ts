@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lte } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte } from 'drizzle-orm';
 import { KeelError } from '../../domain/errors.js';
 import type { Candle } from '../../domain/market-types.js';
 import type { Database } from '../client.js';
@@ -83,6 +83,35 @@ export async function loadRecentCandles(db: Database, query: RecentCandlesQuery)
       .limit(Math.max(0, Math.floor(query.limit)));
     return rows.reverse();
   });
+}
+
+export interface ClosesBetweenQuery {
+  exchange: string;
+  timeframe: string;
+  symbols: readonly string[];
+  /** Open times (epoch ms) of the first and last candle to include. */
+  fromTs: number;
+  untilOpenTs: number;
+}
+
+/** Every stored close of `symbols` with open time in [fromTs, untilOpenTs], in one query (the correlation measurement). */
+export async function loadClosesBetween(db: Database, query: ClosesBetweenQuery): Promise<Array<{ symbol: string; ts: number; close: number }>> {
+  if (query.symbols.length === 0) return [];
+  return withDatabaseErrors('loadClosesBetween', async () =>
+    db
+      .select({ symbol: candles.symbol, ts: candles.ts, close: candles.close })
+      .from(candles)
+      .where(
+        and(
+          eq(candles.exchange, query.exchange),
+          eq(candles.timeframe, query.timeframe),
+          inArray(candles.symbol, [...query.symbols]),
+          gte(candles.ts, query.fromTs),
+          lte(candles.ts, query.untilOpenTs),
+        ),
+      )
+      .orderBy(asc(candles.symbol), asc(candles.ts)),
+  );
 }
 
 /** How many candles are stored for an exchange, optionally narrowed to a symbol and/or timeframe. */

@@ -44,8 +44,9 @@ describe('risk layer settings by dotted keys', () => {
     expect(patched({ 'exits.stopLossAtr.period': 100, warmupCandles: 101 }).problems).toEqual([]);
   });
 
-  it('refuses correlation.enabled=true: measured, not acted on', () => {
-    expect(patched({ 'correlation.enabled': true }).problems).toEqual(['correlation.enabled: the correlation gate is not wired into ticks yet; leave it false']);
+  it('switches the correlation gate on with its defaults, and names a bad setting of it', () => {
+    expect(patched({ 'correlation.enabled': true }).problems).toEqual([]);
+    expect(patched({ 'correlation.enabled': true, 'correlation.window': 3 }).problems).toEqual(['correlation.window must be an integer from 10 to 5000 (got 3)']);
   });
 
   it('a "__proto__" key is refused and pollutes nothing, by dotted key, in a JSON body or on the command line', () => {
