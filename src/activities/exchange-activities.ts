@@ -115,12 +115,12 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
     },
 
     async getOrder(input: GetOrderInput): Promise<OrderState | null> {
-      return broker.findOrder(input.account, input.clientOrderId, input.symbol);
+      return broker.findOrder(input.account, input.clientOrderId, input.symbol, input.asOfMs);
     },
 
     /** Heartbeats like placeOrder (same activity options); cancelling twice is harmless, so it needs no guard. */
     async cancelOrder(input: GetOrderInput): Promise<OrderState | null> {
-      return guardedAttempt(() => broker.cancelOrder(input.account, input.clientOrderId, input.symbol));
+      return guardedAttempt(() => broker.cancelOrder(input.account, input.clientOrderId, input.symbol, input.asOfMs));
     },
 
     async fetchBalances(input: BrokerAccountInput): Promise<Balance[]> {
@@ -155,6 +155,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
         }
       }
       if (marketRules !== undefined) await collect(problems, 'NotSupported', async () => void marketRules.validateTimeframe(input.timeframe));
+      if (input.executionMode === 'maker_first') {
+        if (broker.mode === 'live') problems.push('execution.mode "maker_first" runs on paper accounts only so far (live post-only and immediate-or-cancel orders are not wired yet); set execution.mode "market" for live trading');
+        else if (gateway.tickerTimeframe === undefined) problems.push(`execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not ${input.exchange}; set execution.mode "market", or try maker-first with keel backtest`);
+      }
       let budget: string | null = null;
       if (requestBudget !== undefined) {
         const coins = input.symbols === null ? input.maxCoins : Math.min(input.symbols.length, input.maxCoins);

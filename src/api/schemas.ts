@@ -170,6 +170,10 @@ export const cycleStatusSchema = named(
       })
       .optional()
       .describe('the risk layer, while some part of it is on'),
+    working: z
+      .array(z.object({ symbol: z.string(), side: z.string(), amount: z.string(), limitPrice: z.string(), attempt: int(), clientOrderId: z.string() }))
+      .optional()
+      .describe('maker-first orders resting on the book (execution.mode maker_first): re-priced at each tick up to execution.maxReprices, then sent as execution.fallback'),
   }),
 );
 sameType<Equals<z.output<typeof cycleStatusSchema>, CycleStatus>>();

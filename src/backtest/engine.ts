@@ -102,14 +102,16 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   let working: WorkingOrder[] = [];
   const restingCancelled: BacktestRun['restingCancelled'] = [];
   const makerFirst = riskLayer.execution.mode === 'maker_first';
+  let scanPrices: Readonly<Record<string, number>> = {};
   const restingMarket: RestingMarket = {
     rangeSince: (symbol, sinceMs) => {
       const index = pairIndex.get(symbol);
       return index === undefined ? null : scan.rangeSince(index, sinceMs);
     },
+    // The scan's price this tick, as the market cycle has it (a pair outside the scan's coins has none: it rests on).
     lastPrice: (symbol) => {
-      const index = pairIndex.get(symbol);
-      return (index === undefined ? null : scan.tickerOf(index)?.last) ?? null;
+      const last = scanPrices[symbol];
+      return last !== undefined && Number.isFinite(last) && last > 0 ? last : null;
     },
   };
 
@@ -159,6 +161,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const tickers = scan.at(tickTs);
       for (const t of tickers.all) pairPrices[t.index]![tickNo] = t.last;
       const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
+      scanPrices = universe.prices;
 
       const outcomes = evaluations.at(tickTs, evaluatedCandleOpenTs(tickTs, tfMs), universe.symbols);
 
@@ -174,7 +177,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
         cooldowns = settled.cooldowns;
         restingFilled = settled.filled;
         step.outcomes.forEach((o, i) => {
-          record(tickTs, step.intents[i]!, o, step.makers[i]! ? 'maker' : 'taker');
+          record(step.recordTs[i]!, step.intents[i]!, o, step.makers[i]! ? 'maker' : 'taker');
           if (o.ok) reasonById.set(o.order.clientOrderId, step.intents[i]!.reason);
         });
       }

@@ -24,6 +24,11 @@ export interface RestingStep {
   outcomes: OrderOutcome[];
   /** Whether each outcome's fill was a maker's (index for index). */
   makers: boolean[];
+  /**
+   * The tick each outcome is reported under (index for index): a maker fill under the tick that placed the resting
+   * order (the market cycle records the order's row then), a fallback under this tick.
+   */
+  recordTs: number[];
   /** Orders still resting after the tick (re-priced ones at their new price). */
   working: WorkingOrder[];
   /** The quote balance after this step's buys. */
@@ -37,7 +42,7 @@ export interface RestingStep {
  */
 export function stepRestingOrders(input: { working: readonly WorkingOrder[]; tickTs: number; execution: ExecutionConfig; market: RestingMarket; cash: string; settings: FillSettings }): RestingStep {
   const { tickTs, settings } = input;
-  const step: RestingStep = { intents: [], outcomes: [], makers: [], working: [], cash: input.cash };
+  const step: RestingStep = { intents: [], outcomes: [], makers: [], recordTs: [], working: [], cash: input.cash };
   for (const order of input.working) {
     const range = input.market.rangeSince(order.symbol, order.placedTs);
     const fill = range === null ? null : restingLimitFill(order.side, order.amount, order.limitPrice, range, settings);
@@ -46,6 +51,7 @@ export function stepRestingOrders(input: { working: readonly WorkingOrder[]; tic
       const cashAfter = order.side === 'buy' ? new Dec(step.cash).minus(fill.notional).minus(fill.fee) : new Dec(step.cash);
       step.intents.push(intent);
       step.makers.push(true);
+      step.recordTs.push(order.placedTs);
       if (cashAfter.isNegative()) {
         step.outcomes.push({ ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, errorType: 'InsufficientFunds', message: `${settings.quote} balance ${step.cash} is below the maker fill of ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice}`, placed: 'no' });
         continue;
@@ -66,6 +72,7 @@ export function stepRestingOrders(input: { working: readonly WorkingOrder[]; tic
     }
     step.intents.push(next.intent);
     step.makers.push(false);
+    step.recordTs.push(tickTs);
     if (next.intent.type === 'limit' && !isMarketable(next.intent.side, next.intent.price, takerFill(next.intent.side, next.intent.amount, last, settings).price)) {
       step.outcomes.push({ ok: false, clientOrderId: next.clientOrderId, symbol: order.symbol, errorType: 'Expired', message: `immediate-or-cancel ${order.side} limit ${next.intent.price} for ${order.symbol} did not fill at once; the signal's order is dropped`, placed: 'no' });
       continue;

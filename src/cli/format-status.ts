@@ -23,5 +23,6 @@ export function formatStatus(s: CycleStatus): string {
           ...(s.risk.halt ? [`  HALTED       ${s.risk.halt} (everything sold; resume to trade again)`] : []),
           ...s.risk.locks.map((l) => `  lock         ${l.symbol ?? 'all coins'} until tick ${l.untilTick} (${l.guard}): ${l.reason}`),
         ]),
+    ...(s.working ?? []).map((o) => `  resting      ${o.side} ${o.amount} ${o.symbol} at ${o.limitPrice} post-only (re-price ${o.attempt}, ${o.clientOrderId})`),
   ].join('\n');
 }

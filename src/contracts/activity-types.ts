@@ -85,6 +85,8 @@ export interface PlaceOrderInput extends BrokerAccountInput {
 export interface GetOrderInput extends BrokerAccountInput {
   clientOrderId: string;
   symbol: string;
+  /** Market time of the question: the paper broker judges a resting maker order against the candles up to it. */
+  asOfMs?: number;
 }
 
 export interface OrderRecordInput {
@@ -102,6 +104,8 @@ export interface ValidateMarketConfigInput {
   symbols: string[] | null;
   timeframe: Timeframe;
   maxCoins: number;
+  /** Present when the cycle sends maker-first orders: the broker and market must be able to host resting orders. */
+  executionMode?: 'maker_first';
 }
 
 export interface ValidateMarketConfigResult {

@@ -6,6 +6,8 @@ import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
 import type { HeldVerdict } from '../domain/ai-policy.js';
 import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { CoinHealth } from '../domain/coin-health.js';
+import type { WorkingOrder } from '../domain/working-orders.js';
+import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
 export type { CoinHealth } from '../domain/coin-health.js';
@@ -67,6 +69,8 @@ export interface MarketCycleState {
   dust?: string[];
   /** The risk layer's state (exit levels per held coin, guards, market regime, a drawdown halt); absent while it is off. */
   risk?: RiskState;
+  /** Maker-first orders resting on the book between ticks (execution.mode maker_first); absent when there are none. */
+  working?: WorkingOrder[];
 }
 
 export interface MarketCycleInput {
@@ -111,6 +115,8 @@ export interface CycleStatus {
    * use, the guards' buy locks (reason and expiry) and how many held coins have exit levels.
    */
   risk?: { halt: string | null; marketRegime: string | null; locks: Array<{ guard: string; symbol: string | null; reason: string; untilTick: number }>; protectedPositions: number; stops: StopPlacement };
+  /** Maker-first orders resting on the book (execution.mode maker_first); absent when none rests. */
+  working?: Array<{ symbol: string; side: string; amount: string; limitPrice: string; attempt: number; clientOrderId: string }>;
 }
 
 export interface CoinCycleInput {
@@ -142,7 +148,34 @@ export interface OrderExecutionInput {
   /** How long to wait for a fill before cancelling. */
   fillTimeoutMs: number;
   taskQueuePrefix: string;
+  /** A maker-first order: return once it is placed (resting); the cycle steps it at its next ticks (workingOrderStep). */
+  rest?: boolean;
 }
+
+/** One resting maker-first order at a tick: judged, then re-priced or sent on (src/workflows/working-order-step.ts). */
+export interface WorkingOrderStepInput {
+  cycleId: string;
+  exchange: string;
+  account: string;
+  quote: string;
+  /** The stepping tick's close time. */
+  tickTs: number;
+  order: WorkingOrder;
+  execution: ExecutionConfig;
+  /** The scan's last price of the coin this tick, or null when it has none (the order then keeps resting). */
+  lastPrice: number | null;
+  fillTimeoutMs: number;
+  taskQueuePrefix: string;
+}
+
+/**
+ * How the step ended, as the backtester's stepRestingOrders ends it: `ended` (filled as a maker, whole or in part,
+ * or failed) and `fallback` carry an order outcome for settlement with the intent it settles; `working` is the order
+ * resting after the tick (the same one when it keeps resting, a re-priced one), absent when it ended.
+ */
+export type WorkingOrderStepResult =
+  | { kind: 'working'; order: WorkingOrder }
+  | { kind: 'ended' | 'fallback'; intent: OrderIntent; outcome: OrderExecutionResult };
 
 export type OrderExecutionResult =
   | { ok: true; order: OrderState }

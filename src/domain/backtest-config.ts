@@ -30,7 +30,7 @@ export function backtestCycleConfig(base: BacktestConfigBase, patch: CycleConfig
     ai: { ...DEFAULT_AI_CONFIG, enabled: false },
   });
   if (patch === undefined || Object.keys(patch).length === 0) return config;
-  const problems = validateConfigPatch(config, patch, { runsIn: 'backtest' });
+  const problems = validateConfigPatch(config, patch);
   if (problems.length > 0) throw new KeelError('InvalidConfig', problems.join('; '));
   return applyConfigPatch(config, patch);
 }

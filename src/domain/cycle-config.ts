@@ -1,7 +1,6 @@
 import { DEFAULT_SIGNAL_CONFIG, type SignalConfig } from './signal-types.js';
 import { TIMEFRAMES, isTimeframe, type Timeframe } from './market-types.js';
 import { DEFAULT_AI_CONFIG, validateAiConfig, type AiConfig } from './ai-policy.js';
-import { durableExecutionProblem, validateExecutionConfig } from './execution-config.js';
 import { NEW_CYCLE_GUARD_CONFIG } from './guard-config.js';
 import { RISK_LAYER_SECTIONS, mergeRiskLayerSection, validateRiskLayer, type RiskLayerConfig, type RiskLayerSection } from './risk-layer-config.js';
 
@@ -185,12 +184,7 @@ function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): 
  * Checks a whole cycle config; returns one message per problem, naming the field, the bad value and what is allowed.
  * Pure and synchronous so the workflow's update validator can call it.
  */
-/** Where a config is to run: a market cycle (the default) or a backtest, which models settings a cycle cannot run yet. */
-export interface ConfigCheckOptions {
-  runsIn?: 'cycle' | 'backtest';
-}
-
-export function validateCycleConfig(config: CycleConfig, options: ConfigCheckOptions = {}): string[] {
+export function validateCycleConfig(config: CycleConfig): string[] {
   const problems: string[] = [];
   const need = (ok: boolean, message: string): void => {
     if (!ok) problems.push(message);
@@ -251,8 +245,6 @@ export function validateCycleConfig(config: CycleConfig, options: ConfigCheckOpt
   }
   if (config.ai !== undefined) problems.push(...validateAiConfig(config.ai));
   problems.push(...validateRiskLayer(config));
-  const executionProblem = options.runsIn === 'backtest' ? null : durableExecutionProblem(config.execution);
-  if (executionProblem !== null && config.execution !== undefined && validateExecutionConfig(config.execution).length === 0) problems.push(executionProblem);
   if (s && isInteger(config.warmupCandles, 30, 1000)) {
     const needed = Math.max(s.rsiPeriod + 1, s.maSlowPeriod, s.macdSlowPeriod + s.macdSignalPeriod) + 1;
     need(config.warmupCandles >= needed, `warmupCandles (${config.warmupCandles}) must cover the longest indicator window (${needed} candles)`);
@@ -302,7 +294,7 @@ function sectionProblems(patch: Record<string, unknown>): string[] {
 }
 
 /** Validates a patch against the current config; returns problems (empty when the patch may be applied). */
-export function validateConfigPatch(config: CycleConfig, patch: unknown, options: ConfigCheckOptions = {}): string[] {
+export function validateConfigPatch(config: CycleConfig, patch: unknown): string[] {
   if (!isPlainObject(patch)) {
     return ['config update must be an object of settings to change'];
   }
@@ -312,5 +304,5 @@ export function validateConfigPatch(config: CycleConfig, patch: unknown, options
   }
   const shapeProblems = sectionProblems(patch);
   if (shapeProblems.length > 0) return shapeProblems;
-  return validateCycleConfig(applyConfigPatch(config, patch as CycleConfigPatch), options);
+  return validateCycleConfig(applyConfigPatch(config, patch as CycleConfigPatch));
 }

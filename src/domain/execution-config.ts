@@ -55,13 +55,3 @@ export function validateExecutionConfig(value: unknown, path = 'execution'): str
   }
   return problems;
 }
-
-/**
- * Why a market cycle cannot run this execution setting yet (null when it can): maker orders rest across ticks, which
- * the backtester models and the durable cycle's order workflow does not do yet. Checked where a cycle starts or
- * changes its config, never for a backtest.
- */
-export function durableExecutionProblem(execution: ExecutionConfig | undefined): string | null {
-  if (execution === undefined || execution.mode === 'market') return null;
-  return `execution.mode "${execution.mode}" runs in backtests only so far (keel backtest --config execution.mode=${execution.mode}); a market cycle places market orders: leave execution.mode "market"`;
-}

@@ -65,6 +65,10 @@ export interface OrderIntent {
    * stop resting on the exchange would have filled; a live exchange gets a market order.
    */
   triggerPrice?: number;
+  /** A limit order that must rest on the book (maker-first): refused, not filled, when it would take liquidity. */
+  postOnly?: boolean;
+  /** 'IOC': a limit order that fills at once, as far as it can, and is cancelled for the rest (maker-first's fallback). */
+  timeInForce?: 'IOC';
 }
 
 /** An order as the exchange (or the paper broker) reports it. */

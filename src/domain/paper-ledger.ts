@@ -22,6 +22,19 @@ export interface PaperLedger {
    * balance would go negative, writing nothing.
    */
   recordFill(fill: PaperFill): Promise<{ order: OrderState; inserted: boolean }>;
+  /**
+   * Inserts a resting limit order (status open, nothing filled, no balance change) unless its client order id exists;
+   * returns the stored order and whether this call inserted it.
+   */
+  recordOpen(account: string, order: OrderState, limitPrice: string): Promise<{ order: OrderState; inserted: boolean }>;
+  /** The order and its limit price when it is a resting limit order still open; null otherwise. */
+  findOpenLimit(account: string, clientOrderId: string): Promise<{ order: OrderState; limitPrice: string } | null>;
+  /**
+   * In one transaction: ends an open order with `final` (its status, fill, price and fee) and applies the balance
+   * deltas, only if the order is still open; returns the stored order (unchanged when it had ended already). Refuses
+   * (InsufficientFunds) when a balance would go negative, writing nothing.
+   */
+  closeOpen(account: string, final: OrderState, balanceDeltas: Record<string, string>): Promise<OrderState>;
   getBalances(account: string): Promise<Balance[]>;
   /** How many orders the broker has accepted for the account (what tests count to prove "never placed twice"). */
   countOrders(account: string): Promise<number>;

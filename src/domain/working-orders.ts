@@ -66,7 +66,7 @@ export function placeWorkingOrder(intent: OrderIntent, parentId: string, tickTs:
 
 /** The resting order as an intent (a limit at its price): what the exchange is asked to place and what a fill books. */
 export function restingIntent(order: WorkingOrder): OrderIntent {
-  return { symbol: order.symbol, side: order.side, type: 'limit', amount: order.amount, price: order.limitPrice, reason: order.reason };
+  return { symbol: order.symbol, side: order.side, type: 'limit', amount: order.amount, price: order.limitPrice, reason: order.reason, postOnly: true };
 }
 
 /**
@@ -88,7 +88,7 @@ export function nextAfterUnfilled(order: WorkingOrder, execution: ExecutionConfi
   }
   const offset = new Dec(execution.iocLimitBps).div(10_000);
   const limit = order.side === 'buy' ? price.mul(new Dec(1).plus(offset)) : price.mul(new Dec(1).minus(offset));
-  return { kind: 'fallback', clientOrderId: derivedClientOrderId(order.parentId, 'ioc'), intent: { symbol: order.symbol, side: order.side, type: 'limit', amount: order.amount, price: decimalString(limit), reason: order.reason } };
+  return { kind: 'fallback', clientOrderId: derivedClientOrderId(order.parentId, 'ioc'), intent: { symbol: order.symbol, side: order.side, type: 'limit', amount: order.amount, price: decimalString(limit), reason: order.reason, timeInForce: 'IOC' } };
 }
 
 /** Quote currency the resting buys hold back from new buys: amount x limit, plus the fee reserve planOrders keeps. */

@@ -66,6 +66,13 @@ export class LiveBroker implements OrderBroker {
 
   async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
     const { clientOrderId, intent, quote, guard } = request;
+    if (intent.postOnly === true || intent.timeInForce !== undefined) {
+      // Sent as they are, they would be plain limit orders: one that takes liquidity, or one that rests on.
+      throw new KeelError(
+        'NotSupported',
+        `live ${intent.side} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId}): maker-first orders (post-only, immediate-or-cancel) run on paper accounts only so far; set execution.mode "market"; nothing was sent`,
+      );
+    }
     const notional = notionalOf(intent);
     if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, intent, notional, quote);
     const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent, guard);

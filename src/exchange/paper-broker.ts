@@ -2,7 +2,8 @@ import { isKeelError, KeelError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-math.js';
 import type { Balance, OrderState } from '../domain/market-types.js';
 import type { PaperLedger } from '../domain/paper-ledger.js';
-import { DEFAULT_FILL_COSTS, filledOrderState, isMarketable } from '../domain/fill-model.js';
+import { DEFAULT_FILL_COSTS, fillBalanceDeltas, filledOrderState, isMarketable, restingLimitFill } from '../domain/fill-model.js';
+import { timeframeMs } from '../domain/market-types.js';
 import { checkIntent, priceFill } from './paper-pricing.js';
 import type { PaperFillPricing } from './paper-pricing.js';
 import type { ExchangeGateway, OrderBroker, PlaceOrderRequest } from './port.js';
@@ -18,6 +19,8 @@ export interface PaperBrokerOptions {
   feeRate?: number;
   /** Price moved against the taker, in basis points of the last price. Default 5. */
   slippageBps?: number;
+  /** Fee of a resting limit order a later candle trades through (maker-first), as a fraction. Default: feeRate. */
+  makerFeeRate?: number;
   /** Balances a new account starts with, decimal strings by asset. Default { USDT: '100000' }. */
   startingBalances?: Record<string, string>;
 }
@@ -33,6 +36,7 @@ export class PaperBroker implements OrderBroker {
   private readonly ledger: PaperLedger;
   private readonly feeRate: number;
   private readonly slippageBps: number;
+  private readonly makerFeeRate: number;
   private readonly startingBalances: Record<string, string>;
   private readonly accounts = new Map<string, Promise<void>>();
   private placed = 0;
@@ -43,9 +47,10 @@ export class PaperBroker implements OrderBroker {
     this.ledger = options.ledger;
     this.feeRate = options.feeRate ?? PAPER_DEFAULTS.feeRate;
     this.slippageBps = options.slippageBps ?? PAPER_DEFAULTS.slippageBps;
+    this.makerFeeRate = options.makerFeeRate ?? this.feeRate;
     this.startingBalances = { ...(options.startingBalances ?? { [PAPER_DEFAULTS.quote]: PAPER_DEFAULTS.startingCash }) };
-    if (!Number.isFinite(this.feeRate) || this.feeRate < 0 || this.feeRate >= 1) {
-      throw new KeelError('InvalidConfig', `paper broker feeRate must be a fraction in [0, 1) such as 0.001, got ${String(this.feeRate)}`);
+    for (const [name, rate] of [['feeRate', this.feeRate], ['makerFeeRate', this.makerFeeRate]] as const) {
+      if (!Number.isFinite(rate) || rate < 0 || rate >= 1) throw new KeelError('InvalidConfig', `paper broker ${name} must be a fraction in [0, 1) such as 0.001, got ${String(rate)}`);
     }
     if (!Number.isFinite(this.slippageBps) || this.slippageBps < 0 || this.slippageBps >= 10_000) {
       throw new KeelError('InvalidConfig', `paper broker slippageBps must be basis points in [0, 10000) such as 5, got ${String(this.slippageBps)}`);
@@ -62,8 +67,12 @@ export class PaperBroker implements OrderBroker {
     return this.duplicates;
   }
 
-  async findOrder(account: string, clientOrderId: string, _symbol: string): Promise<OrderState | null> {
+  async findOrder(account: string, clientOrderId: string, _symbol: string, asOfMs?: number): Promise<OrderState | null> {
     // Client order ids are unique per account, so the symbol is not needed to find the order.
+    if (asOfMs !== undefined) {
+      const resting = await this.ledger.findOpenLimit(account, clientOrderId);
+      if (resting !== null) return this.judgeResting(account, resting, asOfMs);
+    }
     return this.ledger.findOrder(account, clientOrderId);
   }
 
@@ -82,6 +91,8 @@ export class PaperBroker implements OrderBroker {
 
     const last = await this.lastPrice(quote, intent.symbol, asOfMs);
     const pricing = priceFill(intent, assets, last, this.feeRate, this.slippageBps);
+    if (intent.type === 'limit' && intent.postOnly === true) return this.rest(request, pricing, last);
+    if (intent.type === 'limit' && intent.timeInForce === 'IOC' && !isMarketable(intent.side, intent.price, pricing.price)) return this.expire(request);
     if (intent.type === 'limit') this.checkMarketable(request, pricing, last);
 
     // The ledger inserts a client order id once, so a late write cannot double the order; the guard keeps an attempt
@@ -110,9 +121,89 @@ export class PaperBroker implements OrderBroker {
     return result.order;
   }
 
-  async cancelOrder(account: string, clientOrderId: string, _symbol: string): Promise<OrderState | null> {
-    // Paper orders fill the moment they are placed, so there is never anything left to cancel.
-    return this.ledger.findOrder(account, clientOrderId);
+  /**
+   * Market orders fill the moment they are placed, so only a resting limit order is ever left to cancel: it is first
+   * judged against the candles up to asOfMs (a fill before the cancel wins, as on an exchange), then cancelled.
+   */
+  async cancelOrder(account: string, clientOrderId: string, symbol: string, asOfMs?: number): Promise<OrderState | null> {
+    const order = await this.findOrder(account, clientOrderId, symbol, asOfMs);
+    if (order === null || order.status !== 'open') return order;
+    return this.ledger.closeOpen(account, { ...order, status: 'canceled' }, {});
+  }
+
+  /**
+   * A post-only limit order: refused when it would take liquidity now (its limit reaches the taker's price), else it
+   * rests in the ledger until a later candle trades through it (judgeResting). Needs a market that replays candles.
+   */
+  private async rest(request: PlaceOrderRequest, pricing: PaperFillPricing, last: number): Promise<OrderState> {
+    const { account, clientOrderId, intent, asOfMs } = request;
+    if (this.gateway.tickerTimeframe === undefined) {
+      throw new KeelError(
+        'NotSupported',
+        `paper post-only order ${intent.side} ${intent.amount} ${intent.symbol}: the paper broker judges resting orders against the market's candles, which only the sim and replay markets replay; use execution.mode "market" on ${this.gateway.exchangeId}`,
+      );
+    }
+    if (isMarketable(intent.side, intent.price, pricing.price)) {
+      throw new KeelError(
+        'InvalidOrder',
+        `paper post-only ${intent.side} limit ${intent.price} for ${intent.symbol} would take liquidity now (taker price ${decimalString(pricing.price)}, last ${last}): refused, nothing placed`,
+      );
+    }
+    const refusal = request.guard?.refusal(0, 0) ?? null;
+    if (refusal !== null) throw new KeelError('AttemptStopped', `paper post-only order ${clientOrderId}: not placed, ${refusal}; the next attempt looks the order up first`);
+    const open: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status: 'open', amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
+    const result = await this.ledger.recordOpen(account, open, intent.price);
+    if (result.inserted) this.placed++;
+    else this.duplicates++;
+    return result.order;
+  }
+
+  /** An immediate-or-cancel limit that cannot fill at once: recorded as cancelled with nothing filled, as an exchange reports it. */
+  private async expire(request: PlaceOrderRequest): Promise<OrderState> {
+    const { account, clientOrderId, intent, asOfMs } = request;
+    const order: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status: 'canceled', amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
+    const result = await this.ledger.recordFill({ account, order, balanceDeltas: {} });
+    if (result.inserted) this.placed++;
+    else this.duplicates++;
+    return result.order;
+  }
+
+  /**
+   * A resting order as of asOfMs: filled whole at its limit, as a maker, when a candle of the market's ticker timeframe
+   * opened since its placement and closed by asOfMs traded through its price (the shared fill model, as the backtester
+   * judges it); still open otherwise. A fill the account cannot pay for cancels the order (InsufficientFunds).
+   */
+  private async judgeResting(account: string, resting: { order: OrderState; limitPrice: string }, asOfMs: number): Promise<OrderState> {
+    const { order, limitPrice } = resting;
+    const range = await this.rangeSince(order.symbol, order.createdAtMs, asOfMs);
+    const fill = range === null ? null : restingLimitFill(order.side, order.amount, limitPrice, range, { makerFeeRate: this.makerFeeRate });
+    if (fill === null) return order;
+    const [base, quote] = order.symbol.split('/') as [string, string];
+    const final: OrderState = { ...order, status: 'closed', filled: order.amount, averagePrice: decimalString(fill.price), feeQuote: decimalString(fill.fee) };
+    try {
+      return await this.ledger.closeOpen(account, final, fillBalanceDeltas(order.side, order.amount, fill, { base, quote }));
+    } catch (error) {
+      if (!(isKeelError(error) && error.code === 'InsufficientFunds')) throw error;
+      await this.ledger.closeOpen(account, { ...order, status: 'canceled' }, {});
+      throw new KeelError('InsufficientFunds', `${error.message}; the resting ${order.side} ${order.amount} ${order.symbol} at ${limitPrice} was cancelled instead of filled`, { cause: error });
+    }
+  }
+
+  /** Highest high and lowest low of the ticker-timeframe candles that opened at or after sinceMs and closed by asOfMs. */
+  private async rangeSince(symbol: string, sinceMs: number, asOfMs: number): Promise<{ high: number; low: number } | null> {
+    const timeframe = this.gateway.tickerTimeframe;
+    if (timeframe === undefined) return null;
+    const tfMs = timeframeMs(timeframe);
+    const limit = Math.max(1, Math.ceil((asOfMs - sinceMs) / tfMs) + 1);
+    const candles = await this.gateway.fetchOhlcv(symbol, timeframe, { sinceMs, untilMs: asOfMs, limit });
+    if (candles.length === 0) return null;
+    let high = Number.NEGATIVE_INFINITY;
+    let low = Number.POSITIVE_INFINITY;
+    for (const candle of candles) {
+      high = Math.max(high, candle.high);
+      low = Math.min(low, candle.low);
+    }
+    return { high, low };
   }
 
   async fetchBalances(account: string, _quote: string): Promise<Balance[]> {

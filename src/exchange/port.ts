@@ -23,6 +23,11 @@ export interface ExchangeGateway {
    * field when a market's rules are malformed. Optional: a gateway without it makes orders sized as before rules.
    */
   orderRules?(symbols: readonly string[]): Promise<Record<string, MarketOrderRules>>;
+  /**
+   * The timeframe whose candles answer fetchTickers (sim and replay). The paper broker judges a resting limit order
+   * against these candles, as the backtester does; a gateway without it cannot host paper maker-first orders.
+   */
+  readonly tickerTimeframe?: Timeframe;
 }
 
 export interface PlaceOrderRequest {
@@ -57,9 +62,13 @@ export interface AttemptGuard {
  */
 export interface OrderBroker {
   readonly mode: 'paper' | 'live';
-  findOrder(account: string, clientOrderId: string, symbol: string): Promise<OrderState | null>;
+  /**
+   * `asOfMs`: the market time of the question (a tick's close). The paper broker fills a resting limit order it holds
+   * when the candles since its placement traded through its price by then; an exchange answers "now" and ignores it.
+   */
+  findOrder(account: string, clientOrderId: string, symbol: string, asOfMs?: number): Promise<OrderState | null>;
   placeOrder(request: PlaceOrderRequest): Promise<OrderState>;
-  cancelOrder(account: string, clientOrderId: string, symbol: string): Promise<OrderState | null>;
+  cancelOrder(account: string, clientOrderId: string, symbol: string, asOfMs?: number): Promise<OrderState | null>;
   fetchBalances(account: string, quote: string): Promise<Balance[]>;
 }
 

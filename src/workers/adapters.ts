@@ -60,11 +60,13 @@ export function createGateway(settings: Readonly<Settings>): ExchangeGateway {
 export async function buildAdapters(settings: Readonly<Settings>): Promise<Adapters> {
   const database = await openDatabase(settings);
   const rps = exchangeRequestsPerSecond(settings);
+  const paperFees = paperFeeRates(settings.KEEL_MARKET, settings.KEEL_PAPER_FEE_RATE);
   const paperBroker = (gateway: ExchangeGateway) =>
     new PaperBroker({
       gateway,
       ledger: createPaperLedger(database.db),
-      feeRate: paperFeeRates(settings.KEEL_MARKET, settings.KEEL_PAPER_FEE_RATE).takerFeeRate,
+      feeRate: paperFees.takerFeeRate,
+      makerFeeRate: paperFees.makerFeeRate,
       slippageBps: settings.KEEL_PAPER_SLIPPAGE_BPS,
       startingBalances: { [settings.KEEL_QUOTE]: settings.KEEL_PAPER_CASH },
     });

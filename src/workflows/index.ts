@@ -4,3 +4,4 @@ export { coinCycle } from './coin-cycle.js';
 export { orderExecution } from './order-execution.js';
 export { aiAnalysis } from './ai-analysis.js';
 export { backtestSweep } from './backtest-sweep.js';
+export { workingOrderStep } from './working-order-step.js';

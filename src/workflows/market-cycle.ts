@@ -92,7 +92,9 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
         }
         // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
         // within budget); a refusal fails the update with the reason and the running config stays as it was.
-        if ((patch.universe !== undefined || patch.timeframe !== undefined) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
+        // So is switching to maker-first orders (the market must be able to host them).
+        const toMakerFirst = (patch.execution as { mode?: unknown } | undefined)?.mode === 'maker_first';
+        if ((patch.universe !== undefined || patch.timeframe !== undefined || toMakerFirst) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
           const candidate = applyConfigPatch(state.config, patch);
           await validateMarketConfig(candidate, taskQueuesFor(candidate.taskQueuePrefix, candidate.exchange), { lenient: false });
         }
@@ -222,6 +224,9 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
         protectedPositions: Object.keys(state.risk.exits).length,
         stops: 'checked_each_tick',
       },
+    }),
+    ...(state.working !== undefined && {
+      working: state.working.map(({ symbol, side, amount, limitPrice, attempt, clientOrderId }) => ({ symbol, side, amount, limitPrice, attempt, clientOrderId })),
     }),
   };
 }

@@ -6,6 +6,9 @@ import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { countOpenPositions, dustSymbols } from '../domain/dust.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
 import { emptyRiskState, type RiskState } from '../domain/tick-risk.js';
+import { cancelledByRisk, type WorkingOrder } from '../domain/working-orders.js';
+import type { OrderState } from '../domain/market-types.js';
+import { cancelInTheWay, placeMakerFirst, stepWorkingOrders, type OrdersToSettle } from './maker-first.js';
 import { correlationDue, correlationSymbols } from '../domain/correlation-snapshot.js';
 import { leaderOf } from '../domain/regime-gate.js';
 import type { RiskLayerConfig } from '../domain/risk-layer-config.js';
@@ -40,14 +43,14 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const tickLabel = `tick ${state.tickNo + 1} (${new Date(tickTs).toISOString()})`;
   const exchange = exchangeReadActivities(queues, `scan: one bulk tickers call, top ${config.universe.maxCoins} coins, ${tickLabel}`);
   const db = databaseActivities(queues, `record ${tickLabel}: tick row, signals, positions in one transaction`);
-  const portfolio = state.portfolio!;
+  const portfolioBefore = state.portfolio!;
 
   // (1) One bulk tickers call picks the universe; coins we hold always stay in it so they can be sold.
   const scan = await exchange.scanMarket({ exchange: config.exchange, quote: config.quote, symbols: config.universe.symbols, maxCoins: config.universe.maxCoins, asOfMs: tickTs });
   if (scan.unknownSymbols.length > 0) {
     log.warn('configured symbols unknown to the exchange are skipped', { unknownSymbols: scan.unknownSymbols });
   }
-  const { prices: scanPrices, rules, skipped, symbols } = tickUniverse(scan.tickers, portfolio, state.coinHealth, state.tickNo);
+  const { prices: scanPrices, rules, skipped, symbols } = tickUniverse(scan.tickers, portfolioBefore, state.coinHealth, state.tickNo);
 
   // (2) One child per coin, in batches to keep each workflow task small. Ids are business keys, so a tick redone
   // after a crash finds its finished coins instead of running them again.
@@ -58,9 +61,24 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     results.push(...batchResults);
   }
 
+  // (2b) Maker-first orders resting from earlier ticks: filled, re-priced or sent on, and settled before deciding.
+  const riskLayer = riskLayerOf(config);
+  const ctx = { cycleId, state, tickTs, queues, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS };
+  let restingFilled: OrderState[] = [];
+  const restingReasons: Array<[string, string]> = [];
+  if ((state.working?.length ?? 0) > 0) {
+    const stepped = await stepWorkingOrders(ctx, riskLayer.execution, scanPrices);
+    setWorking(state, stepped.working);
+    restingFilled = applySettlement(state, tickTs, stepped);
+    stepped.intents.forEach((intent, i) => {
+      const outcome = stepped.outcomes[i]!;
+      if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
+    });
+  }
+  const portfolio = state.portfolio!;
+
   // (3) Coin health, AI verdicts applied, allocation and risk: the same pure decision a backtest runs.
   // The risk layer's state exists while some part of it is on (cycles without it decide exactly as before).
-  const riskLayer = riskLayerOf(config);
   if (riskLayerActive(riskLayer)) state.risk ??= emptyRiskState();
   else delete state.risk;
   if (state.risk !== undefined) await measureCorrelationIfDue(state, state.risk, riskLayer, symbols, tickTs, queues);
@@ -82,9 +100,29 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   // (4) New AI analyses start without being waited for, so the tick never queues behind the one-slot AI worker.
   await requestAiAnalyses(cycleId, state, tickTs, evaluations, queues);
 
-  // (5) One child per order intent; the client order id comes from business keys only.
-  const orderResults = await Promise.all(
-    plan.intents.map((intent) => {
+  // (5) One child per order intent; the client order id comes from business keys only. Maker-first signal orders
+  // are placed post-only and rest; a resting order an exit sells through is cancelled first.
+  const clientOrderIds = plan.intents.map((intent) => clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side }));
+  let takerIntents = plan.intents;
+  const early: OrdersToSettle = { intents: [], outcomes: [] };
+  if (riskLayer.execution.mode === 'maker_first' || (state.working?.length ?? 0) > 0) {
+    const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, plan.intents, clientOrderIds, scanPrices) : null;
+    if (placed !== null) {
+      takerIntents = placed.taker.map((i) => plan.intents[i]!);
+      early.intents.push(...placed.settle.intents);
+      early.outcomes.push(...placed.settle.outcomes);
+    }
+    const riskSellSymbols = new Set(takerIntents.filter((intent) => intent.side === 'sell').map((intent) => intent.symbol));
+    const { kept, cancelled } = cancelledByRisk([...(state.working ?? []), ...(placed?.working ?? [])], riskSellSymbols, state.risk?.halt != null);
+    setWorking(state, kept);
+    if (cancelled.length > 0) {
+      const found = await cancelInTheWay(ctx, cancelled);
+      early.intents.unshift(...found.intents);
+      early.outcomes.unshift(...found.outcomes);
+    }
+  }
+  const takerResults = await Promise.all(
+    takerIntents.map((intent) => {
       const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
       return executeChild(orderExecution, {
         workflowId: orderWorkflowId(cycleId, tickTs, intent.symbol, intent.side),
@@ -104,32 +142,9 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   );
 
   // Fills booked, cooldowns, doubts: the same pure settlement a backtest runs.
-  const settlement = settleOrders({
-    portfolio,
-    cooldowns: state.cooldowns,
-    tickNo: state.tickNo + 1,
-    tickTs,
-    cooldownTicks: config.risk.cooldownTicks,
-    intents: plan.intents,
-    outcomes: orderResults,
-    // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
-    strictFate: () => patched(ORDER_FATE_PATCH),
-  });
-  for (const { message, fields } of settlement.warnings) log.warn(message, fields);
-  for (const { message, fields } of settlement.errors) log.error(message, fields);
-  const { filled, unknownFate, doubts } = settlement;
-  state.portfolio = settlement.portfolio;
-  state.cooldowns = settlement.cooldowns;
-  if (filled.length > 0) state.feesSinceReconcile = addFees(state.feesSinceReconcile, settlement.feesBooked);
+  const tickFilled = applySettlement(state, tickTs, { intents: early.intents.length === 0 ? takerIntents : [...early.intents, ...takerIntents], outcomes: early.outcomes.length === 0 ? takerResults : [...early.outcomes, ...takerResults] });
+  const filled = restingFilled.length === 0 ? tickFilled : [...restingFilled, ...tickFilled];
   const portfolioAfter = state.portfolio!;
-  // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
-  // happens before the next tick; reconciliation looks each such order up by its client order id.
-  if (unknownFate.length > 0 && patched(RECONCILE_ACCOUNT_PATCH)) {
-    if (patched(ORDER_DOUBTS_PATCH)) state.orderDoubts = withDoubts(state.orderDoubts, doubts);
-    state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
-    state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
-    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate, clientOrderIds: doubts.map((d) => d.clientOrderId) });
-  }
 
   // Remainders below their market's minimum: not open positions, and shown as dust in the status.
   const dust = dustSymbols(portfolioAfter, rules, prices);
@@ -137,7 +152,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
 
   // (6) One bulk, idempotent write of the whole tick.
   const equity = portfolioEquity(portfolioAfter, prices);
-  if (state.risk !== undefined) advanceRisk(state, { cycleId, tickTs, riskLayer, portfolioBefore: portfolio, portfolioAfter, intents: plan.intents, filled, evaluations, equity, openPositions: countOpenPositions(portfolioAfter, rules, prices), rules });
+  if (state.risk !== undefined) advanceRisk(state, { cycleId, tickTs, riskLayer, portfolioBefore, portfolioAfter, intents: plan.intents, filled, evaluations, equity, openPositions: countOpenPositions(portfolioAfter, rules, prices), rules, otherReasons: restingReasons });
   const completedAtMs = Date.now();
   await db.recordTick({
     cycleId,
@@ -202,6 +217,46 @@ async function measureCorrelationIfDue(state: MarketCycleState, risk: RiskState,
   } catch (error) {
     log.warn('correlation measurement failed; the gate keeps its last measurement and measures again next tick', failureInfo(error));
   }
+}
+
+/** The cycle's resting orders after a step: absent from the state when none rests (cycles without maker-first never have it). */
+function setWorking(state: MarketCycleState, working: WorkingOrder[]): void {
+  if (working.length > 0) state.working = working;
+  else delete state.working;
+}
+
+/**
+ * Settles orders into the state: fills booked, cooldowns, fees since the last reconciliation, and doubts for orders of
+ * unknown fate. Returns the booked fills.
+ */
+function applySettlement(state: MarketCycleState, tickTs: number, orders: OrdersToSettle): OrderState[] {
+  const { config } = state;
+  const settlement = settleOrders({
+    portfolio: state.portfolio!,
+    cooldowns: state.cooldowns,
+    tickNo: state.tickNo + 1,
+    tickTs,
+    cooldownTicks: config.risk.cooldownTicks,
+    intents: orders.intents,
+    outcomes: orders.outcomes,
+    // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
+    strictFate: () => patched(ORDER_FATE_PATCH),
+  });
+  for (const { message, fields } of settlement.warnings) log.warn(message, fields);
+  for (const { message, fields } of settlement.errors) log.error(message, fields);
+  const { filled, unknownFate, doubts } = settlement;
+  state.portfolio = settlement.portfolio;
+  state.cooldowns = settlement.cooldowns;
+  if (filled.length > 0) state.feesSinceReconcile = addFees(state.feesSinceReconcile, settlement.feesBooked);
+  // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
+  // happens before the next tick; reconciliation looks each such order up by its client order id.
+  if (unknownFate.length > 0 && patched(RECONCILE_ACCOUNT_PATCH)) {
+    if (patched(ORDER_DOUBTS_PATCH)) state.orderDoubts = withDoubts(state.orderDoubts, doubts);
+    state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
+    state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
+    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate, clientOrderIds: doubts.map((d) => d.clientOrderId) });
+  }
+  return filled;
 }
 
 async function requestAiAnalyses(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<void> {

@@ -25,13 +25,14 @@ export async function orderExecution(input: OrderExecutionInput): Promise<OrderE
   try {
     let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs });
     placing = false;
-    const deadlineMs = Date.now() + input.fillTimeoutMs;
+    // A maker-first order rests between ticks: the cycle steps it at the next tick (workingOrderStep).
+    const deadlineMs = input.rest === true ? Date.now() : Date.now() + input.fillTimeoutMs;
     // Limit orders may rest on the book: poll with durable timers until filled or the deadline, then cancel.
     while (order.status === 'open' && Date.now() < deadlineMs) {
       await sleep(FILL_POLL_INTERVAL_MS, { summary: `wait for fill of ${input.clientOrderId}` });
       order = (await read.getOrder({ ...account, clientOrderId: input.clientOrderId, symbol: input.intent.symbol })) ?? order;
     }
-    if (order.status === 'open') {
+    if (order.status === 'open' && input.rest !== true) {
       order = (await write.cancelOrder({ ...account, clientOrderId: input.clientOrderId, symbol: input.intent.symbol })) ?? order;
     }
     await db.recordOrder({ cycleId: input.cycleId, tickTs: input.tickTs, intent: input.intent, order });

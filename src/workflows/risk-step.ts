@@ -25,6 +25,8 @@ export interface RiskStepInput {
   openPositions: number;
   /** The tick's order-size rules (what a sell leaves below them is dust, and gets no exit levels). */
   rules: Readonly<Record<string, MarketOrderRules>>;
+  /** Reasons of fills whose client order id is not the tick's own (resting maker orders), by client order id. */
+  otherReasons?: ReadonlyArray<readonly [string, string]>;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface RiskStepInput {
  */
 export function advanceRisk(state: MarketCycleState, input: RiskStepInput): void {
   const reasons = new Map(input.intents.map((intent) => [clientOrderIdFor({ cycleId: input.cycleId, tickTs: input.tickTs, symbol: intent.symbol, side: intent.side }), intent.reason]));
+  for (const [clientOrderId, reason] of input.otherReasons ?? []) reasons.set(clientOrderId, reason);
   const step = nextRiskState({
     state: state.risk!,
     config: input.riskLayer,

@@ -15,6 +15,9 @@ export function createPaperLedger(db: Database): PaperLedger {
     ensureAccount: (account, startingBalances) => ensureAccount(db, account, startingBalances),
     findOrder: (account, clientOrderId) => findOrder(db, account, clientOrderId),
     recordFill: (fill) => recordFill(db, fill),
+    recordOpen: (account, order, limitPrice) => recordOpen(db, account, order, limitPrice),
+    findOpenLimit: (account, clientOrderId) => findOpenLimit(db, account, clientOrderId),
+    closeOpen: (account, final, balanceDeltas) => closeOpen(db, account, final, balanceDeltas),
     getBalances: (account) => getBalances(db, account),
     countOrders: (account) => countOrders(db, account),
   };
@@ -92,6 +95,76 @@ export async function recordFill(db: Database, fill: PaperFill): Promise<{ order
         else await credit(tx, account, asset, delta);
       }
       return { order: toOrderState(inserted), inserted: true };
+    }),
+  );
+}
+
+/** A resting limit order, open with nothing filled: no balance moves until it fills (see closeOpen). */
+export async function recordOpen(db: Database, account: string, order: OrderState, limitPrice: string): Promise<{ order: OrderState; inserted: boolean }> {
+  const price = checkDecimal(limitPrice, 'limit price');
+  return withDatabaseErrors('recordOpen', async () => {
+    const [inserted] = await db
+      .insert(paperOrders)
+      .values({
+        account,
+        clientOrderId: order.clientOrderId,
+        exchangeOrderId: order.exchangeOrderId,
+        symbol: order.symbol,
+        side: order.side,
+        type: order.type,
+        status: 'open',
+        amount: order.amount,
+        filled: '0',
+        averagePrice: '0',
+        feeQuote: '0',
+        limitPrice: price,
+        createdAtMs: order.createdAtMs,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (inserted !== undefined) return { order: toOrderState(inserted), inserted: true };
+    const existing = await findOrder(db, account, order.clientOrderId);
+    if (existing === null) throw new KeelError('DatabaseError', `paper order ${order.clientOrderId} of account ${account} conflicted but cannot be read back`);
+    return { order: existing, inserted: false };
+  });
+}
+
+export async function findOpenLimit(db: Database, account: string, clientOrderId: string): Promise<{ order: OrderState; limitPrice: string } | null> {
+  return withDatabaseErrors('findOpenLimit', async () => {
+    const [row] = await db
+      .select()
+      .from(paperOrders)
+      .where(and(eq(paperOrders.account, account), eq(paperOrders.clientOrderId, clientOrderId), eq(paperOrders.status, 'open')))
+      .limit(1);
+    return row === undefined || row.limitPrice === null ? null : { order: toOrderState(row), limitPrice: row.limitPrice };
+  });
+}
+
+/**
+ * Ends an open order and moves the balances in one transaction, only if it is still open: two workers judging the
+ * same order at once end it once (the row lock serializes them; the second finds it ended and changes nothing).
+ */
+export async function closeOpen(db: Database, account: string, final: OrderState, balanceDeltas: Record<string, string>): Promise<OrderState> {
+  const deltas = Object.entries(balanceDeltas)
+    .map(([asset, delta]) => ({ asset, delta: checkDecimal(delta, `${asset} balance delta`) }))
+    .sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+  return withDatabaseErrors('closeOpen', () =>
+    db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(paperOrders)
+        .set({ status: final.status, filled: final.filled, averagePrice: final.averagePrice, feeQuote: final.feeQuote })
+        .where(and(eq(paperOrders.account, account), eq(paperOrders.clientOrderId, final.clientOrderId), eq(paperOrders.status, 'open')))
+        .returning();
+      if (updated === undefined) {
+        const existing = await findOrder(tx, account, final.clientOrderId);
+        if (existing === null) throw new KeelError('OrderNotFound', `paper order ${final.clientOrderId} of account ${account} does not exist`);
+        return existing;
+      }
+      for (const { asset, delta } of deltas) {
+        if (isNegative(delta)) await spend(tx, account, asset, delta, final.clientOrderId);
+        else await credit(tx, account, asset, delta);
+      }
+      return toOrderState(updated);
     }),
   );
 }

@@ -19,6 +19,8 @@ export const paperOrders = pgTable(
     filled: numeric('filled').notNull(),
     averagePrice: numeric('average_price').notNull(),
     feeQuote: numeric('fee_quote').notNull(),
+    /** A limit order's price (a resting maker order is judged against it); null for market orders. */
+    limitPrice: numeric('limit_price'),
     /** When the broker accepted the order, epoch ms of (possibly simulated) market time. */
     createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
   },

@@ -123,4 +123,21 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
     expect(both.cycleOrders.filter((o) => o.side === 'buy').length).toBeGreaterThan(3);
     expectSameOrdersAndEquity(both);
   });
+
+  it('with maker-first orders (post-only, resting between ticks, re-priced, sent on at market) and a stop: the same orders and equity', async () => {
+    const both = await runBoth({
+      ...base,
+      name: `paritymaker${Date.now().toString(36)}`,
+      execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20 },
+      exits: { stopLossFraction: 0.01, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null },
+    });
+    // Signal orders filled as makers at their own limit (a later candle traded through it); one was re-priced and then
+    // sent on at market; the stops sold as takers. All of it in the cycle's own orders.
+    const makerFills = both.backtest.run.orders.filter((o) => o.feeRole === 'maker');
+    expect(makerFills.length).toBeGreaterThan(10);
+    const takerSignals = both.backtest.run.orders.filter((o) => o.feeRole === 'taker' && !o.reason.startsWith('stop_loss'));
+    expect(takerSignals.length).toBeGreaterThan(0);
+    expect(both.cycleOrders.filter((o) => o.reason.startsWith('stop_loss: ')).length).toBeGreaterThan(5);
+    expectSameOrdersAndEquity(both);
+  });
 });

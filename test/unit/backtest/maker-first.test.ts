@@ -146,8 +146,8 @@ describe('a maker sell resting when the stop is hit', () => {
     const config = syntheticRunConfig('maker-stop', { candles: 60, warmup: WARMUP }, { execution: MAKER, exits: { ...DEFAULT_EXIT_CONFIG, stopLossFraction: 0.02 }, guards: { maxDrawdown: null, stopLossGuard: null, lowProfitPairs: null } });
     const run = runBacktest({ data, config, startingCash: '100000', fill: KRAKEN, evaluate: scripted });
     expect(run.orders.map((o) => ({ tickTs: o.tickTs - firstTick, side: o.side, price: o.price, feeRole: o.feeRole, reason: o.reason.split(':')[0] }))).toEqual([
-      // Placed at the first tick, filled at its own 100 by the next candle (low 99.5).
-      { tickTs: HOUR_MS, side: 'buy', price: '100', feeRole: 'maker', reason: expect.stringMatching(/^score 0\.90/) },
+      // Placed at the first tick, filled at its own 100 by the next candle (low 99.5): reported under the placing tick.
+      { tickTs: 0, side: 'buy', price: '100', feeRole: 'maker', reason: expect.stringMatching(/^score 0\.90/) },
       // The sell rested at 100 from the fourth tick; the gap candle never reached it, and its open was below the stop.
       { tickTs: 4 * HOUR_MS, side: 'sell', price: '96.9515', feeRole: 'taker', reason: 'stop_loss' },
     ]);

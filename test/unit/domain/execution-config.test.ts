@@ -19,20 +19,16 @@ describe('execution settings', () => {
     expect(validateExecutionConfig('maker_first')).toEqual(['execution must be an object of settings (got "maker_first")']);
   });
 
-  it('maker_first runs in backtests; a market cycle refuses it with how to proceed, at start and as a change', () => {
+  it('maker_first is a valid setting for a backtest and a cycle (the market decides where it can run: validateMarketConfig)', () => {
     const patch = patchFromDottedKeys({ 'execution.mode': 'maker_first' });
     const config = backtestCycleConfig(base, patch);
     // The rest of the section starts from its defaults.
     expect(config.execution).toEqual({ ...DEFAULT_EXECUTION_CONFIG, mode: 'maker_first' });
-
-    const refusal = 'execution.mode "maker_first" runs in backtests only so far (keel backtest --config execution.mode=maker_first); a market cycle places market orders: leave execution.mode "market"';
-    expect(validateCycleConfig(config)).toEqual([refusal]);
-    expect(validateCycleConfig(config, { runsIn: 'backtest' })).toEqual([]);
+    expect(validateCycleConfig(config)).toEqual([]);
     const cycle = defaultCycleConfig();
-    expect(validateConfigPatch(cycle, patch)).toEqual([refusal]);
+    expect(validateConfigPatch(cycle, patch)).toEqual([]);
     expect(validateConfigPatch(cycle, { execution: { mode: 'market', maxReprices: 3 } })).toEqual([]);
     expect(applyConfigPatch(cycle, { execution: { maxReprices: 3 } }).execution).toEqual({ ...DEFAULT_EXECUTION_CONFIG, maxReprices: 3 });
-    // A bad value is reported as such, not as the refusal.
     expect(validateConfigPatch(cycle, { execution: { mode: 'maker_first', fallback: 'fok' } })).toEqual(['execution.fallback must be "market" or "ioc" (got "fok")']);
     expect(() => backtestCycleConfig(base, { execution: { iocLimitBps: 900 } })).toThrow('execution.iocLimitBps must be basis points above 0 and at most 500, such as 20 (got 900)');
   });

@@ -33,7 +33,7 @@ describe('maker-first working orders', () => {
   it('rests at the best price, is re-priced maxReprices times (new id, new price, new placement time), then goes to market', () => {
     const placed = placeWorkingOrder(buy, parentId, TICK_MS, 30_012.5);
     expect(placed).toEqual({ parentId, symbol: 'BTC/USDT', side: 'buy', amount: '0.5', reason: buy.reason, attempt: 0, clientOrderId: derivedClientOrderId(parentId, 'm0'), limitPrice: '30012.5', placedTs: TICK_MS });
-    expect(restingIntent(placed)).toEqual({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.5', price: '30012.5', reason: buy.reason });
+    expect(restingIntent(placed)).toEqual({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.5', price: '30012.5', reason: buy.reason, postOnly: true });
 
     const first = nextAfterUnfilled(placed, MAKER, TICK_MS + HOUR_MS, 30_100);
     expect(first).toEqual({ kind: 'rest', order: { ...placed, attempt: 1, clientOrderId: derivedClientOrderId(parentId, 'm1'), limitPrice: '30100', placedTs: TICK_MS + HOUR_MS } });
@@ -52,7 +52,7 @@ describe('maker-first working orders', () => {
     expect(nextAfterUnfilled(placed, ioc, TICK_MS + HOUR_MS, 30_000)).toEqual({
       kind: 'fallback',
       clientOrderId: derivedClientOrderId(parentId, 'ioc'),
-      intent: { symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.5', price: '30060', reason: buy.reason },
+      intent: { symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.5', price: '30060', reason: buy.reason, timeInForce: 'IOC' },
     });
     const sell = placeWorkingOrder({ ...buy, side: 'sell' }, parentId, TICK_MS, 30_000);
     expect(nextAfterUnfilled(sell, ioc, TICK_MS + HOUR_MS, 30_000)).toMatchObject({ intent: { side: 'sell', type: 'limit', price: '29940' } });

@@ -1,0 +1,128 @@
+import { executeChild, log } from '@temporalio/workflow';
+import type { MarketCycleState, OrderExecutionResult, WorkingOrderStepResult } from '../contracts/workflow-types.js';
+import type { TaskQueues } from '../contracts/task-queues.js';
+import { orderWorkflowId } from '../contracts/workflow-ids.js';
+import type { ExecutionConfig } from '../domain/execution-config.js';
+import type { OrderIntent } from '../domain/market-types.js';
+import type { OrderOutcome } from '../domain/tick-settlement.js';
+import { isMakerFirst, placeWorkingOrder, restingIntent, type WorkingOrder } from '../domain/working-orders.js';
+import { exchangeWriteActivities } from './activity-profiles.js';
+import { failureInfo } from './failure-info.js';
+import { orderExecution } from './order-execution.js';
+import { workingOrderStep } from './working-order-step.js';
+
+/*
+ * Maker-first execution in the market cycle (execution.mode maker_first), in the backtester's order: resting orders
+ * from earlier ticks are stepped before the tick decides (stepWorkingOrders), the tick's signal orders are placed
+ * post-only and rest (placeMakerFirst), and an exit or a drawdown halt cancels what rests in its way (cancelInTheWay).
+ * The pure rules are domain/working-orders.ts; each step and placement is a child workflow whose id is a business key.
+ */
+
+/** What a part of the tick leaves to settle: intents and, index for index, how each ended. */
+export interface OrdersToSettle {
+  intents: OrderIntent[];
+  outcomes: OrderOutcome[];
+}
+
+interface Context {
+  cycleId: string;
+  state: MarketCycleState;
+  tickTs: number;
+  queues: TaskQueues;
+  fillTimeoutMs: number;
+}
+
+const usable = (price: number | undefined): number | null => (price !== undefined && Number.isFinite(price) && price > 0 ? price : null);
+
+function accountOf(ctx: Context) {
+  const { config } = ctx.state;
+  return { cycleId: ctx.cycleId, exchange: config.exchange, account: ctx.cycleId, quote: config.quote };
+}
+
+/**
+ * Steps every resting order, one after another in the order they were placed (fills draw on one balance, so the
+ * order decides which a short balance refuses, as in the backtester). Returns what to settle and what rests on.
+ */
+export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig, scanPrices: Readonly<Record<string, number>>): Promise<OrdersToSettle & { working: WorkingOrder[] }> {
+  const result: OrdersToSettle & { working: WorkingOrder[] } = { intents: [], outcomes: [], working: [] };
+  for (const order of ctx.state.working ?? []) {
+    const step: WorkingOrderStepResult = await executeChild(workingOrderStep, {
+      workflowId: `${orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side)}/step`,
+      taskQueue: ctx.queues.cycle,
+      args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, order, execution, lastPrice: usable(scanPrices[order.symbol]), fillTimeoutMs: ctx.fillTimeoutMs, taskQueuePrefix: ctx.state.config.taskQueuePrefix }],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      staticSummary: `step resting ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice} (attempt ${order.attempt})`,
+    }).catch((error: unknown): WorkingOrderStepResult => {
+      // The step as a whole failed: whether its order still rests or filled is unknown, so its coin goes in doubt.
+      const info = failureInfo(error);
+      return { kind: 'ended', intent: restingIntent(order), outcome: { ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, ...info, placed: 'unknown' } };
+    });
+    if (step.kind === 'working') {
+      result.working.push(step.order);
+      continue;
+    }
+    result.intents.push(step.intent);
+    result.outcomes.push(step.outcome);
+  }
+  return result;
+}
+
+/**
+ * The tick's signal orders that go out maker-first: each placed post-only at the scan's last price under the intent's
+ * own order id, left resting. An order the exchange filled at once, or refused, is settled now; one that rests joins
+ * `working`. Intents it does not take (exits, a coin without a price) are returned for the usual order children.
+ */
+export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, intents: readonly OrderIntent[], clientOrderIds: readonly string[], scanPrices: Readonly<Record<string, number>>): Promise<{ taker: number[]; settle: OrdersToSettle; working: WorkingOrder[] }> {
+  const taker: number[] = [];
+  const makers: Array<{ order: WorkingOrder }> = [];
+  intents.forEach((intent, i) => {
+    const last = isMakerFirst(intent, execution) ? usable(scanPrices[intent.symbol]) : null;
+    if (last === null) taker.push(i);
+    else makers.push({ order: placeWorkingOrder(intent, clientOrderIds[i]!, ctx.tickTs, last) });
+  });
+  const settle: OrdersToSettle = { intents: [], outcomes: [] };
+  const working: WorkingOrder[] = [];
+  const results = await Promise.all(
+    makers.map(({ order }) =>
+      executeChild(orderExecution, {
+        workflowId: orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side),
+        taskQueue: ctx.queues.cycle,
+        args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, clientOrderId: order.clientOrderId, intent: restingIntent(order), fillTimeoutMs: ctx.fillTimeoutMs, taskQueuePrefix: ctx.state.config.taskQueuePrefix, rest: true }],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        staticSummary: `maker-first ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice}: ${order.reason}`,
+      }).catch((error: unknown): OrderExecutionResult => ({ ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, ...failureInfo(error) })),
+    ),
+  );
+  results.forEach((result, i) => {
+    const { order } = makers[i]!;
+    if (result.ok && result.order.status === 'open') working.push(order);
+    else {
+      settle.intents.push(restingIntent(order));
+      settle.outcomes.push(result);
+    }
+  });
+  return { taker, settle, working };
+}
+
+/**
+ * Cancels the resting orders an exit or a drawdown halt sells through (see cancelledByRisk), before the tick's own
+ * orders go out: a resting sell holds the coins a stop must sell. What the cancel finds filled is settled.
+ */
+export async function cancelInTheWay(ctx: Context, cancelled: readonly WorkingOrder[]): Promise<OrdersToSettle> {
+  const settle: OrdersToSettle = { intents: [], outcomes: [] };
+  const account = accountOf(ctx);
+  for (const order of cancelled) {
+    const write = exchangeWriteActivities(ctx.queues, `cancel resting ${order.side} ${order.amount} ${order.symbol} (${order.clientOrderId}): an exit sells this coin`);
+    try {
+      const final = await write.cancelOrder({ exchange: account.exchange, account: account.account, quote: account.quote, clientOrderId: order.clientOrderId, symbol: order.symbol, asOfMs: ctx.tickTs });
+      if (final !== null && final.status !== 'open' && Number(final.filled) === 0) continue;
+      settle.intents.push(restingIntent(order));
+      settle.outcomes.push(final === null ? { ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, errorType: 'OrderNotFound', message: 'resting order not found at its cancel', placed: 'unknown' } : { ok: true, order: final });
+    } catch (error) {
+      log.warn('could not cancel a resting order in the way of an exit', { clientOrderId: order.clientOrderId, symbol: order.symbol, ...failureInfo(error) });
+      settle.intents.push(restingIntent(order));
+      settle.outcomes.push({ ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, ...failureInfo(error), placed: 'unknown' });
+    }
+  }
+  return settle;
+}
