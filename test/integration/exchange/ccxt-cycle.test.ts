@@ -172,5 +172,9 @@ describe.skipIf(!sharedDataAvailable())('the request budget on kraken (1 request
     expect(status.config).toMatchObject({ timeframe: '1h', universe: { symbols: null, maxCoins: 20 } });
     // 59 coins of 1m candles fit exactly.
     expect((await small.executeUpdate(updateConfigUpdate, { args: [{ timeframe: '1m', universe: { maxCoins: 59 } }] })).timeframe).toBe('1m');
+    // Maker-first orders need a market whose candles the paper broker replays: refused here, the config unchanged.
+    const makerFirst = await failureOf(small.executeUpdate(updateConfigUpdate, { args: [{ execution: { mode: 'maker_first' } }] }));
+    expect(makerFirst.message).toContain('execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not kraken');
+    expect((await small.query(statusQuery)).config.execution?.mode ?? 'market').toBe('market');
   });
 });

@@ -108,6 +108,19 @@ describe('live broker caps', () => {
     expect(day.asked).toEqual([]);
   });
 
+  it('refuses maker-first intents (post-only, immediate-or-cancel) before any call: sent as they are they would be plain limit orders', async () => {
+    const exchange = fakeExchange();
+    const day = reservations();
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 1000, maxDailyNotional: 10_000, reserveNotional: day.reserveNotional, now: () => NOW });
+    for (const intent of [{ ...buy('0.001', '60000'), type: 'limit' as const, postOnly: true }, { ...sell('0.001', '60000'), type: 'limit' as const, timeInForce: 'IOC' as const }]) {
+      const error = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klm', intent, asOfMs: NOW }));
+      expect(error.code).toBe('NotSupported');
+      expect(error.message).toContain('maker-first orders (post-only, immediate-or-cancel) run on paper accounts only so far; set execution.mode "market"; nothing was sent');
+    }
+    expect(exchange.calls).toEqual([]);
+    expect(day.asked).toEqual([]);
+  });
+
   it('looks orders up, cancels and reads balances through the exchange', async () => {
     const exchange = fakeExchange();
     const { reserveNotional } = reservations();
