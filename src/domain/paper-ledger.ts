@@ -6,6 +6,8 @@ export interface PaperFill {
   order: OrderState;
   /** Per-asset change of the free balance, decimal strings (negative to spend). */
   balanceDeltas: Record<string, string>;
+  /** A resting limit order's price (an open order with no balance change yet: see closeOpen). */
+  limitPrice?: string;
 }
 
 /**
@@ -22,11 +24,6 @@ export interface PaperLedger {
    * balance would go negative, writing nothing.
    */
   recordFill(fill: PaperFill): Promise<{ order: OrderState; inserted: boolean }>;
-  /**
-   * Inserts a resting limit order (status open, nothing filled, no balance change) unless its client order id exists;
-   * returns the stored order and whether this call inserted it.
-   */
-  recordOpen(account: string, order: OrderState, limitPrice: string): Promise<{ order: OrderState; inserted: boolean }>;
   /** The order and its limit price when it is a resting limit order still open; null otherwise. */
   findOpenLimit(account: string, clientOrderId: string): Promise<{ order: OrderState; limitPrice: string } | null>;
   /**

@@ -152,7 +152,7 @@ export class PaperBroker implements OrderBroker {
     const refusal = request.guard?.refusal(0, 0) ?? null;
     if (refusal !== null) throw new KeelError('AttemptStopped', `paper post-only order ${clientOrderId}: not placed, ${refusal}; the next attempt looks the order up first`);
     const open: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status: 'open', amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
-    const result = await this.ledger.recordOpen(account, open, intent.price);
+    const result = await this.ledger.recordFill({ account, order: open, balanceDeltas: {}, limitPrice: intent.price });
     if (result.inserted) this.placed++;
     else this.duplicates++;
     return result.order;

@@ -15,7 +15,6 @@ export function createPaperLedger(db: Database): PaperLedger {
     ensureAccount: (account, startingBalances) => ensureAccount(db, account, startingBalances),
     findOrder: (account, clientOrderId) => findOrder(db, account, clientOrderId),
     recordFill: (fill) => recordFill(db, fill),
-    recordOpen: (account, order, limitPrice) => recordOpen(db, account, order, limitPrice),
     findOpenLimit: (account, clientOrderId) => findOpenLimit(db, account, clientOrderId),
     closeOpen: (account, final, balanceDeltas) => closeOpen(db, account, final, balanceDeltas),
     getBalances: (account) => getBalances(db, account),
@@ -52,10 +51,7 @@ export async function findOrder(db: Database, account: string, clientOrderId: st
  */
 export async function recordFill(db: Database, fill: PaperFill): Promise<{ order: OrderState; inserted: boolean }> {
   const { account, order } = fill;
-  // Sorted so concurrent fills lock balance rows in the same order and cannot deadlock.
-  const deltas = Object.entries(fill.balanceDeltas)
-    .map(([asset, delta]) => ({ asset, delta: checkDecimal(delta, `${asset} balance delta`) }))
-    .sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+  const deltas = sortedDeltas(fill.balanceDeltas);
 
   return withDatabaseErrors('recordFill', () =>
     db.transaction(async (tx) => {
@@ -73,6 +69,7 @@ export async function recordFill(db: Database, fill: PaperFill): Promise<{ order
           filled: order.filled,
           averagePrice: order.averagePrice,
           feeQuote: order.feeQuote,
+          limitPrice: fill.limitPrice === undefined ? null : checkDecimal(fill.limitPrice, 'limit price'),
           createdAtMs: order.createdAtMs,
         })
         .onConflictDoNothing()
@@ -99,36 +96,6 @@ export async function recordFill(db: Database, fill: PaperFill): Promise<{ order
   );
 }
 
-/** A resting limit order, open with nothing filled: no balance moves until it fills (see closeOpen). */
-export async function recordOpen(db: Database, account: string, order: OrderState, limitPrice: string): Promise<{ order: OrderState; inserted: boolean }> {
-  const price = checkDecimal(limitPrice, 'limit price');
-  return withDatabaseErrors('recordOpen', async () => {
-    const [inserted] = await db
-      .insert(paperOrders)
-      .values({
-        account,
-        clientOrderId: order.clientOrderId,
-        exchangeOrderId: order.exchangeOrderId,
-        symbol: order.symbol,
-        side: order.side,
-        type: order.type,
-        status: 'open',
-        amount: order.amount,
-        filled: '0',
-        averagePrice: '0',
-        feeQuote: '0',
-        limitPrice: price,
-        createdAtMs: order.createdAtMs,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (inserted !== undefined) return { order: toOrderState(inserted), inserted: true };
-    const existing = await findOrder(db, account, order.clientOrderId);
-    if (existing === null) throw new KeelError('DatabaseError', `paper order ${order.clientOrderId} of account ${account} conflicted but cannot be read back`);
-    return { order: existing, inserted: false };
-  });
-}
-
 export async function findOpenLimit(db: Database, account: string, clientOrderId: string): Promise<{ order: OrderState; limitPrice: string } | null> {
   return withDatabaseErrors('findOpenLimit', async () => {
     const [row] = await db
@@ -145,9 +112,7 @@ export async function findOpenLimit(db: Database, account: string, clientOrderId
  * same order at once end it once (the row lock serializes them; the second finds it ended and changes nothing).
  */
 export async function closeOpen(db: Database, account: string, final: OrderState, balanceDeltas: Record<string, string>): Promise<OrderState> {
-  const deltas = Object.entries(balanceDeltas)
-    .map(([asset, delta]) => ({ asset, delta: checkDecimal(delta, `${asset} balance delta`) }))
-    .sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+  const deltas = sortedDeltas(balanceDeltas);
   return withDatabaseErrors('closeOpen', () =>
     db.transaction(async (tx) => {
       const [updated] = await tx
@@ -167,6 +132,13 @@ export async function closeOpen(db: Database, account: string, final: OrderState
       return toOrderState(updated);
     }),
   );
+}
+
+/** Checked balance deltas, sorted by asset so concurrent fills lock balance rows in the same order and cannot deadlock. */
+function sortedDeltas(balanceDeltas: Record<string, string>): Array<{ asset: string; delta: string }> {
+  return Object.entries(balanceDeltas)
+    .map(([asset, delta]) => ({ asset, delta: checkDecimal(delta, `${asset} balance delta`) }))
+    .sort((a, b) => (a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
 }
 
 /** Adds a negative delta only if the free balance covers it; otherwise reports exactly what was missing. */

@@ -3,10 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDatabase } from '../../../src/db/client.js';
 import type { KeelDatabase } from '../../../src/db/client.js';
 import { createPaperLedger } from '../../../src/db/queries/paper-ledger.js';
-import { KeelError } from '../../../src/domain/errors.js';
 import type { OrderIntent } from '../../../src/domain/market-types.js';
 import type { PaperLedger } from '../../../src/domain/paper-ledger.js';
 import { PaperBroker } from '../../../src/exchange/paper-broker.js';
+import { keelRejection } from '../../helpers/keel-rejection.js';
 import type { PlaceOrderRequest } from '../../../src/exchange/port.js';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 
@@ -25,15 +25,6 @@ function request(account: string, clientOrderId: string, intent: Partial<OrderIn
 
 async function balances(broker: PaperBroker, account: string): Promise<Record<string, string>> {
   return Object.fromEntries((await broker.fetchBalances(account, 'USDT')).map((b) => [b.asset, new D(b.free).toFixed()]));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KeelError);
-  return error as KeelError;
 }
 
 describe('PaperBroker over the PGlite paper ledger', () => {
@@ -100,7 +91,7 @@ describe('PaperBroker over the PGlite paper ledger', () => {
 
   it('refuses a buy the account cannot pay for, saying what was needed, and records nothing', async () => {
     const broker = newBroker();
-    const error = await rejection(broker.placeOrder(request('poor', 'kl-poor-1', { amount: '1000' })));
+    const error = await keelRejection(broker.placeOrder(request('poor', 'kl-poor-1', { amount: '1000' })));
     expect(error.code).toBe('InsufficientFunds');
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/^paper account poor has insufficient USDT for order kl-poor-1: needed [\d.]+, available 100000/);
@@ -110,18 +101,18 @@ describe('PaperBroker over the PGlite paper ledger', () => {
     expect(broker.placements).toBe(0);
     expect(await balances(broker, 'poor')).toEqual({ USDT: '100000' });
 
-    const sellError = await rejection(broker.placeOrder(request('poor', 'kl-poor-2', { side: 'sell', amount: '1' })));
+    const sellError = await keelRejection(broker.placeOrder(request('poor', 'kl-poor-2', { side: 'sell', amount: '1' })));
     expect(sellError.message).toMatch(/insufficient BTC for order kl-poor-2: needed 1, available 0/);
   });
 
   it('refuses malformed intents with InvalidOrder before touching the market', async () => {
     const broker = newBroker();
     const tickersBefore = market.calls.tickers;
-    const amount = await rejection(broker.placeOrder(request('invalid', 'kl-bad-1', { amount: '-0.5' })));
+    const amount = await keelRejection(broker.placeOrder(request('invalid', 'kl-bad-1', { amount: '-0.5' })));
     expect(amount.code).toBe('InvalidOrder');
     expect(amount.message).toBe('paper order amount "-0.5" for BTC/USDT must be a positive decimal string of base units such as "0.015"');
-    expect((await rejection(broker.placeOrder(request('invalid', 'kl-bad-2', { amount: 'lots' })))).code).toBe('InvalidOrder');
-    expect((await rejection(broker.placeOrder(request('invalid', 'kl-bad-3', { symbol: 'NOPE/USDT' })))).code).toBe('BadSymbol');
+    expect((await keelRejection(broker.placeOrder(request('invalid', 'kl-bad-2', { amount: 'lots' })))).code).toBe('InvalidOrder');
+    expect((await keelRejection(broker.placeOrder(request('invalid', 'kl-bad-3', { symbol: 'NOPE/USDT' })))).code).toBe('BadSymbol');
     expect(market.calls.tickers).toBe(tickersBefore + 1); // only the unknown-symbol attempt asked the market
     expect(await ledger.countOrders('invalid')).toBe(0);
   });
@@ -131,7 +122,7 @@ describe('PaperBroker over the PGlite paper ledger', () => {
     const ask = new D(btcLast).mul('1.0005');
     const filled = await broker.placeOrder(request('limits', 'kl-limit-1', { type: 'limit', price: ask.plus(100).toFixed(), amount: '0.01' }));
     expect(new D(filled.averagePrice).toFixed()).toBe(ask.toFixed());
-    const resting = await rejection(broker.placeOrder(request('limits', 'kl-limit-2', { type: 'limit', price: ask.minus(100).toFixed(), amount: '0.01' })));
+    const resting = await keelRejection(broker.placeOrder(request('limits', 'kl-limit-2', { type: 'limit', price: ask.minus(100).toFixed(), amount: '0.01' })));
     expect(resting.code).toBe('NotSupported');
     expect(resting.message).toMatch(/^paper broker fills market and marketable limit orders only: buy limit [\d.]+ for BTC\/USDT does not reach the current ask/);
   });

@@ -2,10 +2,10 @@ import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type KeelDatabase } from '../../../src/db/client.js';
 import { createPaperLedger } from '../../../src/db/queries/paper-ledger.js';
-import { KeelError } from '../../../src/domain/errors.js';
 import type { Candle, OrderIntent } from '../../../src/domain/market-types.js';
 import type { PaperLedger } from '../../../src/domain/paper-ledger.js';
 import { PaperBroker } from '../../../src/exchange/paper-broker.js';
+import { keelRejection } from '../../helpers/keel-rejection.js';
 import type { ExchangeGateway, PlaceOrderRequest } from '../../../src/exchange/port.js';
 import { SimulatedMarket } from '../../../src/exchange/simulated-market.js';
 
@@ -21,15 +21,6 @@ const START_MS = Date.UTC(2024, 0, 10);
 let AS_OF_MS = START_MS;
 const D = Decimal.clone({ precision: 60 });
 const MAKER_FEE = 0.0025;
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KeelError);
-  return error as KeelError;
-}
 
 describe('PaperBroker: resting post-only and immediate-or-cancel orders', () => {
   let database: KeelDatabase;
@@ -111,7 +102,7 @@ describe('PaperBroker: resting post-only and immediate-or-cancel orders', () => 
 
   it('refuses a post-only order that would take liquidity now, and places nothing', async () => {
     const b = broker();
-    const error = await rejection(b.placeOrder(request('taking', 'kl-take-1', { price: String(last * 1.01) })));
+    const error = await keelRejection(b.placeOrder(request('taking', 'kl-take-1', { price: String(last * 1.01) })));
     expect(error.code).toBe('InvalidOrder');
     expect(error.message).toMatch(/post-only buy limit .* would take liquidity now .*refused, nothing placed/);
     expect(await ledger.countOrders('taking')).toBe(0);
@@ -132,7 +123,7 @@ describe('PaperBroker: resting post-only and immediate-or-cancel orders', () => 
     const highs = candles.map((c) => c.high);
     const sellLimit = String(Math.min(...highs) * 0.999); // every later candle trades through it
     await b.placeOrder(request('short', 'kl-short-1', { side: 'sell', price: sellLimit }));
-    const error = await rejection(b.findOrder('short', 'kl-short-1', 'BTC/USDT', AS_OF_MS + HOUR));
+    const error = await keelRejection(b.findOrder('short', 'kl-short-1', 'BTC/USDT', AS_OF_MS + HOUR));
     expect(error.code).toBe('InsufficientFunds');
     expect(error.message).toMatch(/was cancelled instead of filled/);
     expect(await b.findOrder('short', 'kl-short-1', 'BTC/USDT', AS_OF_MS + 2 * HOUR)).toMatchObject({ status: 'canceled', filled: '0' });
@@ -146,7 +137,7 @@ describe('PaperBroker: resting post-only and immediate-or-cancel orders', () => 
       fetchTickers: (quote, symbols, asOfMs) => market.fetchTickers(quote, symbols, asOfMs),
       fetchOhlcv: (symbol, timeframe, options) => market.fetchOhlcv(symbol, timeframe, options),
     };
-    const error = await rejection(broker(gateway).placeOrder(request('nowhere', 'kl-none-1', {})));
+    const error = await keelRejection(broker(gateway).placeOrder(request('nowhere', 'kl-none-1', {})));
     expect(error.code).toBe('NotSupported');
     expect(error.message).toMatch(/only the sim and replay markets replay; use execution.mode "market" on elsewhere/);
   });
