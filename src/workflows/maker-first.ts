@@ -6,7 +6,7 @@ import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { OrderIntent } from '../domain/market-types.js';
 import type { OrderOutcome } from '../domain/tick-settlement.js';
 import { isMakerFirst, placeWorkingOrder, restingIntent, type WorkingOrder } from '../domain/working-orders.js';
-import { exchangeWriteActivities } from './activity-profiles.js';
+import { databaseActivities, exchangeWriteActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
 import { orderExecution } from './order-execution.js';
 import { workingOrderStep } from './working-order-step.js';
@@ -115,6 +115,8 @@ export async function cancelInTheWay(ctx: Context, cancelled: readonly WorkingOr
     const write = exchangeWriteActivities(ctx.queues, `cancel resting ${order.side} ${order.amount} ${order.symbol} (${order.clientOrderId}): an exit sells this coin`);
     try {
       const final = await write.cancelOrder({ exchange: account.exchange, account: account.account, quote: account.quote, clientOrderId: order.clientOrderId, symbol: order.symbol, asOfMs: ctx.tickTs });
+      // Keel's own record follows, under the tick that placed the order (as the step records its end).
+      if (final !== null) await databaseActivities(ctx.queues, `record cancelled order ${order.clientOrderId}`).recordOrder({ cycleId: ctx.cycleId, tickTs: order.placedTs, intent: restingIntent(order), order: final });
       if (final !== null && final.status !== 'open' && Number(final.filled) === 0) continue;
       settle.intents.push(restingIntent(order));
       settle.outcomes.push(final === null ? { ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, errorType: 'OrderNotFound', message: 'resting order not found at its cancel', placed: 'unknown' } : { ok: true, order: final });

@@ -6,11 +6,13 @@ import { reportJson } from '../../../src/backtest/report.js';
 import { printCycleOrders } from '../../../src/cli/orders.js';
 import type { CycleOrder } from '../../../src/cli/orders.js';
 import { listTicks } from '../../../src/db/queries/ticks.js';
+import { openOrdersOfCycle } from '../../../src/db/queries/orders.js';
+import { statusQuery } from '../../../src/contracts/messages.js';
 import { DEFAULT_AI_CONFIG } from '../../../src/domain/ai-policy.js';
 import type { CycleConfig } from '../../../src/domain/cycle-config.js';
 import { PAPER_DEFAULTS } from '../../../src/exchange/paper-broker.js';
 import { ReplayMarket } from '../../../src/exchange/replay-market.js';
-import { createHarness, type Harness } from '../../helpers/keel-harness.js';
+import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness.js';
 
 const DATA_DIR = path.resolve('../shared/data/ohlcv/binance-spot-1h-2021');
 const TICKS = 48;
@@ -139,5 +141,43 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
     expect(takerSignals.length).toBeGreaterThan(0);
     expect(both.cycleOrders.filter((o) => o.reason.startsWith('stop_loss: ')).length).toBeGreaterThan(5);
     expectSameOrdersAndEquity(both);
+  });
+
+  it('a drawdown halt cancels the maker orders resting in its way and the cycle pauses: the orders are the backtester\'s, none left open', async () => {
+    const overrides: Partial<CycleConfig> = {
+      ...base,
+      name: `paritymakerhalt${Date.now().toString(36)}`,
+      execution: { mode: 'maker_first', maxReprices: 3, fallback: 'market', iocLimitBps: 20 },
+      guards: { maxDrawdown: { fraction: 0.005, windowCandles: 24, blockCandles: 1, hardLimitFraction: 0.01 }, stopLossGuard: null, lowProfitPairs: null },
+    };
+    const { handle } = await harness.startCycle(overrides);
+    const status = await waitFor('the drawdown guard to pause the cycle', async () => {
+      const current = await handle.query(statusQuery);
+      return current.phase === 'paused' ? current : undefined;
+    }, 300_000);
+    expect(status.risk?.halt).toMatch(/drawdown/);
+    expect(status.working).toBeUndefined();
+    // The halt cancelled the resting orders: keel's own record holds none open, and no coin is in doubt.
+    expect(await openOrdersOfCycle(harness.database.db, handle.workflowId)).toEqual([]);
+    expect(status.inDoubt).toEqual([]);
+
+    const lines: string[] = [];
+    await printCycleOrders(harness.database.db, { exchange: 'replay', name: overrides.name!, limit: undefined, json: true }, { out: (t) => lines.push(t), err: () => undefined });
+    const cycleOrders = (JSON.parse(lines.join('\n')) as { orders: CycleOrder[] }).orders;
+    await handle.terminate('test over');
+    // After the halt the backtester trades no more either (everything sold, buys refused), so its whole run compares.
+    const backtest = await backtestFolder({
+      dir: DATA_DIR,
+      config: harness.cycleConfig({ ...overrides, exchange: 'replay' }),
+      startingCash: PAPER_DEFAULTS.startingCash,
+      fill: { takerFeeRate: PAPER_DEFAULTS.feeRate, makerFeeRate: PAPER_DEFAULTS.feeRate, slippageBps: PAPER_DEFAULTS.slippageBps },
+      fromMs: MARKET_START_MS,
+      ticks: TICKS,
+    });
+    expect(backtest.run.restingCancelled.length).toBeGreaterThan(0);
+    const report = reportJson(backtest.metrics, backtest.facts, backtest.fingerprint);
+    const shape = (o: CycleOrder) => ({ tickTs: o.tickTs, symbol: o.symbol, side: o.side, amount: o.amount, price: o.price, fee: o.fee, reason: o.reason });
+    expect(cycleOrders.length).toBeGreaterThan(5);
+    expect(byTick(report.orders).map(shape)).toEqual(byTick(cycleOrders).map(shape));
   });
 });
