@@ -1,4 +1,4 @@
-import { executeChild, log } from '@temporalio/workflow';
+import { executeChild, log, workflowInfo } from '@temporalio/workflow';
 import type { MarketCycleState, OrderExecutionResult, WorkingOrderStepResult } from '../contracts/workflow-types.js';
 import type { TaskQueues } from '../contracts/task-queues.js';
 import { orderWorkflowId } from '../contracts/workflow-ids.js';
@@ -10,6 +10,8 @@ import { databaseActivities, exchangeWriteActivities } from './activity-profiles
 import { failureInfo } from './failure-info.js';
 import { orderExecution } from './order-execution.js';
 import { workingOrderStep } from './working-order-step.js';
+import { ORDER_FILL_TIMEOUT_MS } from './order-execution.js';
+import { applySettlement } from './settle-into-state.js';
 
 /*
  * Maker-first execution in the market cycle (execution.mode maker_first), in the backtester's order: resting orders
@@ -128,3 +130,24 @@ export async function cancelInTheWay(ctx: Context, cancelled: readonly WorkingOr
   }
   return settle;
 }
+
+/** The cycle's resting orders after a step: absent from the state when none rests (cycles without maker-first never have it). */
+export function setWorking(state: MarketCycleState, working: WorkingOrder[]): void {
+  if (working.length > 0) state.working = working;
+  else delete state.working;
+}
+
+/**
+ * A cycle that finishes (maxTicks) leaves nothing resting: its maker orders are cancelled as of its last tick, as a
+ * backtest ends with them cancelled, and what a cancel finds filled is booked.
+ */
+export async function cancelRestingAtEnd(state: MarketCycleState, queues: TaskQueues): Promise<void> {
+  const resting = state.working ?? [];
+  const tickTs = state.lastTick?.tickTs;
+  if (resting.length === 0 || tickTs === undefined) return;
+  log.info('cycle finished: cancelling its resting maker orders', { orders: resting.map((o) => o.clientOrderId) });
+  const found = await cancelInTheWay({ cycleId: workflowInfo().workflowId, state, tickTs, queues, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS }, resting);
+  delete state.working;
+  if (found.intents.length > 0) applySettlement(state, tickTs, found);
+}
+

@@ -25,6 +25,7 @@ import { exchangeReadActivities } from './activity-profiles.js';
 import { reconcileAccount, validateMarketConfig } from './account-checks.js';
 import { CONFIG_UPDATE_LOCK_PATCH, PAUSED_CONTINUE_AS_NEW_PATCH, RECONCILE_ACCOUNT_PATCH, VALIDATE_MARKET_CONFIG_PATCH } from './patches.js';
 import { runTick } from './market-tick.js';
+import { cancelRestingAtEnd } from './maker-first.js';
 
 /** Wall clock: wait this long after a candle closes so the exchange has published it. */
 const CANDLE_PUBLISH_GRACE_MS = 3_000;
@@ -133,6 +134,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
   for (;;) {
     if (state.config.maxTicks !== null && state.tickNo >= state.config.maxTicks) {
       phase = 'finished';
+      if (state.working !== undefined) await cancelRestingAtEnd(state, taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange));
       describe(state, `finished after ${state.tickNo} ticks`);
       await condition(allHandlersFinished);
       return statusOf(cycleId, state, phase, null);

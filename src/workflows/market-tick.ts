@@ -1,22 +1,18 @@
-import { executeChild, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import { portfolioEquity } from '../domain/allocation.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { countOpenPositions, dustSymbols } from '../domain/dust.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
-import { emptyRiskState, type RiskState } from '../domain/tick-risk.js';
-import { cancelledByRisk, type WorkingOrder } from '../domain/working-orders.js';
+import { emptyRiskState } from '../domain/tick-risk.js';
+import { cancelledByRisk } from '../domain/working-orders.js';
 import type { OrderState } from '../domain/market-types.js';
-import { cancelInTheWay, placeMakerFirst, stepWorkingOrders, type OrdersToSettle } from './maker-first.js';
-import { correlationDue, correlationSymbols } from '../domain/correlation-snapshot.js';
-import { leaderOf } from '../domain/regime-gate.js';
-import type { RiskLayerConfig } from '../domain/risk-layer-config.js';
+import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type OrdersToSettle } from './maker-first.js';
+import { applySettlement } from './settle-into-state.js';
+import { measureCorrelationIfDue } from './correlation-step.js';
 import { advanceRisk } from './risk-step.js';
 import { DEFAULT_CHILD_TIMEOUTS } from '../domain/cycle-config.js';
-import { withDoubts } from '../domain/order-doubts.js';
-import { settleOrders } from '../domain/tick-settlement.js';
-import { addFees } from '../domain/live-cash.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
 import { selectForAnalysis } from '../domain/ai-policy.js';
 import type { CoinCycleResult, MarketCycleState, OrderExecutionResult, TickSummary } from '../contracts/workflow-types.js';
@@ -25,12 +21,9 @@ import { coinWorkflowId, orderWorkflowId } from '../contracts/workflow-ids.js';
 import { KEEL_EXCHANGE, KEEL_MARKET, KEEL_SYMBOL, KEEL_TICK } from '../contracts/search-attributes.js';
 import { databaseActivities, exchangeReadActivities } from './activity-profiles.js';
 import { coinCycle } from './coin-cycle.js';
-import { orderExecution } from './order-execution.js';
+import { ORDER_FILL_TIMEOUT_MS, orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { failureInfo } from './failure-info.js';
-import { ORDER_DOUBTS_PATCH, ORDER_FATE_PATCH, RECONCILE_ACCOUNT_PATCH } from './patches.js';
-
-const ORDER_FILL_TIMEOUT_MS = 60_000;
 
 /**
  * One tick of a market cycle: scan, one child per coin (in batches), allocate, one child per order, one bulk write.
@@ -185,78 +178,6 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     durationMs: completedAtMs - startedAtMs,
     completedAtMs,
   };
-}
-
-/**
- * The correlation gate's clusters and betas, measured again when due (correlation.recomputeCandles). Only cycles with
- * the gate on call it (a gate that could not be switched on before it existed: older histories never do). A failed
- * measurement keeps the last one and is asked again next tick; without any, the gate counts every coin as its own
- * cluster with a beta of 1.
- */
-async function measureCorrelationIfDue(state: MarketCycleState, risk: RiskState, riskLayer: RiskLayerConfig, symbols: string[], tickTs: number, queues: TaskQueues): Promise<void> {
-  const { config } = state;
-  if (!riskLayer.correlation.enabled) {
-    delete risk.correlation;
-    return;
-  }
-  if (!correlationDue(risk.correlation, riskLayer.correlation, state.tickNo)) return;
-  const market = leaderOf(symbols, config.quote, riskLayer.regimeGate.leader);
-  const db = databaseActivities(queues, `correlation of ${symbols.length} coins over ${riskLayer.correlation.window} candles, tick ${state.tickNo + 1}`);
-  try {
-    risk.correlation = await db.measureCorrelation({
-      exchange: config.exchange,
-      timeframe: config.timeframe,
-      symbols: correlationSymbols(symbols, market),
-      market,
-      untilMs: tickTs,
-      config: riskLayer.correlation,
-      tickNo: state.tickNo,
-    });
-    const clusters = new Set(Object.values(risk.correlation.clusters)).size;
-    log.info('correlation measured', { coins: symbols.length, clusters, clusteredCoins: Object.keys(risk.correlation.clusters).length, market: risk.correlation.market });
-  } catch (error) {
-    log.warn('correlation measurement failed; the gate keeps its last measurement and measures again next tick', failureInfo(error));
-  }
-}
-
-/** The cycle's resting orders after a step: absent from the state when none rests (cycles without maker-first never have it). */
-function setWorking(state: MarketCycleState, working: WorkingOrder[]): void {
-  if (working.length > 0) state.working = working;
-  else delete state.working;
-}
-
-/**
- * Settles orders into the state: fills booked, cooldowns, fees since the last reconciliation, and doubts for orders of
- * unknown fate. Returns the booked fills.
- */
-function applySettlement(state: MarketCycleState, tickTs: number, orders: OrdersToSettle): OrderState[] {
-  const { config } = state;
-  const settlement = settleOrders({
-    portfolio: state.portfolio!,
-    cooldowns: state.cooldowns,
-    tickNo: state.tickNo + 1,
-    tickTs,
-    cooldownTicks: config.risk.cooldownTicks,
-    intents: orders.intents,
-    outcomes: orders.outcomes,
-    // Asked only when a result is one the stricter rule judges differently, so ticks without such orders record no marker.
-    strictFate: () => patched(ORDER_FATE_PATCH),
-  });
-  for (const { message, fields } of settlement.warnings) log.warn(message, fields);
-  for (const { message, fields } of settlement.errors) log.error(message, fields);
-  const { filled, unknownFate, doubts } = settlement;
-  state.portfolio = settlement.portfolio;
-  state.cooldowns = settlement.cooldowns;
-  if (filled.length > 0) state.feesSinceReconcile = addFees(state.feesSinceReconcile, settlement.feesBooked);
-  // An order that may or may not exist at the exchange: its coin is in doubt until the account is reconciled, which
-  // happens before the next tick; reconciliation looks each such order up by its client order id.
-  if (unknownFate.length > 0 && patched(RECONCILE_ACCOUNT_PATCH)) {
-    if (patched(ORDER_DOUBTS_PATCH)) state.orderDoubts = withDoubts(state.orderDoubts, doubts);
-    state.inDoubt = [...new Set([...(state.inDoubt ?? []), ...unknownFate])].sort();
-    state.reconcileReason = `order fault in tick ${state.tickNo + 1}: ${unknownFate.join(', ')}`;
-    log.warn('orders of unknown fate; their coins are in doubt until reconciled', { symbols: unknownFate, clientOrderIds: doubts.map((d) => d.clientOrderId) });
-  }
-  return filled;
 }
 
 async function requestAiAnalyses(cycleId: string, state: MarketCycleState, tickTs: number, evaluations: CoinEvaluation[], queues: TaskQueues): Promise<void> {

@@ -7,6 +7,8 @@ import { databaseActivities, exchangeReadActivities, exchangeWriteActivities } f
 import { failureInfo } from './failure-info.js';
 
 const FILL_POLL_INTERVAL_MS = 2_000;
+/** How long a tick's order waits for its fill before cancelling (a market order fills at once). */
+export const ORDER_FILL_TIMEOUT_MS = 60_000;
 
 /**
  * Place one order and see it to a final state. The client order id is derived from business keys by the parent, and

@@ -1,6 +1,7 @@
 // Records a market cycle with the risk layer on (issue 11) for the replay test: `npx tsx test/replay/record-risk-histories.ts v8`.
 // v8: a drawdown guard that trips (its once-per-breach lock, patch drawdown-lock-once) and the busy signal thresholds.
 // v9: the correlation gate on as well (measureCorrelation activities every two ticks, refusals by cluster and exposure).
+// v10: maker-first orders as well (post-only orders resting between ticks, workingOrderStep children re-pricing them).
 // Exits (an ATR stop, so coin children measure ATR), a trailing stop, guards, risk sizing and regime gates, plus a
 // pause and resume: the histories cover the risk state carried through continue-as-new and the resume handler.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,7 @@ try {
     sizing: { mode: 'risk', riskPerTradeFraction: 0.01 },
     regimeGate: { ...DEFAULT_REGIME_GATE_CONFIG, enabled: true },
     correlation: { enabled: true, window: 24, threshold: 0.5, maxPositionsPerCluster: 2, maxBetaWeightedExposure: 0.6, recomputeCandles: 2 },
+    execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20 },
   });
   const { handle } = await startOrAttachCycle(stack.client, config);
   const latest = stack.client.workflow.getHandle(handle.workflowId);
@@ -66,6 +68,13 @@ try {
     await save('coin-cycle', wf.workflowId);
     break;
   }
+  // The step with the longest history: a re-price or a fallback rather than a plain maker fill, where there is one.
+  let longest: { workflowId: string; events: number } | null = null;
+  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "workingOrderStep"` })) {
+    const events = (await stack.client.workflow.getHandle(wf.workflowId).fetchHistory()).events?.length ?? 0;
+    if (longest === null || events > longest.events) longest = { workflowId: wf.workflowId, events };
+  }
+  if (longest !== null) await save('working-order-step', longest.workflowId);
 } finally {
   await stack.close();
 }

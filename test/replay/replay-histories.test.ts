@@ -21,8 +21,8 @@ const files = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json')).sort()
  */
 describe('recorded workflow histories replay against the current workflow code', () => {
   it('has recorded histories of every workflow type', () => {
-    const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution|ai-analysis|backtest-sweep).*$/, '$1')));
-    expect([...kinds].sort()).toEqual(['ai-analysis', 'backtest-sweep', 'coin-cycle', 'market-cycle', 'order-execution']);
+    const kinds = new Set(files.map((f) => f.replace(/^.*?-(market-cycle|coin-cycle|order-execution|ai-analysis|backtest-sweep|working-order-step).*$/, '$1')));
+    expect([...kinds].sort()).toEqual(['ai-analysis', 'backtest-sweep', 'coin-cycle', 'market-cycle', 'order-execution', 'working-order-step']);
   });
 
   it('covers the operator messages: config updates (accepted and refused), pause and resume', () => {
@@ -46,6 +46,10 @@ describe('recorded workflow histories replay against the current workflow code',
     const scheduled = files.filter((f) => f.includes('risk-market-cycle') && readFileSync(path.join(HISTORY_DIR, f), 'utf8').includes('"measureCorrelation"'));
     expect(scheduled.length).toBeGreaterThan(1);
     expect(riskRuns.some((text) => /"correlation":\{"measuredAtTick":\d+,"window":24,"threshold":0\.5,"market":"BTC\/USDT","clusters":\{"[A-Z]+\/USDT"/.test(text))).toBe(true);
+    // Maker-first: resting orders carried in the state through continue-as-new, stepped by workingOrderStep children.
+    expect(riskRuns.filter((text) => /"working":\[\{"parentId":"[a-z0-9]+"/.test(text)).length).toBeGreaterThan(1);
+    expect(files.filter((f) => f.includes('risk-market-cycle') && readFileSync(path.join(HISTORY_DIR, f), 'utf8').includes('"workingOrderStep"')).length).toBeGreaterThan(1);
+    expect(files).toContain('v10-risk-working-order-step.json');
   });
 
   it('covers every patched() branch: each patch id in src/workflows/patches.ts is recorded in some history', () => {
