@@ -25,9 +25,15 @@ describe('backtest routes (real Temporal, real database)', () => {
   beforeAll(async () => {
     harness = await createHarness({ gateway: new SimulatedMarket({ seed: 3, coins: 2 }) });
     const db = harness.database.db;
+    // Runs list newest first by creation time: a few ms apart, so the embedded database's clock cannot tie two of them
+    // (CI saw bt-other and bt-broken created in the same instant, then listed by id).
+    const apart = () => new Promise((resolve) => setTimeout(resolve, 5));
     await seedFinishedRun(db, { id: 'bt-seed/1', sweepId: 'bt-seed', label: '1h BTC/USDT,ETH/USDT signal.buyThreshold=0.1' });
+    await apart();
     await seedFinishedRun(db, { id: 'bt-seed/2', sweepId: 'bt-seed', label: '1h BTC/USDT,ETH/USDT signal.buyThreshold=0.2' });
+    await apart();
     await startBacktestRun(db, { id: 'bt-other/1', sweepId: 'bt-other', request: {}, label: 'still running' });
+    await apart();
     await startBacktestRun(db, { id: 'bt-broken/1', sweepId: 'bt-broken', request: {}, label: 'no data' });
     await failBacktestRun(db, 'bt-broken/1', 'no candle files for 4h USDT in /data');
     app = buildApp({ client: harness.client, namespace: 'default', db, apiTokens: [TOKEN], temporalUiUrl: UI, cycleDefaults: { taskQueuePrefix: harness.prefix }, readCacheMs: 0 });
