@@ -37,16 +37,15 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
   afterAll(async () => harness?.teardown());
 
   /** Runs the durable replay cycle and the backtester over the same window and settings. */
-  async function runBoth(overrides: Partial<CycleConfig>) {
-    const { handle } = await harness.startCycle(overrides);
-    const final = await handle.result();
-    expect(final.tickNo).toBe(TICKS);
-
+  /** The cycle's filled orders as `keel orders --json` prints them. */
+  async function ordersOfCycle(name: string): Promise<CycleOrder[]> {
     const lines: string[] = [];
-    await printCycleOrders(harness.database.db, { exchange: 'replay', name: overrides.name!, limit: undefined, json: true }, { out: (t) => lines.push(t), err: () => undefined });
-    const cycleOrders = (JSON.parse(lines.join('\n')) as { orders: CycleOrder[] }).orders;
-    const cycleTicks = (await listTicks(harness.database.db, handle.workflowId, 1000)).sort((a, b) => a.tickTs - b.tickTs);
+    await printCycleOrders(harness.database.db, { exchange: 'replay', name, limit: undefined, json: true }, { out: (t) => lines.push(t), err: () => undefined });
+    return (JSON.parse(lines.join('\n')) as { orders: CycleOrder[] }).orders;
+  }
 
+  /** The backtester over the parity window with the cycle's settings and the paper broker's fill costs. */
+  async function backtestOf(overrides: Partial<CycleConfig>) {
     const backtest = await backtestFolder({
       dir: DATA_DIR,
       config: harness.cycleConfig({ ...overrides, exchange: 'replay' }),
@@ -55,8 +54,16 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
       fromMs: MARKET_START_MS,
       ticks: TICKS,
     });
-    const report = reportJson(backtest.metrics, backtest.facts, backtest.fingerprint);
-    return { final, cycleOrders, cycleTicks, backtest, report };
+    return { backtest, report: reportJson(backtest.metrics, backtest.facts, backtest.fingerprint) };
+  }
+
+  async function runBoth(overrides: Partial<CycleConfig>) {
+    const { handle } = await harness.startCycle(overrides);
+    const final = await handle.result();
+    expect(final.tickNo).toBe(TICKS);
+    const cycleOrders = await ordersOfCycle(overrides.name!);
+    const cycleTicks = (await listTicks(harness.database.db, handle.workflowId, 1000)).sort((a, b) => a.tickTs - b.tickTs);
+    return { final, cycleOrders, cycleTicks, ...(await backtestOf(overrides)) };
   }
 
   function expectSameOrdersAndEquity({ final, cycleOrders, cycleTicks, backtest, report }: Awaited<ReturnType<typeof runBoth>>): void {
@@ -161,21 +168,11 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
     expect(await openOrdersOfCycle(harness.database.db, handle.workflowId)).toEqual([]);
     expect(status.inDoubt).toEqual([]);
 
-    const lines: string[] = [];
-    await printCycleOrders(harness.database.db, { exchange: 'replay', name: overrides.name!, limit: undefined, json: true }, { out: (t) => lines.push(t), err: () => undefined });
-    const cycleOrders = (JSON.parse(lines.join('\n')) as { orders: CycleOrder[] }).orders;
+    const cycleOrders = await ordersOfCycle(overrides.name!);
     await handle.terminate('test over');
     // After the halt the backtester trades no more either (everything sold, buys refused), so its whole run compares.
-    const backtest = await backtestFolder({
-      dir: DATA_DIR,
-      config: harness.cycleConfig({ ...overrides, exchange: 'replay' }),
-      startingCash: PAPER_DEFAULTS.startingCash,
-      fill: { takerFeeRate: PAPER_DEFAULTS.feeRate, makerFeeRate: PAPER_DEFAULTS.feeRate, slippageBps: PAPER_DEFAULTS.slippageBps },
-      fromMs: MARKET_START_MS,
-      ticks: TICKS,
-    });
+    const { backtest, report } = await backtestOf(overrides);
     expect(backtest.run.restingCancelled.length).toBeGreaterThan(0);
-    const report = reportJson(backtest.metrics, backtest.facts, backtest.fingerprint);
     const shape = (o: CycleOrder) => ({ tickTs: o.tickTs, symbol: o.symbol, side: o.side, amount: o.amount, price: o.price, fee: o.fee, reason: o.reason });
     expect(cycleOrders.length).toBeGreaterThan(5);
     expect(byTick(report.orders).map(shape)).toEqual(byTick(cycleOrders).map(shape));
