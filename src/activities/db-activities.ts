@@ -1,7 +1,7 @@
 import type { EvaluateCoinInput, MeasureCorrelationInput, OrderRecordInput, TickRecordInput } from '../contracts/activity-types.js';
 import { closesOnGrid, correlationGrid, measureCorrelation, type CorrelationSnapshot } from '../domain/correlation-snapshot.js';
 import { KeelError } from '../domain/errors.js';
-import { timeframeMs } from '../domain/market-types.js';
+import { evaluatedCandleOpenTs, timeframeMs } from '../domain/market-types.js';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import { evaluateSignal } from '../domain/signal.js';
 import type { Database } from '../db/client.js';
@@ -23,7 +23,7 @@ export function createDbActivities({ db, metrics }: DbActivityDeps) {
     /** Indicators, combined score and regime from stored candles; returns a compact (~200 byte) evaluation. */
     async evaluateCoin(input: EvaluateCoinInput): Promise<CoinEvaluation> {
       const tfMs = timeframeMs(input.timeframe);
-      const untilOpenTs = Math.floor(input.untilMs / tfMs) * tfMs - tfMs;
+      const untilOpenTs = evaluatedCandleOpenTs(input.untilMs, tfMs);
       const candles = await loadRecentCandles(db, { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe, untilOpenTs, limit: input.lookbackCandles });
       const newest = candles.at(-1);
       if (newest === undefined || newest.ts !== untilOpenTs) {
@@ -41,7 +41,7 @@ export function createDbActivities({ db, metrics }: DbActivityDeps) {
      */
     async measureCorrelation(input: MeasureCorrelationInput): Promise<CorrelationSnapshot> {
       const tfMs = timeframeMs(input.timeframe);
-      const untilOpenTs = Math.floor(input.untilMs / tfMs) * tfMs - tfMs;
+      const untilOpenTs = evaluatedCandleOpenTs(input.untilMs, tfMs);
       const grid = correlationGrid(untilOpenTs, tfMs, input.config.window);
       const rows = await loadClosesBetween(db, { exchange: input.exchange, timeframe: input.timeframe, symbols: input.symbols, fromTs: grid.fromTs, untilOpenTs });
       const bySymbol = new Map<string, Array<{ ts: number; close: number }>>(input.symbols.map((symbol) => [symbol, []]));

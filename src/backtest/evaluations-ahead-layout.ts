@@ -93,7 +93,4 @@ export function allocateAheadBuffers(pairCount: number, ringTicks: number): Ahea
   };
 }
 
-/** The open time of the newest candle closed by the tick at `tickTs`: the candle the tick evaluates up to. */
-export function evaluatedCandleOpenTs(tickTs: number, timeframeMs: number): number {
-  return Math.floor(tickTs / timeframeMs) * timeframeMs - timeframeMs;
-}
+export { evaluatedCandleOpenTs } from '../domain/market-types.js';

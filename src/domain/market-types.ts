@@ -21,6 +21,11 @@ export function timeframeMs(timeframe: Timeframe): number {
   return TIMEFRAME_MS[timeframe];
 }
 
+/** The open time of the newest candle closed by the tick at `tickTs`: the candle the tick evaluates up to. */
+export function evaluatedCandleOpenTs(tickTs: number, timeframeMs: number): number {
+  return Math.floor(tickTs / timeframeMs) * timeframeMs - timeframeMs;
+}
+
 /**
  * One OHLCV candle. `ts` is the candle's OPEN time in epoch milliseconds (ccxt and freqtrade convention);
  * the candle is closed once `ts + timeframeMs` has passed.

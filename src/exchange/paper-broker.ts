@@ -92,7 +92,7 @@ export class PaperBroker implements OrderBroker {
     const last = await this.lastPrice(quote, intent.symbol, asOfMs);
     const pricing = priceFill(intent, assets, last, this.feeRate, this.slippageBps);
     if (intent.type === 'limit' && intent.postOnly === true) return this.rest(request, pricing, last);
-    if (intent.type === 'limit' && intent.timeInForce === 'IOC' && !isMarketable(intent.side, intent.price, pricing.price)) return this.expire(request);
+    if (intent.type === 'limit' && intent.timeInForce === 'IOC' && !isMarketable(intent.side, intent.price, pricing.price)) return this.recordUnfilled(request, 'canceled');
     if (intent.type === 'limit') this.checkMarketable(request, pricing, last);
 
     // The ledger inserts a client order id once, so a late write cannot double the order; the guard keeps an attempt
@@ -136,7 +136,7 @@ export class PaperBroker implements OrderBroker {
    * rests in the ledger until a later candle trades through it (judgeResting). Needs a market that replays candles.
    */
   private async rest(request: PlaceOrderRequest, pricing: PaperFillPricing, last: number): Promise<OrderState> {
-    const { account, clientOrderId, intent, asOfMs } = request;
+    const { clientOrderId, intent } = request;
     if (this.gateway.tickerTimeframe === undefined) {
       throw new KeelError(
         'NotSupported',
@@ -151,18 +151,17 @@ export class PaperBroker implements OrderBroker {
     }
     const refusal = request.guard?.refusal(0, 0) ?? null;
     if (refusal !== null) throw new KeelError('AttemptStopped', `paper post-only order ${clientOrderId}: not placed, ${refusal}; the next attempt looks the order up first`);
-    const open: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status: 'open', amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
-    const result = await this.ledger.recordFill({ account, order: open, balanceDeltas: {}, limitPrice: intent.price });
-    if (result.inserted) this.placed++;
-    else this.duplicates++;
-    return result.order;
+    return this.recordUnfilled(request, 'open');
   }
 
-  /** An immediate-or-cancel limit that cannot fill at once: recorded as cancelled with nothing filled, as an exchange reports it. */
-  private async expire(request: PlaceOrderRequest): Promise<OrderState> {
+  /**
+   * An order recorded with nothing filled and no balance moved: resting ('open', with its limit price, judged later by
+   * judgeResting), or an immediate-or-cancel limit that could not fill at once ('canceled', as an exchange reports it).
+   */
+  private async recordUnfilled(request: PlaceOrderRequest, status: 'open' | 'canceled'): Promise<OrderState> {
     const { account, clientOrderId, intent, asOfMs } = request;
-    const order: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status: 'canceled', amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
-    const result = await this.ledger.recordFill({ account, order, balanceDeltas: {} });
+    const order: OrderState = { clientOrderId, exchangeOrderId: `paper-${clientOrderId}`, symbol: intent.symbol, side: intent.side, type: 'limit', status, amount: intent.amount, filled: '0', averagePrice: '0', feeQuote: '0', createdAtMs: asOfMs };
+    const result = await this.ledger.recordFill({ account, order, balanceDeltas: {}, ...(status === 'open' && { limitPrice: intent.price }) });
     if (result.inserted) this.placed++;
     else this.duplicates++;
     return result.order;

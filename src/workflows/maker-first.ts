@@ -8,9 +8,8 @@ import type { OrderOutcome } from '../domain/tick-settlement.js';
 import { isMakerFirst, placeWorkingOrder, restingIntent, type WorkingOrder } from '../domain/working-orders.js';
 import { databaseActivities, exchangeWriteActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
-import { orderExecution } from './order-execution.js';
 import { workingOrderStep } from './working-order-step.js';
-import { ORDER_FILL_TIMEOUT_MS } from './order-execution.js';
+import { ORDER_FILL_TIMEOUT_MS, orderExecution } from './order-execution.js';
 import { applySettlement } from './settle-into-state.js';
 
 /*
@@ -31,7 +30,6 @@ interface Context {
   state: MarketCycleState;
   tickTs: number;
   queues: TaskQueues;
-  fillTimeoutMs: number;
 }
 
 const usable = (price: number | undefined): number | null => (price !== undefined && Number.isFinite(price) && price > 0 ? price : null);
@@ -51,7 +49,7 @@ export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig
     const step: WorkingOrderStepResult = await executeChild(workingOrderStep, {
       workflowId: `${orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side)}/step`,
       taskQueue: ctx.queues.cycle,
-      args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, order, execution, lastPrice: usable(scanPrices[order.symbol]), fillTimeoutMs: ctx.fillTimeoutMs, taskQueuePrefix: ctx.state.config.taskQueuePrefix }],
+      args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, order, execution, lastPrice: usable(scanPrices[order.symbol]), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `step resting ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice} (attempt ${order.attempt})`,
     }).catch((error: unknown): WorkingOrderStepResult => {
@@ -89,7 +87,7 @@ export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, 
       executeChild(orderExecution, {
         workflowId: orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side),
         taskQueue: ctx.queues.cycle,
-        args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, clientOrderId: order.clientOrderId, intent: restingIntent(order), fillTimeoutMs: ctx.fillTimeoutMs, taskQueuePrefix: ctx.state.config.taskQueuePrefix, rest: true }],
+        args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, clientOrderId: order.clientOrderId, intent: restingIntent(order), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix, rest: true }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         staticSummary: `maker-first ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice}: ${order.reason}`,
       }).catch((error: unknown): OrderExecutionResult => ({ ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, ...failureInfo(error) })),
@@ -146,7 +144,7 @@ export async function cancelRestingAtEnd(state: MarketCycleState, queues: TaskQu
   const tickTs = state.lastTick?.tickTs;
   if (resting.length === 0 || tickTs === undefined) return;
   log.info('cycle finished: cancelling its resting maker orders', { orders: resting.map((o) => o.clientOrderId) });
-  const found = await cancelInTheWay({ cycleId: workflowInfo().workflowId, state, tickTs, queues, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS }, resting);
+  const found = await cancelInTheWay({ cycleId: workflowInfo().workflowId, state, tickTs, queues }, resting);
   delete state.working;
   if (found.intents.length > 0) applySettlement(state, tickTs, found);
 }

@@ -56,7 +56,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
 
   // (2b) Maker-first orders resting from earlier ticks: filled, re-priced or sent on, and settled before deciding.
   const riskLayer = riskLayerOf(config);
-  const ctx = { cycleId, state, tickTs, queues, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS };
+  const ctx = { cycleId, state, tickTs, queues };
   let restingFilled: OrderState[] = [];
   const restingReasons: Array<[string, string]> = [];
   if ((state.working?.length ?? 0) > 0) {
