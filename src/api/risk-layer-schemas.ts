@@ -85,10 +85,19 @@ sameType<Equals<z.output<typeof correlationConfigSchema>, CorrelationConfig>>();
 export const executionConfigSchema = named(
   'ExecutionConfig',
   z.object({
-    mode: z.enum(['market', 'maker_first']).describe('market: market orders; maker_first: post-only at the best bid/ask, re-priced each candle, then the fallback (backtests only so far)'),
+    mode: z.enum(['market', 'maker_first']).describe('market: market orders; maker_first: post-only at the best bid/ask, re-priced each candle, then the fallback (paper cycles and backtests)'),
     maxReprices: int().describe('maker_first: re-prices (one candle each) before the fallback'),
     fallback: z.enum(['market', 'ioc']).describe('maker_first: a market order, or an immediate-or-cancel limit iocLimitBps from the price'),
     iocLimitBps: z.number().describe('fallback ioc: the limit, in basis points against the order'),
+    twap: z
+      .object({
+        minNotional: z.number().describe('signal orders of at least this notional (quote currency) go out as a TWAP'),
+        slices: int().describe('market orders the TWAP is split into'),
+        intervalTicks: int().describe('ticks between two slices'),
+      })
+      .nullable()
+      .optional()
+      .describe('TWAP of large signal orders; null: off'),
   }),
 );
 sameType<Equals<z.output<typeof executionConfigSchema>, ExecutionConfig>>();

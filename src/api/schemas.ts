@@ -174,6 +174,10 @@ export const cycleStatusSchema = named(
       .array(z.object({ symbol: z.string(), side: z.string(), amount: z.string(), limitPrice: z.string(), attempt: int(), clientOrderId: z.string() }))
       .optional()
       .describe('maker-first orders resting on the book (execution.mode maker_first): re-priced at each tick up to execution.maxReprices, then sent as execution.fallback'),
+    twaps: z
+      .array(z.object({ symbol: z.string(), side: z.string(), slicesSent: int(), slices: int(), amountLeft: z.string(), nextSliceTick: int(), parentId: z.string() }))
+      .optional()
+      .describe('TWAPs under way (execution.twap): one market slice per execution.twap.intervalTicks ticks; an exit or a drawdown halt ends them'),
   }),
 );
 sameType<Equals<z.output<typeof cycleStatusSchema>, CycleStatus>>();

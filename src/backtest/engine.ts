@@ -11,6 +11,7 @@ import { settleOrders, type OrderOutcome } from '../domain/tick-settlement.js';
 import type { OrderIntent, OrderState } from '../domain/market-types.js';
 import { cancelledByRisk, isMakerFirst, placeWorkingOrder, type WorkingOrder } from '../domain/working-orders.js';
 import { stepRestingOrders, type RestingMarket } from './resting-orders.js';
+import { dueTwapSlices, routeTwaps, twapsAfterSlices, type TwapOrder } from '../domain/twap.js';
 import type { Lock } from '../domain/guards.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
 import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-risk.js';
@@ -75,6 +76,8 @@ export interface BacktestRun {
   restingAtEnd: WorkingOrder[];
   /** Maker orders an exit or a drawdown halt cancelled, with the tick that did. */
   restingCancelled: Array<WorkingOrder & { cancelledTs: number }>;
+  /** TWAPs (execution.twap) started, and those an exit, a drawdown halt or an unfilled slice ended before their last slice. */
+  twaps: { started: number; cutShort: number };
   portfolio: PortfolioSnapshot;
 }
 
@@ -102,6 +105,9 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   let working: WorkingOrder[] = [];
   const restingCancelled: BacktestRun['restingCancelled'] = [];
   const makerFirst = riskLayer.execution.mode === 'maker_first';
+  // TWAPs with slices still to go (execution.twap); always empty without it.
+  let twaps: TwapOrder[] = [];
+  const twapCounts = { started: 0, cutShort: 0 };
   let scanPrices: Readonly<Record<string, number>> = {};
   const restingMarket: RestingMarket = {
     rangeSince: (symbol, sinceMs) => {
@@ -185,7 +191,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       if (riskState !== null && correlationDue(riskState.correlation, riskLayer.correlation, tickNo)) {
         riskState = { ...riskState, correlation: measuredCorrelation(evaluations, universe.symbols, evaluatedCandleOpenTs(tickTs, tfMs), tfMs, tickNo) };
       }
-      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }), ...(working.length > 0 && { working }) }, config: decisionConfig, universe, outcomes });
+      const decision = decideTick({ state: { tickNo, portfolio, coinHealth, cooldowns, ...(riskState !== null && { risk: riskState }), ...(working.length > 0 && { working }), ...(twaps.length > 0 && { twaps }) }, config: decisionConfig, universe, outcomes });
       coinHealth = decision.coinHealth;
       if (riskLayer.correlation.enabled) {
         for (const skip of decision.plan.skipped) if (skip.reason.startsWith(CORRELATION_REASON)) correlationRefusals.push({ tickTs, ...skip });
@@ -195,24 +201,41 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const intents: OrderIntent[] = [];
       const clientOrderIds: string[] = [];
       const riskSellSymbols = new Set<string>();
-      for (const intent of decision.plan.intents) {
-        const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
-        if (makerFirst && isMakerFirst(intent, riskLayer.execution)) {
+      const planned = decision.plan.intents;
+      const routed = routeTwaps({ intents: planned, clientOrderIds: planned.map((intent) => clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side })), execution: riskLayer.execution, rules: universe.rules, tickNo });
+      routed.intents.forEach((intent, i) => {
+        const clientOrderId = routed.clientOrderIds[i]!;
+        const slice = routed.sliceParents.has(clientOrderId);
+        if (makerFirst && !slice && isMakerFirst(intent, riskLayer.execution)) {
           const last = restingMarket.lastPrice(intent.symbol);
           if (last !== null) {
             working.push(placeWorkingOrder(intent, clientOrderId, tickTs, last));
-            continue;
+            return;
           }
-        } else if (intent.side === 'sell') riskSellSymbols.add(intent.symbol);
+        } else if (intent.side === 'sell' && !slice) riskSellSymbols.add(intent.symbol);
         intents.push(intent);
         clientOrderIds.push(clientOrderId);
-      }
-      // A stop or a drawdown halt cancels what rests in its way (nothing of it filled: fills were judged above).
+      });
+      // A stop or a drawdown halt cancels what rests in its way (nothing of it filled: fills were judged above), and
+      // the slices still to go of its coin's TWAP.
       if (working.length > 0) {
         const { kept, cancelled } = cancelledByRisk(working, riskSellSymbols, riskState?.halt != null);
         working = kept;
         for (const order of cancelled) restingCancelled.push({ ...order, cancelledTs: tickTs });
       }
+      const sliceParents = routed.sliceParents;
+      if (twaps.length > 0) {
+        const { kept, cancelled } = cancelledByRisk(twaps, riskSellSymbols, riskState?.halt != null);
+        twapCounts.cutShort += cancelled.length;
+        // The slices due now go out first, before the tick's new orders (the cycle sends them in this order too).
+        const due = dueTwapSlices({ twaps: kept, tickNo, intervalTicks: riskLayer.execution.twap?.intervalTicks ?? 1, prices: decision.prices, portfolio, rules: universe.rules });
+        twaps = due.twaps;
+        intents.unshift(...due.slices.map((s) => s.intent));
+        clientOrderIds.unshift(...due.slices.map((s) => s.clientOrderId));
+        for (const s of due.slices) sliceParents.set(s.clientOrderId, s.parentId);
+      }
+      twapCounts.started += routed.started.length;
+      twaps.push(...routed.started);
       const orderOutcomes = intents.map((intent, i) => {
         const clientOrderId = clientOrderIds[i]!;
         reasonById.set(clientOrderId, intent.reason);
@@ -234,6 +257,11 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       portfolio = settlement.portfolio;
       cooldowns = settlement.cooldowns;
       orderOutcomes.forEach((o, i) => record(tickTs, intents[i]!, o.ok ? { ok: true, order: o.order } : o.failure, o.ok ? o.role : 'taker'));
+      if (sliceParents.size > 0) {
+        const before = twaps.length;
+        twaps = twapsAfterSlices(twaps, sliceParents, clientOrderIds, orderOutcomes.map((o) => o.ok && Number(o.order.filled) > 0));
+        twapCounts.cutShort += before - twaps.length;
+      }
 
       const equity = portfolioEquity(portfolio, decision.prices);
       const equityValue = Number(equity);
@@ -250,5 +278,6 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, correlationRefusals, restingAtEnd: working, restingCancelled, portfolio };
+  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, correlationRefusals, restingAtEnd: working, restingCancelled, twaps: twapCounts, portfolio };
 }
+

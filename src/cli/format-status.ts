@@ -24,5 +24,6 @@ export function formatStatus(s: CycleStatus): string {
           ...s.risk.locks.map((l) => `  lock         ${l.symbol ?? 'all coins'} until tick ${l.untilTick} (${l.guard}): ${l.reason}`),
         ]),
     ...(s.working ?? []).map((o) => `  resting      ${o.side} ${o.amount} ${o.symbol} at ${o.limitPrice} post-only (re-price ${o.attempt}, ${o.clientOrderId})`),
+    ...(s.twaps ?? []).map((t) => `  twap         ${t.side} ${t.symbol}: ${t.slicesSent} of ${t.slices} slices sent, ${t.amountLeft} left, next at tick ${t.nextSliceTick} (${t.parentId})`),
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import type { HeldVerdict } from '../domain/ai-policy.js';
 import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { CoinHealth } from '../domain/coin-health.js';
 import type { WorkingOrder } from '../domain/working-orders.js';
+import type { TwapOrder } from '../domain/twap.js';
 import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
@@ -71,6 +72,8 @@ export interface MarketCycleState {
   risk?: RiskState;
   /** Maker-first orders resting on the book between ticks (execution.mode maker_first); absent when there are none. */
   working?: WorkingOrder[];
+  /** TWAPs with slices still to go (execution.twap), each slice sent at its tick; absent when none is under way. */
+  twaps?: TwapOrder[];
 }
 
 export interface MarketCycleInput {
@@ -117,6 +120,8 @@ export interface CycleStatus {
   risk?: { halt: string | null; marketRegime: string | null; locks: Array<{ guard: string; symbol: string | null; reason: string; untilTick: number }>; protectedPositions: number; stops: StopPlacement };
   /** Maker-first orders resting on the book (execution.mode maker_first); absent when none rests. */
   working?: Array<{ symbol: string; side: string; amount: string; limitPrice: string; attempt: number; clientOrderId: string }>;
+  /** TWAPs under way (execution.twap): slices sent and in all, what is left to send and the tick of the next slice. */
+  twaps?: Array<{ symbol: string; side: string; slicesSent: number; slices: number; amountLeft: string; nextSliceTick: number; parentId: string }>;
 }
 
 export interface CoinCycleInput {

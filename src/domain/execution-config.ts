@@ -1,11 +1,14 @@
+import { validateTwapConfig, type TwapConfig } from './twap.js';
+
 /*
- * How a cycle's signal orders reach the market (issue 11, execution). RUNS IN THE WORKFLOW SANDBOX: no imports.
+ * How a cycle's signal orders reach the market (issue 11, execution). Pure and sandbox-safe.
  *
  * market: every order is a market order at the tick, as keel always did (a taker's fee).
  * maker_first: a signal's buy or sell rests as a post-only limit at the best bid (buy) or ask (sell) for the next
  * candle; when that candle does not trade through it, it is re-priced at the new best price, up to maxReprices times,
  * and then sent as a market order, or as an immediate-or-cancel limit no worse than iocLimitBps from the price
  * (fallback). Exits and a drawdown halt always sell at market: waiting for a maker fill is not what a stop is for.
+ * twap (either mode): a signal order of at least twap.minNotional goes out as market slices over ticks (twap.ts).
  */
 
 export type ExecutionMode = 'market' | 'maker_first';
@@ -22,9 +25,11 @@ export interface ExecutionConfig {
   fallback: ExecutionFallback;
   /** fallback ioc: the limit's distance from the price, in basis points (against the order: above for a buy). */
   iocLimitBps: number;
+  /** Signal orders of at least minNotional go out as slices over ticks (twap.ts); null or absent: off. */
+  twap?: TwapConfig | null;
 }
 
-export const DEFAULT_EXECUTION_CONFIG: Readonly<ExecutionConfig> = Object.freeze({ mode: 'market', maxReprices: 2, fallback: 'market', iocLimitBps: 20 });
+export const DEFAULT_EXECUTION_CONFIG: Readonly<ExecutionConfig> = Object.freeze({ mode: 'market', maxReprices: 2, fallback: 'market', iocLimitBps: 20, twap: null });
 
 /** Longest a maker order may wait: each re-price is a candle, and a position should not wait a day to open. */
 export const MAX_REPRICES = 24;
@@ -53,5 +58,6 @@ export function validateExecutionConfig(value: unknown, path = 'execution'): str
   if (!(typeof bps === 'number' && Number.isFinite(bps) && bps > 0 && bps <= MAX_IOC_LIMIT_BPS)) {
     problems.push(`${path}.iocLimitBps must be basis points above 0 and at most ${MAX_IOC_LIMIT_BPS}, such as 20 (got ${String(bps)})`);
   }
+  problems.push(...validateTwapConfig(execution.twap, `${path}.twap`));
   return problems;
 }

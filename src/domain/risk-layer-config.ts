@@ -3,6 +3,7 @@ import { DEFAULT_EXECUTION_CONFIG, validateExecutionConfig, type ExecutionConfig
 import { DEFAULT_EXIT_CONFIG, exitsEnabled, validateExitConfig, type ExitConfig } from './exits.js';
 import { DEFAULT_GUARD_CONFIG, GUARD_SECTION_DEFAULTS, validateGuardConfig, type GuardConfig } from './guards.js';
 import { DEFAULT_REGIME_GATE_CONFIG, validateRegimeGateConfig, type RegimeGateConfig } from './regime-gate.js';
+import { TWAP_DEFAULTS } from './twap.js';
 import { DEFAULT_SIZING_CONFIG, validateSizingConfig, type SizingConfig } from './sizing.js';
 
 /*
@@ -40,6 +41,7 @@ const NESTED_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>
   'guards.maxDrawdown': GUARD_SECTION_DEFAULTS.maxDrawdown,
   'guards.stopLossGuard': GUARD_SECTION_DEFAULTS.stopLossGuard,
   'guards.lowProfitPairs': GUARD_SECTION_DEFAULTS.lowProfitPairs,
+  'execution.twap': TWAP_DEFAULTS,
 };
 
 const VALIDATORS: Record<RiskLayerSection, (value: unknown) => string[]> = {

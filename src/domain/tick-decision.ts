@@ -12,6 +12,7 @@ import { riskLayerOf, type RiskLayerConfig } from './risk-layer-config.js';
 import { buyPolicyOf, exitIntents, type RiskState } from './tick-risk.js';
 import { reservedCashOf, type WorkingOrder } from './working-orders.js';
 import { unmeasuredCorrelation } from './correlation-snapshot.js';
+import { twapReservedCash, type TwapOrder } from './twap.js';
 
 /*
  * What a market cycle decides in a tick, as pure functions the workflow and the backtester both call: which coins
@@ -92,6 +93,8 @@ export interface DecisionState {
   risk?: RiskState;
   /** Maker orders resting from earlier ticks (execution.mode maker_first): their coins get no signal order. */
   working?: readonly WorkingOrder[];
+  /** TWAPs with slices still to go (execution.twap): their coins get no signal order, their buys hold cash back. */
+  twaps?: readonly TwapOrder[];
 }
 
 export interface DecideTickInput {
@@ -163,6 +166,8 @@ export function decideTick(input: DecideTickInput): TickDecision {
   const riskState = state.risk;
   const riskLayer = riskState === undefined ? null : riskLayerOf(config);
   const working = state.working ?? [];
+  const twaps = state.twaps ?? [];
+  const pending = working.length + twaps.length;
   const plan = planOrders({
     portfolio: state.portfolio,
     evaluations: decided,
@@ -171,9 +176,10 @@ export function decideTick(input: DecideTickInput): TickDecision {
     risk: config.risk,
     cooldowns: state.cooldowns,
     tickNo: state.tickNo,
-    // Exits still see a coin with a resting maker order (a stop wins over it); signal orders do not.
-    blockedSymbols: working.length === 0 ? blockedSymbols : [...blockedSymbols, ...working.map((o) => o.symbol)],
-    ...(working.length > 0 && { resting: { reservedCash: reservedCashOf(working, FEE_RESERVE_FRACTION), buys: working.filter((o) => o.side === 'buy').length } }),
+    // Exits still see a coin with a resting maker order or a TWAP under way (a stop wins over it); signal orders do not.
+    blockedSymbols: pending === 0 ? blockedSymbols : [...blockedSymbols, ...working.map((o) => o.symbol), ...twaps.map((t) => t.symbol)],
+    // A TWAP's buy holds a position from its first slice on: only its remaining slices' cash is held back.
+    ...(pending > 0 && { resting: { reservedCash: reservedCashOf(working, FEE_RESERVE_FRACTION).plus(twapReservedCash(twaps, FEE_RESERVE_FRACTION)), buys: working.filter((o) => o.side === 'buy').length } }),
     ...(riskState !== undefined &&
       riskLayer !== null && {
         riskSells: exitIntents({ portfolio: state.portfolio, evaluations: decided, rules: universe.rules, state: riskState, config: riskLayer, tickNo: state.tickNo, blocked: new Set(blockedSymbols) }),
@@ -184,7 +190,10 @@ export function decideTick(input: DecideTickInput): TickDecision {
         correlation: {
           snapshot: riskState?.correlation ?? unmeasuredCorrelation(riskLayer.correlation),
           config: riskLayer.correlation,
-          restingBuys: working.filter((o) => o.side === 'buy').map((o) => ({ symbol: o.symbol, notional: Number(o.amount) * Number(o.limitPrice) })),
+          restingBuys: [
+            ...working.filter((o) => o.side === 'buy').map((o) => ({ symbol: o.symbol, notional: Number(o.amount) * Number(o.limitPrice) })),
+            ...twaps.filter((t) => t.side === 'buy').map((t) => ({ symbol: t.symbol, notional: t.amounts.slice(t.next).reduce((sum, a) => sum + Number(a), 0) * Number(t.price) })),
+          ],
         },
       }),
   });

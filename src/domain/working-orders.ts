@@ -101,12 +101,12 @@ export function reservedCashOf(orders: readonly WorkingOrder[], feeReserveFracti
 }
 
 /**
- * The resting orders a tick's risk decisions cancel: all of them after a drawdown halt (nothing may be bought or
- * held any more), else those of coins an exit sells at market (the stop wins over a maker sell still waiting).
+ * The resting orders (or TWAPs) a tick's risk decisions cancel: all of them after a drawdown halt (nothing may be
+ * bought or held any more), else those of coins an exit sells at market (the stop wins over a maker sell still waiting).
  */
-export function cancelledByRisk(orders: readonly WorkingOrder[], riskSellSymbols: ReadonlySet<string>, halted: boolean): { kept: WorkingOrder[]; cancelled: WorkingOrder[] } {
-  const kept: WorkingOrder[] = [];
-  const cancelled: WorkingOrder[] = [];
+export function cancelledByRisk<T extends { symbol: string }>(orders: readonly T[], riskSellSymbols: ReadonlySet<string>, halted: boolean): { kept: T[]; cancelled: T[] } {
+  const kept: T[] = [];
+  const cancelled: T[] = [];
   for (const order of orders) (halted || riskSellSymbols.has(order.symbol) ? cancelled : kept).push(order);
   return { kept, cancelled };
 }

@@ -70,13 +70,15 @@ export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig
 /**
  * The tick's signal orders that go out maker-first: each placed post-only at the scan's last price under the intent's
  * own order id, left resting. An order the exchange filled at once, or refused, is settled now; one that rests joins
- * `working`. Intents it does not take (exits, a coin without a price) are returned for the usual order children.
+ * `working`. Intents it does not take (exits, TWAP slices, a coin without a price) are returned for the usual order
+ * children.
  */
-export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, intents: readonly OrderIntent[], clientOrderIds: readonly string[], scanPrices: Readonly<Record<string, number>>): Promise<{ taker: number[]; settle: OrdersToSettle; working: WorkingOrder[] }> {
+export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, intents: readonly OrderIntent[], clientOrderIds: readonly string[], scanPrices: Readonly<Record<string, number>>, twapSlices: ReadonlyMap<string, string>): Promise<{ taker: number[]; settle: OrdersToSettle; working: WorkingOrder[] }> {
   const taker: number[] = [];
   const makers: Array<{ order: WorkingOrder }> = [];
   intents.forEach((intent, i) => {
-    const last = isMakerFirst(intent, execution) ? usable(scanPrices[intent.symbol]) : null;
+    // A TWAP's slice is a market order by design: never maker-first.
+    const last = isMakerFirst(intent, execution) && !twapSlices.has(clientOrderIds[i]!) ? usable(scanPrices[intent.symbol]) : null;
     if (last === null) taker.push(i);
     else makers.push({ order: placeWorkingOrder(intent, clientOrderIds[i]!, ctx.tickTs, last) });
   });

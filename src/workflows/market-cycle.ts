@@ -26,6 +26,7 @@ import { reconcileAccount, validateMarketConfig } from './account-checks.js';
 import { CONFIG_UPDATE_LOCK_PATCH, PAUSED_CONTINUE_AS_NEW_PATCH, RECONCILE_ACCOUNT_PATCH, VALIDATE_MARKET_CONFIG_PATCH } from './patches.js';
 import { runTick } from './market-tick.js';
 import { cancelRestingAtEnd } from './maker-first.js';
+import { endTwaps, twapStatus } from './twap-step.js';
 
 /** Wall clock: wait this long after a candle closes so the exchange has published it. */
 const CANDLE_PUBLISH_GRACE_MS = 3_000;
@@ -135,6 +136,7 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
     if (state.config.maxTicks !== null && state.tickNo >= state.config.maxTicks) {
       phase = 'finished';
       if (state.working !== undefined) await cancelRestingAtEnd(state, taskQueuesFor(state.config.taskQueuePrefix, state.config.exchange));
+      endTwaps(state);
       describe(state, `finished after ${state.tickNo} ticks`);
       await condition(allHandlersFinished);
       return statusOf(cycleId, state, phase, null);
@@ -230,6 +232,7 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
     ...(state.working !== undefined && {
       working: state.working.map(({ symbol, side, amount, limitPrice, attempt, clientOrderId }) => ({ symbol, side, amount, limitPrice, attempt, clientOrderId })),
     }),
+    ...(state.twaps !== undefined && { twaps: state.twaps.map(twapStatus) }),
   };
 }
 

@@ -9,6 +9,8 @@ import { emptyRiskState } from '../domain/tick-risk.js';
 import { cancelledByRisk } from '../domain/working-orders.js';
 import type { OrderState } from '../domain/market-types.js';
 import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type OrdersToSettle } from './maker-first.js';
+import { dueSlices, setTwaps, type TakerOrder } from './twap-step.js';
+import { routeTwaps, twapsAfterSlices } from '../domain/twap.js';
 import { applySettlement } from './settle-into-state.js';
 import { measureCorrelationIfDue } from './correlation-step.js';
 import { advanceRisk } from './risk-step.js';
@@ -93,20 +95,22 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   // (4) New AI analyses start without being waited for, so the tick never queues behind the one-slot AI worker.
   await requestAiAnalyses(cycleId, state, tickTs, evaluations, queues);
 
-  // (5) One child per order intent; the client order id comes from business keys only. Maker-first signal orders
-  // are placed post-only and rest; a resting order an exit sells through is cancelled first.
-  const clientOrderIds = plan.intents.map((intent) => clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side }));
-  let takerIntents = plan.intents;
+  // (5) One child per order intent; the client order id comes from business keys only. Orders of a TWAP go out as
+  // slices (the first now, the rest at later ticks); maker-first signal orders are placed post-only and rest; a resting
+  // order or a TWAP an exit sells through is cancelled first.
+  const planned = routeTwaps({ intents: plan.intents, clientOrderIds: plan.intents.map((intent) => clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side })), execution: riskLayer.execution, rules, tickNo: state.tickNo });
+  const sliceParents = planned.sliceParents;
+  let takers: TakerOrder[] = planned.intents.map((intent, i) => ({ intent, clientOrderId: planned.clientOrderIds[i]! }));
   const early: OrdersToSettle = { intents: [], outcomes: [] };
+  const riskSellSymbols = (): Set<string> => new Set(takers.filter((t) => t.intent.side === 'sell' && !sliceParents.has(t.clientOrderId)).map((t) => t.intent.symbol));
   if (riskLayer.execution.mode === 'maker_first' || (state.working?.length ?? 0) > 0) {
-    const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, plan.intents, clientOrderIds, scanPrices) : null;
+    const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, planned.intents, planned.clientOrderIds, scanPrices, sliceParents) : null;
     if (placed !== null) {
-      takerIntents = placed.taker.map((i) => plan.intents[i]!);
+      takers = placed.taker.map((i) => takers[i]!);
       early.intents.push(...placed.settle.intents);
       early.outcomes.push(...placed.settle.outcomes);
     }
-    const riskSellSymbols = new Set(takerIntents.filter((intent) => intent.side === 'sell').map((intent) => intent.symbol));
-    const { kept, cancelled } = cancelledByRisk([...(state.working ?? []), ...(placed?.working ?? [])], riskSellSymbols, state.risk?.halt != null);
+    const { kept, cancelled } = cancelledByRisk([...(state.working ?? []), ...(placed?.working ?? [])], riskSellSymbols(), state.risk?.halt != null);
     setWorking(state, kept);
     if (cancelled.length > 0) {
       const found = await cancelInTheWay(ctx, cancelled);
@@ -114,29 +118,35 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
       early.outcomes.unshift(...found.outcomes);
     }
   }
+  if ((state.twaps?.length ?? 0) > 0) takers = [...dueSlices(state, riskLayer.execution, riskSellSymbols(), { prices, rules }), ...takers];
+  const twapsAfter = [...(state.twaps ?? []), ...planned.started];
   const takerResults = await Promise.all(
-    takerIntents.map((intent) => {
-      const clientOrderId = clientOrderIdFor({ cycleId, tickTs, symbol: intent.symbol, side: intent.side });
-      return executeChild(orderExecution, {
-        workflowId: orderWorkflowId(cycleId, tickTs, intent.symbol, intent.side),
+    takers.map(({ intent, clientOrderId }) =>
+      executeChild(orderExecution, {
+        workflowId: `${orderWorkflowId(cycleId, tickTs, intent.symbol, intent.side)}${sliceParents.has(clientOrderId) ? '/twap' : ''}`,
         taskQueue: queues.cycle,
         args: [{ cycleId, exchange: config.exchange, account: cycleId, quote: config.quote, tickTs, clientOrderId, intent, fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: config.taskQueuePrefix }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         workflowRunTimeout: (config.timeouts ?? DEFAULT_CHILD_TIMEOUTS).orderRunMs,
-        staticSummary: `${intent.side} ${intent.amount} ${intent.symbol}: ${intent.reason}`,
+        staticSummary: `${intent.side} ${intent.amount} ${intent.symbol}: ${intent.reason}${sliceParents.has(clientOrderId) ? ' (TWAP slice)' : ''}`,
         typedSearchAttributes: [
           { key: KEEL_MARKET, value: config.name },
           { key: KEEL_EXCHANGE, value: config.exchange },
           { key: KEEL_SYMBOL, value: intent.symbol },
           { key: KEEL_TICK, value: state.tickNo + 1 },
         ],
-      }).catch((error: unknown): OrderExecutionResult => ({ ok: false, symbol: intent.symbol, clientOrderId, ...childFailure(error) }));
-    }),
+      }).catch((error: unknown): OrderExecutionResult => ({ ok: false, symbol: intent.symbol, clientOrderId, ...childFailure(error) })),
+    ),
   );
+  if (twapsAfter.length > 0 || state.twaps !== undefined) {
+    setTwaps(state, twapsAfterSlices(twapsAfter, sliceParents, takers.map((t) => t.clientOrderId), takerResults.map((r) => r.ok && Number(r.order.filled) > 0)));
+  }
 
   // Fills booked, cooldowns, doubts: the same pure settlement a backtest runs.
+  const takerIntents = takers.map((t) => t.intent);
   const tickFilled = applySettlement(state, tickTs, { intents: early.intents.length === 0 ? takerIntents : [...early.intents, ...takerIntents], outcomes: early.outcomes.length === 0 ? takerResults : [...early.outcomes, ...takerResults] });
   const filled = restingFilled.length === 0 ? tickFilled : [...restingFilled, ...tickFilled];
+  for (const t of takers) if (sliceParents.has(t.clientOrderId)) restingReasons.push([t.clientOrderId, t.intent.reason]);
   const portfolioAfter = state.portfolio!;
 
   // Remainders below their market's minimum: not open positions, and shown as dust in the status.

@@ -150,6 +150,24 @@ describe.skipIf(!existsSync(DATA_DIR))('the backtester against the durable repla
     expectSameOrdersAndEquity(both);
   });
 
+  it('with TWAP slices over ticks (large orders), maker-first for the rest, and a stop: the same orders and equity', async () => {
+    const both = await runBoth({
+      ...base,
+      name: `paritytwap${Date.now().toString(36)}`,
+      // Buys are sized near 20,000 USDT: those from 19,900 go out as three market slices two ticks apart.
+      execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20, twap: { minNotional: 19_900, slices: 3, intervalTicks: 2 } },
+      exits: { stopLossFraction: 0.01, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null },
+    });
+    // TWAPs ran to their last slice and were cut short by stops; smaller orders still went maker-first.
+    const { twaps } = both.backtest.run;
+    expect(twaps.started).toBeGreaterThan(5);
+    expect(twaps.cutShort).toBeGreaterThan(0);
+    expect(twaps.started).toBeGreaterThan(twaps.cutShort);
+    expect(both.backtest.run.orders.filter((o) => o.feeRole === 'maker').length).toBeGreaterThan(5);
+    expect(both.cycleOrders.filter((o) => o.reason.startsWith('stop_loss: ')).length).toBeGreaterThan(5);
+    expectSameOrdersAndEquity(both);
+  });
+
   it('a drawdown halt cancels the maker orders resting in its way and the cycle pauses: the orders are the backtester\'s, none left open', async () => {
     const overrides: Partial<CycleConfig> = {
       ...base,
