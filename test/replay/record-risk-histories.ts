@@ -2,6 +2,7 @@
 // v8: a drawdown guard that trips (its once-per-breach lock, patch drawdown-lock-once) and the busy signal thresholds.
 // v9: the correlation gate on as well (measureCorrelation activities every two ticks, refusals by cluster and exposure).
 // v10: maker-first orders as well (post-only orders resting between ticks, workingOrderStep children re-pricing them).
+// v11: TWAP as well (the larger buys go out as two market slices a tick apart, carried in the state between ticks).
 // Exits (an ATR stop, so coin children measure ATR), a trailing stop, guards, risk sizing and regime gates, plus a
 // pause and resume: the histories cover the risk state carried through continue-as-new and the resume handler.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,7 +44,7 @@ try {
     sizing: { mode: 'risk', riskPerTradeFraction: 0.01 },
     regimeGate: { ...DEFAULT_REGIME_GATE_CONFIG, enabled: true },
     correlation: { enabled: true, window: 24, threshold: 0.5, maxPositionsPerCluster: 2, maxBetaWeightedExposure: 0.6, recomputeCandles: 2 },
-    execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20 },
+    execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20, twap: { minNotional: 2_000, slices: 2, intervalTicks: 1 } },
   });
   const { handle } = await startOrAttachCycle(stack.client, config);
   const latest = stack.client.workflow.getHandle(handle.workflowId);

@@ -50,6 +50,9 @@ describe('recorded workflow histories replay against the current workflow code',
     expect(riskRuns.filter((text) => /"working":\[\{"parentId":"[a-z0-9]+"/.test(text)).length).toBeGreaterThan(1);
     expect(files.filter((f) => f.includes('risk-market-cycle') && readFileSync(path.join(HISTORY_DIR, f), 'utf8').includes('"workingOrderStep"')).length).toBeGreaterThan(1);
     expect(files).toContain('v10-risk-working-order-step.json');
+    // TWAP: slices still to go carried in the state through continue-as-new, and slices sent as their own children.
+    expect(riskRuns.filter((text) => /"twaps":\[\{"parentId":"[a-z0-9]+","symbol":"[A-Z]+\/USDT","side":"buy"/.test(text)).length).toBeGreaterThan(1);
+    expect(files.filter((f) => f.includes('risk-market-cycle') && /\/order-buy\/twap"/.test(readFileSync(path.join(HISTORY_DIR, f), 'utf8'))).length).toBeGreaterThan(1);
   });
 
   it('covers every patched() branch: each patch id in src/workflows/patches.ts is recorded in some history', () => {
