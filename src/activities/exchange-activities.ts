@@ -106,7 +106,7 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
      */
     async placeOrder(input: PlaceOrderInput): Promise<OrderState> {
       const { attempt } = Context.current().info;
-      const request = { account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs };
+      const request = { account: input.account, quote: input.quote, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.asOfMs, ...(input.capKey !== undefined && { capKey: input.capKey }) };
       const order = await guardedAttempt((guard) => broker.placeOrder({ ...request, guard })).catch((error: unknown) => {
         throw placementFailure(error, attempt, input.clientOrderId);
       });

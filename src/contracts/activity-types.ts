@@ -80,6 +80,8 @@ export interface PlaceOrderInput extends BrokerAccountInput {
   clientOrderId: string;
   intent: OrderIntent;
   asOfMs: number;
+  /** What a live account's daily cap reserves under (PlaceOrderRequest.capKey): a re-price or slice passes its parent's id. */
+  capKey?: string;
 }
 
 export interface GetOrderInput extends BrokerAccountInput {

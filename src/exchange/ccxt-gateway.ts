@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BadResponse, ExchangeError, binance, coinbase, kraken } from 'ccxt';
+import { BadResponse, ExchangeError, OrderImmediatelyFillable, binance, coinbase, kraken } from 'ccxt';
 import type { Balances, Exchange, OHLCV, Order, Ticker as CcxtTicker, Trade } from 'ccxt';
 import { decimalString, fromNumber } from '../domain/decimal-math.js';
 import { KeelError, isKeelError } from '../domain/errors.js';
@@ -260,19 +260,34 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
    * findOrCreateOrder). Replies that carry only the order id (kraken, coinbase) are completed by reading the order.
    * With a guard, the order is sent only if the guard allows it after the rate limiter's wait, right before the request
    * goes out; otherwise AttemptStopped (nothing sent).
+   *
+   * A post-only limit (`postOnly`) and an immediate-or-cancel one (`timeInForce: 'IOC'`) go out as ccxt's unified
+   * params, which each venue's class translates (kraken oflags post / timeinforce IOC, binance LIMIT_MAKER / timeInForce
+   * IOC, coinbase limit_limit_gtc post_only / sor_limit_ioc). A post-only order that would take liquidity is refused by
+   * binance and coinbase: InvalidOrder, nothing placed. Kraken accepts it and cancels it at once: it comes back
+   * canceled with nothing filled, as does an immediate-or-cancel order that found nothing to trade.
    */
   async createOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<OrderState> {
     this.#needCredentials('createOrder');
-    const { amount, price } = this.#checkIntent(intent);
+    const { amount, price } = this.#checkIntent(intent, clientOrderId);
     await this.validateSymbols([intent.symbol]);
     const fitted = fitClientOrderId(this.exchangeId, clientOrderId);
     const sendPrice = intent.type === 'limit' || (intent.side === 'buy' && this.capabilities.orders.marketBuyNeedsPrice);
-    const params = { [this.capabilities.clientOrderId.createParam]: fitted };
-    const context = `createOrder ${intent.side} ${intent.type} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
+    const params = {
+      [this.capabilities.clientOrderId.createParam]: fitted,
+      ...(intent.postOnly === true && { postOnly: true }),
+      ...(intent.timeInForce === 'IOC' && { timeInForce: 'IOC' }),
+    };
+    const context = `createOrder ${intent.side} ${intent.type}${intent.postOnly === true ? ' post-only' : ''}${intent.timeInForce === 'IOC' ? ' IOC' : ''} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
     const placed = await this.#call(
       'createOrder',
       context,
-      (exchange) => exchange.createOrder(intent.symbol, intent.type, intent.side, amount, sendPrice ? price : undefined, params),
+      (exchange) =>
+        exchange.createOrder(intent.symbol, intent.type, intent.side, amount, sendPrice ? price : undefined, params).catch((error: unknown) => {
+          if (intent.postOnly !== true || !wouldTakeLiquidity(error)) throw error;
+          const said = translateCcxtError(error, 'the exchange said', { secrets: this.#secrets }).message;
+          throw new KeelError('InvalidOrder', `${this.exchangeId} ${context}: a post-only order at ${intent.price} that would have taken liquidity; the exchange refused it and nothing was placed (${said})`);
+        }),
       guard,
     );
     const id = placed.id;
@@ -464,14 +479,23 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     }
   }
 
-  #checkIntent(intent: OrderIntent): { amount: number; price: number } {
-    const where = `${this.exchangeId} order ${intent.side} ${intent.type} ${intent.symbol}`;
+  #checkIntent(intent: OrderIntent, clientOrderId: string): { amount: number; price: number } {
+    const where = `${this.exchangeId} order ${intent.side} ${intent.type} ${intent.symbol} (client order id ${clientOrderId})`;
     if (intent.side !== 'buy' && intent.side !== 'sell') throw new KeelError('InvalidOrder', `${where}: side must be buy or sell, got "${String(intent.side)}"`);
     if (intent.type !== 'market' && intent.type !== 'limit') throw new KeelError('InvalidOrder', `${where}: type must be market or limit, got "${String(intent.type)}"`);
     const amount = Number(intent.amount);
     const price = Number(intent.price);
     if (!Number.isFinite(amount) || amount <= 0) throw new KeelError('InvalidOrder', `${where}: amount must be a positive decimal string, got "${intent.amount}"`);
     if (!Number.isFinite(price) || price <= 0) throw new KeelError('InvalidOrder', `${where}: price must be a positive decimal string, got "${intent.price}"`);
+    const timeInForce: unknown = intent.timeInForce;
+    if (timeInForce !== undefined && timeInForce !== 'IOC') throw new KeelError('InvalidOrder', `${where}: timeInForce must be "IOC" or absent, got "${String(timeInForce)}"`);
+    // ccxt would send a post-only or IOC market order as a plain one on some venues, or refuse it only after loading markets.
+    if ((intent.postOnly === true || timeInForce === 'IOC') && intent.type !== 'limit') {
+      throw new KeelError('InvalidOrder', `${where}: post-only and immediate-or-cancel apply to limit orders only; nothing was sent`);
+    }
+    if (intent.postOnly === true && timeInForce === 'IOC') {
+      throw new KeelError('InvalidOrder', `${where}: an order is post-only (it must rest) or immediate-or-cancel (it must not), not both; nothing was sent`);
+    }
     return { amount, price };
   }
 
@@ -688,6 +712,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Whether ccxt's error is the venue refusing an order because it would take liquidity at once: binance's -2010 "Order
+ * would immediately match and take." (ccxt's OrderImmediatelyFillable), or coinbase's INVALID_LIMIT_PRICE_POST_ONLY,
+ * which ccxt's tables lack, so it arrives as a plain ExchangeError carrying the reply's body.
+ */
+function wouldTakeLiquidity(error: unknown): boolean {
+  return error instanceof OrderImmediatelyFillable || (error instanceof ExchangeError && error.message.includes('INVALID_LIMIT_PRICE_POST_ONLY'));
 }
 
 /**

@@ -20,10 +20,11 @@ export interface LiveBrokerOptions {
   /** Largest notional of buys per UTC day over the account, this order included. */
   maxDailyNotional: number;
   /**
-   * Reserves `notional` (quote currency, decimal string) for this client order id against the account's daily cap, if
-   * the day's reservations since `sinceMs` (00:00 UTC) leave room, atomically across every process sharing the account;
-   * a client order id reserved before stays reserved and is not counted twice. The worker composition answers it from
-   * the database (live_order_reservations), so replicas and restarts see orders still in flight.
+   * Reserves `notional` (quote currency, decimal string) for this client order id (the placement's capKey when it has
+   * one) against the account's daily cap, if the day's reservations since `sinceMs` (00:00 UTC) leave room, atomically
+   * across every process sharing the account; a client order id reserved before stays reserved and is not counted
+   * twice. The worker composition answers it from the database (live_order_reservations), so replicas and restarts see
+   * orders still in flight.
    */
   reserveNotional(request: { clientOrderId: string; notional: string; sinceMs: number; nowMs: number; capNotional: string }): Promise<{ reserved: boolean; usedBefore: string }>;
   /** Wall clock for the UTC day (tests move it). */
@@ -66,21 +67,20 @@ export class LiveBroker implements OrderBroker {
 
   async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
     const { clientOrderId, intent, quote, guard } = request;
-    if (intent.postOnly === true || intent.timeInForce !== undefined) {
-      // Sent as they are, they would be plain limit orders: one that takes liquidity, or one that rests on.
-      throw new KeelError(
-        'NotSupported',
-        `live ${intent.side} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId}): maker-first orders (post-only, immediate-or-cancel) run on paper accounts only so far; set execution.mode "market"; nothing was sent`,
-      );
-    }
     const notional = notionalOf(intent);
-    if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, intent, notional, quote);
+    if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, request.capKey ?? clientOrderId, intent, notional, quote);
+    // Post-only and immediate-or-cancel intents go through as they are: the gateway sends them as such.
     const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent, guard);
     return order;
   }
 
-  private async checkBuyCaps(clientOrderId: string, intent: OrderIntent, notional: Dec, quote: string): Promise<void> {
-    const where = `live ${intent.side} ${intent.amount} ${intent.symbol} at ${intent.price} (client order id ${clientOrderId}) on ${this.exchange.exchangeId}`;
+  /**
+   * The per-order cap applies to every order; the daily cap reserves under `capKey`, so the re-prices and slices of
+   * one decision, each with its own client order id, count once (under the parent's reservation).
+   */
+  private async checkBuyCaps(clientOrderId: string, capKey: string, intent: OrderIntent, notional: Dec, quote: string): Promise<void> {
+    const counted = capKey === clientOrderId ? '' : `, counted under ${capKey}`;
+    const where = `live ${intent.side} ${intent.amount} ${intent.symbol} at ${intent.price} (client order id ${clientOrderId}${counted}) on ${this.exchange.exchangeId}`;
     if (notional.gt(this.maxOrderNotional)) {
       throw new KeelError(
         'InvalidOrder',
@@ -89,7 +89,7 @@ export class LiveBroker implements OrderBroker {
     }
     const nowMs = this.now();
     const dayStart = Math.floor(nowMs / DAY_MS) * DAY_MS;
-    const { reserved, usedBefore } = await this.reserveNotional({ clientOrderId, notional: notional.toString(), sinceMs: dayStart, nowMs, capNotional: this.maxDailyNotional.toString() });
+    const { reserved, usedBefore } = await this.reserveNotional({ clientOrderId: capKey, notional: notional.toString(), sinceMs: dayStart, nowMs, capNotional: this.maxDailyNotional.toString() });
     if (!reserved) {
       throw new KeelError(
         'LiveTradingDisabled',

@@ -36,6 +36,11 @@ export interface PlaceOrderRequest {
   clientOrderId: string;
   intent: OrderIntent;
   asOfMs: number;
+  /**
+   * The client order id the daily cap reserves under; a re-priced or sliced order passes its parent's so one decision
+   * counts once. Default clientOrderId. The paper broker has no cap and ignores it.
+   */
+  capKey?: string;
   /** The placement attempt's guard: no order is sent once it refuses (see AttemptGuard). Absent: nothing bounds it. */
   guard?: AttemptGuard;
 }

@@ -1,6 +1,7 @@
 import type { Timeframe } from '../../../src/domain/market-types.js';
 import { timeframeMs } from '../../../src/domain/market-types.js';
-import type { FakeOrder } from './book.js';
+import { isMarketable } from './book.js';
+import type { FakeOrder, PlaceRequest } from './book.js';
 import { fixed, ok, priceDecimals } from './dialect.js';
 import type { Dialect, DialectContext, FakeReply, FakeRequest, Route } from './dialect.js';
 import { recordedReply } from './recorded.js';
@@ -19,6 +20,13 @@ function binanceError(code: number, msg: string, status = 400): FakeReply {
 }
 
 const eight = (value: number): string => value.toFixed(8);
+
+/** Binance's order status: an immediate-or-cancel order's unfilled rest EXPIRES (the account did not cancel it). */
+function statusOf(order: FakeOrder): string {
+  if (order.status === 'open') return order.filled > 0 ? 'PARTIALLY_FILLED' : 'NEW';
+  if (order.status === 'closed') return 'FILLED';
+  return order.canceledBy === 'ioc' ? 'EXPIRED' : 'CANCELED';
+}
 
 export function binanceDialect(): Dialect {
   const tickerTemplate = recordedReply('binance', 'fetchTicker');
@@ -48,9 +56,9 @@ export function binanceDialect(): Dialect {
     origQty: eight(order.amount),
     executedQty: eight(order.filled),
     cummulativeQuoteQty: eight(order.cost),
-    status: order.status === 'open' ? 'NEW' : order.status === 'closed' ? 'FILLED' : 'CANCELED',
-    timeInForce: 'GTC',
-    type: order.type.toUpperCase(),
+    status: statusOf(order),
+    timeInForce: order.timeInForce,
+    type: order.postOnly ? 'LIMIT_MAKER' : order.type.toUpperCase(),
     side: order.side.toUpperCase(),
     stopPrice: '0.00000000',
     icebergQty: '0.00000000',
@@ -232,7 +240,10 @@ export function binanceDialect(): Dialect {
         if (market === undefined) return binanceError(-1121, 'Invalid symbol.');
         const side = request.params.get('side')?.toLowerCase();
         const type = request.params.get('type')?.toLowerCase();
-        if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit')) return binanceError(-1116, 'Invalid orderType.');
+        // ccxt sends a post-only order as type LIMIT_MAKER and an immediate-or-cancel one as timeInForce IOC.
+        if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit' && type !== 'limit_maker')) return binanceError(-1116, 'Invalid orderType.');
+        const timeInForce = request.params.get('timeInForce');
+        if (type === 'limit' && timeInForce !== 'GTC' && timeInForce !== 'IOC') return binanceError(-1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
         const clientOrderId = request.params.get('newClientOrderId') ?? undefined;
         if (clientOrderId !== undefined && !/^[.A-Z:/a-z0-9_-]{1,36}$/.test(clientOrderId)) {
           return binanceError(-1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
@@ -242,20 +253,22 @@ export function binanceDialect(): Dialect {
         const quantity = request.params.get('quantity');
         const quoteQty = request.params.get('quoteOrderQty');
         const price = request.params.get('price');
-        const order = context.book.place(
-          {
-            symbol: `${market.base}/${market.quote}`,
-            base: market.base,
-            quote: market.quote,
-            side,
-            type,
-            ...(quantity !== null ? { amount: Number(quantity) } : { quoteSize: Number(quoteQty) }),
-            ...(type === 'limit' && price !== null && { limitPrice: Number(price) }),
-            ...(clientOrderId !== undefined && { clientOrderId }),
-          },
-          await context.universe.lastPrice(market.base, context.nowMs),
-          context.nowMs,
-        );
+        const placing: PlaceRequest = {
+          symbol: `${market.base}/${market.quote}`,
+          base: market.base,
+          quote: market.quote,
+          side,
+          type: type === 'market' ? 'market' : 'limit',
+          ...(quantity !== null ? { amount: Number(quantity) } : { quoteSize: Number(quoteQty) }),
+          ...(type !== 'market' && price !== null && { limitPrice: Number(price) }),
+          ...(clientOrderId !== undefined && { clientOrderId }),
+          ...(type === 'limit_maker' && { postOnly: true }),
+          ...(timeInForce === 'IOC' && { timeInForce: 'IOC' as const }),
+        };
+        const last = await context.universe.lastPrice(market.base, context.nowMs);
+        // A LIMIT_MAKER that would trade at once is refused whole: nothing is created.
+        if (placing.postOnly === true && isMarketable(placing, last)) return binanceError(-2010, 'Order would immediately match and take.');
+        const order = context.book.place(placing, last, context.nowMs);
         const rendered = renderOrder(order);
         const reply: Record<string, unknown> = { ...createTemplate, ...rendered, transactTime: order.createdAtMs };
         delete reply['time'];

@@ -36,6 +36,12 @@ export interface FakeOrder {
   createdAtMs: number;
   updatedAtMs: number;
   trades: FakeTrade[];
+  /** A post-only limit: refused, or canceled at once (kraken), when it would take liquidity. */
+  postOnly: boolean;
+  /** 'IOC': fills what it can at placement and is canceled for the rest, never resting. */
+  timeInForce: 'GTC' | 'IOC';
+  /** Who ended a canceled order: the account, or the venue's post-only or immediate-or-cancel rule. */
+  canceledBy?: 'user' | 'post-only' | 'ioc';
   /** Wall time (Date.now()) before which look-ups and listings do not show the order (see hideNewOrdersForMs). */
   hiddenUntilMs?: number;
 }
@@ -50,15 +56,28 @@ export interface PlaceRequest {
   quoteSize?: number;
   limitPrice?: number;
   clientOrderId?: string;
+  postOnly?: boolean;
+  timeInForce?: 'IOC';
 }
 
+/** Fee of a fill that takes liquidity (market orders, marketable limits). */
 export const FAKE_FEE_RATE = 0.001;
+/** Fee of a fill of a resting order (fillResting), lower than the taker's as on every venue. */
+export const FAKE_MAKER_FEE_RATE = 0.0005;
+
+/** Whether a limit (or market) order would trade at once against the last price. */
+export function isMarketable(request: Pick<PlaceRequest, 'side' | 'type' | 'limitPrice'>, price: number): boolean {
+  const limit = request.limitPrice;
+  return request.type === 'market' || (limit !== undefined && (request.side === 'buy' ? limit >= price : limit <= price));
+}
 
 /**
  * Order and balance state of one fake account, exchange-neutral: the dialects translate requests into it and render
- * it in their own shapes. Market orders (and marketable limit orders) fill at once at the universe's last price;
- * other limit orders rest until canceled. Every created order is counted per client order id, so a test can prove
- * that a lost reply never became a second order.
+ * it in their own shapes. Market orders (and marketable limit orders) fill at once at the universe's last price as
+ * takers; other limit orders rest until canceled, or until a test fills them as makers (fillResting). A post-only order
+ * that reaches place() while marketable is created canceled (kraken's way; binance and coinbase refuse it before
+ * placing), and an immediate-or-cancel one that is not marketable is created canceled with nothing filled. Every
+ * created order is counted per client order id, so a test can prove that a lost reply never became a second order.
  */
 export class FakeOrderBook {
   private readonly orders: FakeOrder[] = [];
@@ -158,47 +177,77 @@ export class FakeOrderBook {
       createdAtMs: nowMs,
       updatedAtMs: nowMs,
       trades: [],
+      postOnly: request.postOnly === true,
+      timeInForce: request.timeInForce ?? 'GTC',
       ...(this.hideNewForMs > 0 && { hiddenUntilMs: Date.now() + this.hideNewForMs }),
     };
     this.orders.push(order);
     this.byId.set(order.id, order);
     if (request.clientOrderId !== undefined) this.createdByClientId.set(request.clientOrderId, (this.createdByClientId.get(request.clientOrderId) ?? 0) + 1);
-    const limit = request.limitPrice;
-    const marketable = request.type === 'market' || (limit !== undefined && (request.side === 'buy' ? limit >= price : limit <= price));
-    if (marketable) this.fill(order, price, nowMs);
+    const marketable = isMarketable(request, price);
+    if (marketable && order.postOnly) this.end(order, 'post-only', nowMs);
+    else if (marketable) this.addTrade(order, price, amount, false, nowMs);
+    else if (order.timeInForce === 'IOC') this.end(order, 'ioc', nowMs);
     else this.reserve(order, 1);
     return order;
   }
 
+  /** Cancels an open order: only the part not yet filled gives its reservation back; what filled stays filled. */
   cancel(order: FakeOrder, nowMs: number): void {
     if (order.status !== 'open') return;
     this.reserve(order, -1);
+    this.end(order, 'user', nowMs);
+  }
+
+  /**
+   * Fills `amount` (at most what is left) of a resting limit order at its limit price as a maker, at
+   * FAKE_MAKER_FEE_RATE, from the balance the order reserved: as if another account's order had crossed it. The order
+   * closes when nothing is left, and stays open with `filled` below its amount otherwise.
+   */
+  fillResting(order: FakeOrder, amount: number, nowMs: number): FakeTrade {
+    const left = order.amount - order.filled;
+    if (order.status !== 'open' || order.limitPrice === undefined || left <= 0) {
+      throw new Error(`fake order ${order.id} is not a resting limit order (status ${order.status}, limit ${String(order.limitPrice)})`);
+    }
+    if (!(amount > 0)) throw new Error(`fillResting: amount must be positive, got ${amount}`);
+    const filled = Math.min(amount, left);
+    this.reserve(order, -1, filled);
+    return this.addTrade(order, order.limitPrice, filled, true, nowMs);
+  }
+
+  private end(order: FakeOrder, by: NonNullable<FakeOrder['canceledBy']>, nowMs: number): void {
     order.status = 'canceled';
+    order.canceledBy = by;
     order.updatedAtMs = nowMs;
   }
 
-  private fill(order: FakeOrder, price: number, nowMs: number): void {
-    const cost = order.amount * price;
+  /** One fill of `amount` at `price`, moving free balances (a maker fill's reservation is released first). */
+  private addTrade(order: FakeOrder, price: number, amount: number, maker: boolean, nowMs: number): FakeTrade {
+    const cost = amount * price;
     const inBase = this.baseFeesLeft > 0;
     if (inBase) this.baseFeesLeft--;
-    const fee = inBase ? order.amount * this.baseFeeFactor : cost * FAKE_FEE_RATE;
+    const fee = inBase ? amount * this.baseFeeFactor : cost * (maker ? FAKE_MAKER_FEE_RATE : FAKE_FEE_RATE);
     const feeAsset = inBase ? order.base : order.quote;
     this.tradeSeq++;
-    order.trades.push({ id: this.ids.trade(this.tradeSeq), orderId: order.id, symbol: order.symbol, side: order.side, price, amount: order.amount, cost, fee, feeAsset, ts: nowMs, maker: false });
-    order.filled = order.amount;
-    order.cost = cost;
-    order.fee = fee;
-    order.status = 'closed';
+    const trade: FakeTrade = { id: this.ids.trade(this.tradeSeq), orderId: order.id, symbol: order.symbol, side: order.side, price, amount, cost, fee, feeAsset, ts: nowMs, maker };
+    order.trades.push(trade);
+    order.filled += amount;
+    order.cost += cost;
+    order.fee += fee;
+    // Floating sums of partial fills may stop a hair short of the amount.
+    if (order.filled >= order.amount * (1 - 1e-12)) order.status = 'closed';
     order.updatedAtMs = nowMs;
     const sign = order.side === 'buy' ? 1 : -1;
-    this.adjust(order.base, sign * order.amount - (inBase ? fee : 0), 0);
+    this.adjust(order.base, sign * amount - (inBase ? fee : 0), 0);
     this.adjust(order.quote, -sign * cost - (inBase ? 0 : fee), 0);
+    return trade;
   }
 
-  private reserve(order: FakeOrder, direction: 1 | -1): void {
+  /** Moves `amount` of the order (default: what is left of it) from free to used (1) or back (-1). */
+  private reserve(order: FakeOrder, direction: 1 | -1, amount = order.amount - order.filled): void {
     const price = order.limitPrice ?? 0;
-    if (order.side === 'buy') this.adjust(order.quote, -direction * order.amount * price, direction * order.amount * price);
-    else this.adjust(order.base, -direction * order.amount, direction * order.amount);
+    if (order.side === 'buy') this.adjust(order.quote, -direction * amount * price, direction * amount * price);
+    else this.adjust(order.base, -direction * amount, direction * amount);
   }
 
   private adjust(asset: string, free: number, used: number): void {

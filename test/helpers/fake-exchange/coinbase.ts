@@ -1,6 +1,7 @@
 import type { Timeframe } from '../../../src/domain/market-types.js';
 import { timeframeMs } from '../../../src/domain/market-types.js';
-import type { FakeOrder } from './book.js';
+import { isMarketable } from './book.js';
+import type { FakeOrder, PlaceRequest } from './book.js';
 import { fixed, ok, priceDecimals } from './dialect.js';
 import type { Dialect, DialectContext, FakeReply, FakeRequest, Route } from './dialect.js';
 import { readRecorded } from './recorded.js';
@@ -74,10 +75,13 @@ export function coinbaseDialect(): Dialect {
   };
 
   const renderOrder = (order: FakeOrder): Record<string, unknown> => {
+    const limit = { base_size: fixed(order.amount, 8), limit_price: fixed(order.limitPrice ?? 0, 10) };
     const configuration =
       order.type === 'market'
         ? { market_market_ioc: order.quoteSize !== undefined ? { quote_size: fixed(order.quoteSize, 8) } : { base_size: fixed(order.amount, 8) } }
-        : { limit_limit_gtc: { base_size: fixed(order.amount, 8), limit_price: fixed(order.limitPrice ?? 0, 10), post_only: false } };
+        : order.timeInForce === 'IOC'
+          ? { sor_limit_ioc: limit }
+          : { limit_limit_gtc: { ...limit, post_only: order.postOnly } };
     const average = order.filled > 0 ? order.cost / order.filled : 0;
     return {
       ...orderTemplate,
@@ -88,7 +92,7 @@ export function coinbaseDialect(): Dialect {
       side: order.side.toUpperCase(),
       client_order_id: order.clientOrderId ?? '',
       status: order.status === 'open' ? 'OPEN' : order.status === 'closed' ? 'FILLED' : 'CANCELLED',
-      time_in_force: order.type === 'market' ? 'IMMEDIATE_OR_CANCEL' : 'GOOD_UNTIL_CANCELLED',
+      time_in_force: order.type === 'market' || order.timeInForce === 'IOC' ? 'IMMEDIATE_OR_CANCEL' : 'GOOD_UNTIL_CANCELLED',
       created_time: new Date(order.createdAtMs).toISOString(),
       completion_percentage: order.amount > 0 ? fixed((order.filled / order.amount) * 100, 2) : '0',
       filled_size: fixed(order.filled, 8),
@@ -277,36 +281,47 @@ export function coinbaseDialect(): Dialect {
       createsOrder: true,
       ccxtMethods: ['createOrder'],
       handle: async (request, context) => {
-        const body = (request.json ?? {}) as { client_order_id?: string; product_id?: string; side?: string; order_configuration?: Record<string, Record<string, string>> };
+        const body = (request.json ?? {}) as { client_order_id?: string; product_id?: string; side?: string; order_configuration?: Record<string, Record<string, string | boolean>> };
         const market = marketOf(body.product_id, context);
         if (market === undefined) return ok({ success: false, failure_reason: 'UNKNOWN_FAILURE_REASON', error_response: { error: 'INVALID_PRODUCT_ID', message: 'Invalid product_id' } });
         const clientOrderId = body.client_order_id;
         const existing = clientOrderId === undefined || clientOrderId === '' ? undefined : context.book.byClientId(clientOrderId);
         const side = body.side?.toLowerCase();
         const marketIoc = body.order_configuration?.['market_market_ioc'];
+        // ccxt sends a post-only limit as limit_limit_gtc with post_only true, an immediate-or-cancel one as sor_limit_ioc.
         const limitGtc = body.order_configuration?.['limit_limit_gtc'];
+        const limitIoc = body.order_configuration?.['sor_limit_ioc'];
+        const limit = limitGtc ?? limitIoc;
         if (existing === undefined) {
-          if ((side !== 'buy' && side !== 'sell') || (marketIoc === undefined && limitGtc === undefined)) {
+          if ((side !== 'buy' && side !== 'sell') || (marketIoc === undefined && limit === undefined)) {
             return ok({ success: false, failure_reason: 'UNKNOWN_FAILURE_REASON', error_response: { error: 'UNSUPPORTED_ORDER_CONFIGURATION', message: 'unsupported order configuration' } });
           }
         }
+        const last = await context.universe.lastPrice(market.base, context.nowMs);
+        const placing: PlaceRequest = {
+          symbol: `${market.base}/${market.quote}`,
+          base: market.base,
+          quote: market.quote,
+          side: side as 'buy' | 'sell',
+          type: marketIoc !== undefined ? 'market' : 'limit',
+          ...(marketIoc?.['quote_size'] !== undefined ? { quoteSize: Number(marketIoc['quote_size']) } : { amount: Number((marketIoc ?? limit)?.['base_size']) }),
+          ...(limit !== undefined && { limitPrice: Number(limit['limit_price']) }),
+          ...(clientOrderId !== undefined && clientOrderId !== '' && { clientOrderId }),
+          ...(limitGtc?.['post_only'] === true && { postOnly: true }),
+          ...(limitIoc !== undefined && { timeInForce: 'IOC' as const }),
+        };
+        if (existing === undefined && placing.postOnly === true && isMarketable(placing, last)) {
+          // Advanced Trade refuses a post-only limit that would cross, creating nothing (NewOrderFailureReason).
+          return ok({
+            success: false,
+            failure_reason: 'UNKNOWN_FAILURE_REASON',
+            order_id: '',
+            error_response: { error: 'INVALID_LIMIT_PRICE_POST_ONLY', message: 'Invalid limit price for post only order', error_details: '', new_order_failure_reason: 'INVALID_LIMIT_PRICE_POST_ONLY' },
+            order_configuration: body.order_configuration,
+          });
+        }
         // Coinbase answers a repeated client_order_id with the order it already has instead of creating another.
-        const order =
-          existing ??
-          context.book.place(
-            {
-              symbol: `${market.base}/${market.quote}`,
-              base: market.base,
-              quote: market.quote,
-              side: side as 'buy' | 'sell',
-              type: marketIoc !== undefined ? 'market' : 'limit',
-              ...(marketIoc?.['quote_size'] !== undefined ? { quoteSize: Number(marketIoc['quote_size']) } : { amount: Number((marketIoc ?? limitGtc)?.['base_size']) }),
-              ...(limitGtc !== undefined && { limitPrice: Number(limitGtc['limit_price']) }),
-              ...(clientOrderId !== undefined && clientOrderId !== '' && { clientOrderId }),
-            },
-            await context.universe.lastPrice(market.base, context.nowMs),
-            context.nowMs,
-          );
+        const order = existing ?? context.book.place(placing, last, context.nowMs);
         return ok({
           success: true,
           failure_reason: 'UNKNOWN_FAILURE_REASON',

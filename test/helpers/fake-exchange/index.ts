@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binanceDialect } from './binance.js';
 import { FakeOrderBook } from './book.js';
+import type { FakeTrade } from './book.js';
 import { coinbaseDialect } from './coinbase.js';
 import type { Dialect, FakeReply, FakeRequest, Route } from './dialect.js';
 import { FaultInjector } from './faults.js';
@@ -12,6 +13,7 @@ import { FakeUniverse } from './universe.js';
 
 export type { FaultSettings } from './faults.js';
 export type { FakeOrder, FakeTrade } from './book.js';
+export { FAKE_FEE_RATE, FAKE_MAKER_FEE_RATE } from './book.js';
 export { SHARED_DATA_MISSING, ccxtRequests, ccxtResponses, sharedDataAvailable } from './recorded.js';
 export type { CcxtRequestCase, CcxtResponseCase, CcxtResponseFile } from './recorded.js';
 
@@ -114,6 +116,16 @@ export class FakeExchange {
   /** Orders created per client order id; a count above 1 is a duplicate placement. */
   get ordersByClientId(): ReadonlyMap<string, number> {
     return this.book.createdByClientId;
+  }
+
+  /**
+   * Fills `amount` of the open limit order with this client order id (the exchange's form of it, see
+   * fitClientOrderId) at its limit price, as a maker, at the fake's clock: see FakeOrderBook.fillResting.
+   */
+  fillResting(clientOrderId: string, amount: number): FakeTrade {
+    const order = this.book.openWithClientId(clientOrderId);
+    if (order === undefined) throw new Error(`fake ${this.id} has no open order with client order id ${clientOrderId}`);
+    return this.book.fillResting(order, amount, this.nowMs);
   }
 
   /** The routes of this fake's dialect (key, method, path, kind, the ccxt methods each answers). */

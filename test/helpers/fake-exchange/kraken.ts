@@ -17,6 +17,8 @@ const ALTNAME: Record<string, string> = { BTC: 'XBT', DOGE: 'XDG' };
 const INTERVALS: Record<string, Timeframe> = { '1': '1m', '5': '5m', '15': '15m', '30': '30m', '60': '1h', '240': '4h', '1440': '1d' };
 const KRAKEN_INTERVALS = ['1', '5', '15', '30', '60', '240', '1440', '10080', '21600'];
 const MAX_OHLC = 720;
+/** The `reason` of a canceled order; an immediate-or-cancel remainder's text is not known, so it has none. */
+const CANCEL_REASON: Partial<Record<NonNullable<FakeOrder['canceledBy']>, string>> = { user: 'User requested', 'post-only': 'Post only order' };
 
 export function krakenAssetId(code: string): string {
   return LEGACY_ASSET[code] ?? FIAT_ASSET[code] ?? code;
@@ -64,8 +66,9 @@ export function krakenDialect(): Dialect {
       refid: null,
       userref: 0,
       cl_ord_id: order.clientOrderId ?? null,
-      status: order.status === 'canceled' ? 'canceled' : order.status,
-      reason: order.status === 'canceled' ? 'User requested' : null,
+      status: order.status,
+      // A post-only order that would have taken liquidity is accepted, then canceled with this reason.
+      reason: order.canceledBy === undefined ? null : (CANCEL_REASON[order.canceledBy] ?? null),
       opentm: order.createdAtMs / 1000,
       ...(order.status !== 'open' && { closetm: order.updatedAtMs / 1000 }),
       starttm: 0,
@@ -79,7 +82,7 @@ export function krakenDialect(): Dialect {
       stopprice: '0.00000',
       limitprice: '0.00000',
       misc: '',
-      oflags: 'fciq',
+      oflags: order.postOnly ? 'fciq,post' : 'fciq',
       ...(withTrades && order.trades.length > 0 && { trades: order.trades.map((trade) => trade.id) }),
     };
   };
@@ -255,13 +258,18 @@ export function krakenDialect(): Dialect {
         const type = request.params.get('ordertype');
         const volume = Number(request.params.get('volume'));
         if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit') || !(volume > 0)) return krakenError('EGeneral:Invalid arguments');
+        // ccxt sends a post-only order as oflags "post" and an immediate-or-cancel one as timeinforce "IOC".
+        const postOnly = (request.params.get('oflags') ?? '').split(',').includes('post');
+        const timeInForce = request.params.get('timeinforce') ?? 'GTC';
+        if (timeInForce !== 'GTC' && timeInForce !== 'IOC') return krakenError('EGeneral:Invalid arguments');
+        if ((postOnly || timeInForce === 'IOC') && (type !== 'limit' || (postOnly && timeInForce === 'IOC'))) return krakenError('EGeneral:Invalid arguments');
         const clientOrderId = request.params.get('cl_ord_id') ?? undefined;
         // Kraken refuses a cl_ord_id only while another open order has it.
         if (clientOrderId !== undefined && context.book.openWithClientId(clientOrderId) !== undefined) return krakenError('EOrder:Duplicate order');
         const limitPrice = type === 'limit' ? Number(request.params.get('price')) : undefined;
         const price = await context.universe.lastPrice(entry.base, context.nowMs);
         if (context.book.shortfall({ side, base: entry.base, quote: entry.quote, amount: volume }, limitPrice ?? price) > 0) return krakenError('EOrder:Insufficient funds');
-        const order = context.book.place({ symbol: `${entry.base}/${entry.quote}`, base: entry.base, quote: entry.quote, side, type, amount: volume, ...(limitPrice !== undefined && { limitPrice }), ...(clientOrderId !== undefined && { clientOrderId }) }, price, context.nowMs);
+        const order = context.book.place({ symbol: `${entry.base}/${entry.quote}`, base: entry.base, quote: entry.quote, side, type, amount: volume, ...(limitPrice !== undefined && { limitPrice }), ...(clientOrderId !== undefined && { clientOrderId }), postOnly, ...(timeInForce === 'IOC' && { timeInForce: 'IOC' as const }) }, price, context.nowMs);
         const descr = (renderOrder(order, false)['descr'] as { order: string }).order;
         return ok({ error: [], result: { descr: { order: descr }, txid: [order.id] } });
       },

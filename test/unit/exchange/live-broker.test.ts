@@ -108,17 +108,43 @@ describe('live broker caps', () => {
     expect(day.asked).toEqual([]);
   });
 
-  it('refuses maker-first intents (post-only, immediate-or-cancel) before any call: sent as they are they would be plain limit orders', async () => {
+  it('passes post-only and immediate-or-cancel intents through to the exchange as they are, caps checked first', async () => {
+    const exchange = fakeExchange();
+    const sent: OrderIntent[] = [];
+    const recording: LiveExchange = {
+      ...exchange,
+      findOrCreateOrder(clientOrderId, intent, guard) {
+        sent.push(intent);
+        return exchange.findOrCreateOrder(clientOrderId, intent, guard);
+      },
+    };
+    const day = reservations();
+    const broker = new LiveBroker({ exchange: recording, maxOrderNotional: 100, maxDailyNotional: 10_000, reserveNotional: day.reserveNotional, now: () => NOW });
+    const postOnly = { ...buy('0.001', '60000'), type: 'limit' as const, postOnly: true };
+    const ioc = { ...sell('0.001', '60000'), type: 'limit' as const, timeInForce: 'IOC' as const };
+    await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klm', intent: postOnly, asOfMs: NOW });
+    await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'kln', intent: ioc, asOfMs: NOW });
+    expect(sent).toEqual([postOnly, ioc]);
+    expect(day.asked.map((entry) => entry.clientOrderId)).toEqual(['klm']);
+    // The per-order cap still applies to a post-only buy.
+    const over = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klo', intent: { ...postOnly, amount: '0.002' }, asOfMs: NOW }));
+    expect(over.code).toBe('InvalidOrder');
+    expect(exchange.calls).toEqual(['findOrCreate klm', 'findOrCreate kln']);
+  });
+
+  it("counts a re-priced order under its parent's reservation (capKey), not once more against the daily cap", async () => {
     const exchange = fakeExchange();
     const day = reservations();
-    const broker = new LiveBroker({ exchange, maxOrderNotional: 1000, maxDailyNotional: 10_000, reserveNotional: day.reserveNotional, now: () => NOW });
-    for (const intent of [{ ...buy('0.001', '60000'), type: 'limit' as const, postOnly: true }, { ...sell('0.001', '60000'), type: 'limit' as const, timeInForce: 'IOC' as const }]) {
-      const error = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klm', intent, asOfMs: NOW }));
-      expect(error.code).toBe('NotSupported');
-      expect(error.message).toContain('maker-first orders (post-only, immediate-or-cancel) run on paper accounts only so far; set execution.mode "market"; nothing was sent');
-    }
-    expect(exchange.calls).toEqual([]);
-    expect(day.asked).toEqual([]);
+    const broker = new LiveBroker({ exchange, maxOrderNotional: 500, maxDailyNotional: 500, reserveNotional: day.reserveNotional, now: () => NOW });
+    const maker = (price: string): OrderIntent => ({ ...buy('0.008', price), type: 'limit', postOnly: true });
+    await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klp', intent: maker('50000'), asOfMs: NOW });
+    // 400 USD reserved of 500: a second order of 400 on its own key would not fit; the re-price of klp does.
+    await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klp-r1', capKey: 'klp', intent: maker('50010'), asOfMs: NOW });
+    expect(day.asked.map((entry) => entry.clientOrderId)).toEqual(['klp', 'klp']);
+    expect(exchange.calls).toEqual(['findOrCreate klp', 'findOrCreate klp-r1']);
+    const other = await refusal(broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klq', intent: maker('50000'), asOfMs: NOW }));
+    expect(other.code).toBe('LiveTradingDisabled');
+    expect(other.message).toContain('400.00 USD of buys reserved since');
   });
 
   it('looks orders up, cancels and reads balances through the exchange', async () => {
