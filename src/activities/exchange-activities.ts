@@ -80,7 +80,7 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       const chosen = wanted === undefined ? [...usable].sort((a, b) => b.quoteVolume - a.quoteVolume).slice(0, input.maxCoins) : usable.slice(0, input.maxCoins);
       // The chosen coins' order rules come with their prices, so the tick sizes orders in the same call's result.
       const rules = gateway.orderRules ? await gateway.orderRules(chosen.map((t) => t.symbol)) : {};
-      return { tickers: chosen.map((t) => ({ symbol: t.symbol, last: t.last, quoteVolume: t.quoteVolume, ...(rules[t.symbol] && { rules: rules[t.symbol] }) })), unknownSymbols };
+      return { tickers: chosen.map((t) => ({ symbol: t.symbol, last: t.last, quoteVolume: t.quoteVolume, ...(t.bid !== undefined && { bid: t.bid, ask: t.ask }), ...(rules[t.symbol] && { rules: rules[t.symbol] }) })), unknownSymbols };
     },
 
     /**
@@ -156,8 +156,7 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       }
       if (marketRules !== undefined) await collect(problems, 'NotSupported', async () => void marketRules.validateTimeframe(input.timeframe));
       if (input.executionMode === 'maker_first') {
-        if (broker.mode === 'live') problems.push('execution.mode "maker_first" runs on paper accounts only so far (live post-only and immediate-or-cancel orders are not wired yet); set execution.mode "market" for live trading');
-        else if (gateway.tickerTimeframe === undefined) problems.push(`execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not ${input.exchange}; set execution.mode "market", or try maker-first with keel backtest`);
+        if (broker.mode === 'paper' && gateway.tickerTimeframe === undefined) problems.push(`execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not ${input.exchange}; set execution.mode "market", or try maker-first with keel backtest`);
       }
       let budget: string | null = null;
       if (requestBudget !== undefined) {

@@ -85,7 +85,7 @@ sameType<Equals<z.output<typeof correlationConfigSchema>, CorrelationConfig>>();
 export const executionConfigSchema = named(
   'ExecutionConfig',
   z.object({
-    mode: z.enum(['market', 'maker_first']).describe('market: market orders; maker_first: post-only at the best bid/ask, re-priced each candle, then the fallback (paper cycles and backtests)'),
+    mode: z.enum(['market', 'maker_first']).describe('market: market orders; maker_first: post-only at the best bid/ask, re-priced each candle, then the fallback (backtests, paper cycles on sim and replay, live accounts)'),
     maxReprices: int().describe('maker_first: re-prices (one candle each) before the fallback'),
     fallback: z.enum(['market', 'ioc']).describe('maker_first: a market order, or an immediate-or-cancel limit iocLimitBps from the price'),
     iocLimitBps: z.number().describe('fallback ioc: the limit, in basis points against the order'),

@@ -18,7 +18,7 @@ export interface ScanMarketInput {
 
 export interface ScanMarketResult {
   /** `rules`: the market's order-size rules, when the gateway has them (absent in results recorded before rules). */
-  tickers: Array<Pick<Ticker, 'symbol' | 'last' | 'quoteVolume'> & { rules?: MarketOrderRules }>;
+  tickers: Array<Pick<Ticker, 'symbol' | 'last' | 'quoteVolume' | 'bid' | 'ask'> & { rules?: MarketOrderRules }>;
   /** Requested symbols the exchange does not list. */
   unknownSymbols: string[];
 }

@@ -155,6 +155,8 @@ export interface OrderExecutionInput {
   taskQueuePrefix: string;
   /** A maker-first order: return once it is placed (resting); the cycle steps it at its next ticks (workingOrderStep). */
   rest?: boolean;
+  /** The client order id a live account's daily cap counts this order under: a maker-first order's re-prices and fallback pass their parent's, so one decision counts once. */
+  capKey?: string;
 }
 
 /** One resting maker-first order at a tick: judged, then re-priced or sent on (src/workflows/working-order-step.ts). */
@@ -167,7 +169,7 @@ export interface WorkingOrderStepInput {
   tickTs: number;
   order: WorkingOrder;
   execution: ExecutionConfig;
-  /** The scan's last price of the coin this tick, or null when it has none (the order then keeps resting). */
+  /** The price a re-price rests at this tick (the best bid or ask, else the last price), or null without a ticker (the order then keeps resting). */
   lastPrice: number | null;
   fillTimeoutMs: number;
   taskQueuePrefix: string;

@@ -45,6 +45,9 @@ export interface Ticker {
   last: number;
   /** 24h volume in quote currency, used for universe selection. */
   quoteVolume: number;
+  /** Best bid and ask where the venue's ticker carries them (real exchanges; sim and replay have only `last`). */
+  bid?: number;
+  ask?: number;
   /** Epoch ms of the ticker snapshot. */
   ts: number;
 }

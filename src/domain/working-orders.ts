@@ -44,6 +44,11 @@ export function derivedClientOrderId(parentId: string, label: string): string {
   return `${parentId.slice(0, 4)}${hash64Hex(`${parentId}|${label}`)}`;
 }
 
+/** Where a maker-first order of `side` rests: at the best bid (buy) or ask (sell) where the venue gives them, else the last price. */
+export function makerPrice(ticker: { last: number; bid?: number; ask?: number }, side: OrderSide): number {
+  return (side === 'buy' ? ticker.bid : ticker.ask) ?? ticker.last;
+}
+
 /** Whether an intent goes out maker-first: only a signal's orders do; exits and a drawdown halt sell at market. */
 export function isMakerFirst(intent: OrderIntent, execution: ExecutionConfig | undefined): boolean {
   return execution?.mode === 'maker_first' && exitCategory(intent.reason) === 'signal';

@@ -520,7 +520,10 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     }
     const ts = ticker.timestamp ?? receivedAtMs;
     if (!Number.isFinite(ts)) throw this.#bad(context, `timestamp ${String(ts)}; expected epoch milliseconds`);
-    return { symbol, last, quoteVolume, ts };
+    // The book's top, where the venue gives a sane one: what a maker-first order is priced at. Absent otherwise.
+    const { bid, ask } = ticker;
+    const top = typeof bid === 'number' && typeof ask === 'number' && Number.isFinite(bid) && Number.isFinite(ask) && bid > 0 && ask >= bid ? { bid, ask } : {};
+    return { symbol, last, quoteVolume, ts, ...top };
   }
 
   #parseCandles(symbol: string, timeframe: Timeframe, rows: OHLCV[]): Candle[] {

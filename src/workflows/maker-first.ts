@@ -3,7 +3,7 @@ import type { MarketCycleState, OrderExecutionResult, WorkingOrderStepResult } f
 import type { TaskQueues } from '../contracts/task-queues.js';
 import { orderWorkflowId } from '../contracts/workflow-ids.js';
 import type { ExecutionConfig } from '../domain/execution-config.js';
-import type { OrderIntent } from '../domain/market-types.js';
+import type { OrderIntent, OrderSide } from '../domain/market-types.js';
 import type { OrderOutcome } from '../domain/tick-settlement.js';
 import { isMakerFirst, placeWorkingOrder, restingIntent, type WorkingOrder } from '../domain/working-orders.js';
 import { databaseActivities, exchangeWriteActivities } from './activity-profiles.js';
@@ -34,6 +34,9 @@ interface Context {
 
 const usable = (price: number | undefined): number | null => (price !== undefined && Number.isFinite(price) && price > 0 ? price : null);
 
+/** The price a maker-first order of a coin and side rests at this tick (makerPrice of its ticker), or undefined without a ticker. */
+export type BestPrice = (symbol: string, side: OrderSide) => number | undefined;
+
 function accountOf(ctx: Context) {
   const { config } = ctx.state;
   return { cycleId: ctx.cycleId, exchange: config.exchange, account: ctx.cycleId, quote: config.quote };
@@ -43,13 +46,13 @@ function accountOf(ctx: Context) {
  * Steps every resting order, one after another in the order they were placed (fills draw on one balance, so the
  * order decides which a short balance refuses, as in the backtester). Returns what to settle and what rests on.
  */
-export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig, scanPrices: Readonly<Record<string, number>>): Promise<OrdersToSettle & { working: WorkingOrder[] }> {
+export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig, bestPrice: BestPrice): Promise<OrdersToSettle & { working: WorkingOrder[] }> {
   const result: OrdersToSettle & { working: WorkingOrder[] } = { intents: [], outcomes: [], working: [] };
   for (const order of ctx.state.working ?? []) {
     const step: WorkingOrderStepResult = await executeChild(workingOrderStep, {
       workflowId: `${orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side)}/step`,
       taskQueue: ctx.queues.cycle,
-      args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, order, execution, lastPrice: usable(scanPrices[order.symbol]), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix }],
+      args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, order, execution, lastPrice: usable(bestPrice(order.symbol, order.side)), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `step resting ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice} (attempt ${order.attempt})`,
     }).catch((error: unknown): WorkingOrderStepResult => {
@@ -68,17 +71,18 @@ export async function stepWorkingOrders(ctx: Context, execution: ExecutionConfig
 }
 
 /**
- * The tick's signal orders that go out maker-first: each placed post-only at the scan's last price under the intent's
+ * The tick's signal orders that go out maker-first: each placed post-only at the best bid or ask (the last price
+ * where the market has no book) under the intent's
  * own order id, left resting. An order the exchange filled at once, or refused, is settled now; one that rests joins
  * `working`. Intents it does not take (exits, TWAP slices, a coin without a price) are returned for the usual order
  * children.
  */
-export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, intents: readonly OrderIntent[], clientOrderIds: readonly string[], scanPrices: Readonly<Record<string, number>>, twapSlices: ReadonlyMap<string, string>): Promise<{ taker: number[]; settle: OrdersToSettle; working: WorkingOrder[] }> {
+export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, intents: readonly OrderIntent[], clientOrderIds: readonly string[], bestPrice: BestPrice, twapSlices: ReadonlyMap<string, string>): Promise<{ taker: number[]; settle: OrdersToSettle; working: WorkingOrder[] }> {
   const taker: number[] = [];
   const makers: Array<{ order: WorkingOrder }> = [];
   intents.forEach((intent, i) => {
     // A TWAP's slice is a market order by design: never maker-first.
-    const last = isMakerFirst(intent, execution) && !twapSlices.has(clientOrderIds[i]!) ? usable(scanPrices[intent.symbol]) : null;
+    const last = isMakerFirst(intent, execution) && !twapSlices.has(clientOrderIds[i]!) ? usable(bestPrice(intent.symbol, intent.side)) : null;
     if (last === null) taker.push(i);
     else makers.push({ order: placeWorkingOrder(intent, clientOrderIds[i]!, ctx.tickTs, last) });
   });
@@ -89,7 +93,7 @@ export async function placeMakerFirst(ctx: Context, execution: ExecutionConfig, 
       executeChild(orderExecution, {
         workflowId: orderWorkflowId(ctx.cycleId, ctx.tickTs, order.symbol, order.side),
         taskQueue: ctx.queues.cycle,
-        args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, clientOrderId: order.clientOrderId, intent: restingIntent(order), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix, rest: true }],
+        args: [{ ...accountOf(ctx), tickTs: ctx.tickTs, clientOrderId: order.clientOrderId, intent: restingIntent(order), fillTimeoutMs: ORDER_FILL_TIMEOUT_MS, taskQueuePrefix: ctx.state.config.taskQueuePrefix, rest: true, capKey: order.parentId }],
         workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
         staticSummary: `maker-first ${order.side} ${order.amount} ${order.symbol} at ${order.limitPrice}: ${order.reason}`,
       }).catch((error: unknown): OrderExecutionResult => ({ ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, ...failureInfo(error) })),

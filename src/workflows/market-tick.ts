@@ -6,9 +6,9 @@ import { decideTick, tickUniverse } from '../domain/tick-decision.js';
 import { countOpenPositions, dustSymbols } from '../domain/dust.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
 import { emptyRiskState } from '../domain/tick-risk.js';
-import { cancelledByRisk } from '../domain/working-orders.js';
+import { cancelledByRisk, makerPrice } from '../domain/working-orders.js';
 import type { OrderState } from '../domain/market-types.js';
-import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type OrdersToSettle } from './maker-first.js';
+import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type BestPrice, type OrdersToSettle } from './maker-first.js';
 import { dueSlices, setTwaps, type TakerOrder } from './twap-step.js';
 import { routeTwaps, twapsAfterSlices } from '../domain/twap.js';
 import { applySettlement } from './settle-into-state.js';
@@ -59,10 +59,15 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   // (2b) Maker-first orders resting from earlier ticks: filled, re-priced or sent on, and settled before deciding.
   const riskLayer = riskLayerOf(config);
   const ctx = { cycleId, state, tickTs, queues };
+  const tickers = new Map(scan.tickers.map((t) => [t.symbol, t]));
+  const bestPrice: BestPrice = (symbol, side) => {
+    const ticker = tickers.get(symbol);
+    return ticker === undefined ? undefined : makerPrice(ticker, side);
+  };
   let restingFilled: OrderState[] = [];
   const restingReasons: Array<[string, string]> = [];
   if ((state.working?.length ?? 0) > 0) {
-    const stepped = await stepWorkingOrders(ctx, riskLayer.execution, scanPrices);
+    const stepped = await stepWorkingOrders(ctx, riskLayer.execution, bestPrice);
     setWorking(state, stepped.working);
     restingFilled = applySettlement(state, tickTs, stepped);
     stepped.intents.forEach((intent, i) => {
@@ -104,7 +109,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const early: OrdersToSettle = { intents: [], outcomes: [] };
   const riskSellSymbols = (): Set<string> => new Set(takers.filter((t) => t.intent.side === 'sell' && !sliceParents.has(t.clientOrderId)).map((t) => t.intent.symbol));
   if (riskLayer.execution.mode === 'maker_first' || (state.working?.length ?? 0) > 0) {
-    const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, planned.intents, planned.clientOrderIds, scanPrices, sliceParents) : null;
+    const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, planned.intents, planned.clientOrderIds, bestPrice, sliceParents) : null;
     if (placed !== null) {
       takers = placed.taker.map((i) => takers[i]!);
       early.intents.push(...placed.settle.intents);

@@ -25,7 +25,7 @@ export async function orderExecution(input: OrderExecutionInput): Promise<OrderE
   // reply as OrderFateUnknown); once it has returned, any failure leaves an order behind whose fate keel cannot know.
   let placing = true;
   try {
-    let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs });
+    let order: OrderState = await write.placeOrder({ ...account, clientOrderId: input.clientOrderId, intent: input.intent, asOfMs: input.tickTs, ...(input.capKey !== undefined && { capKey: input.capKey }) });
     placing = false;
     // A maker-first order rests between ticks: the cycle steps it at the next tick (workingOrderStep).
     const deadlineMs = input.rest === true ? Date.now() : Date.now() + input.fillTimeoutMs;

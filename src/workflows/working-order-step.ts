@@ -60,7 +60,7 @@ export async function workingOrderStep(input: WorkingOrderStepInput): Promise<Wo
     const placement = await executeChild(orderExecution, {
       workflowId: `${workflowInfo().workflowId}/m${next.order.attempt}`,
       taskQueue: workflowInfo().taskQueue,
-      args: [{ cycleId: input.cycleId, ...account, tickTs: input.tickTs, clientOrderId: next.order.clientOrderId, intent: restingIntent(next.order), fillTimeoutMs: input.fillTimeoutMs, taskQueuePrefix: input.taskQueuePrefix, rest: true }],
+      args: [{ cycleId: input.cycleId, ...account, tickTs: input.tickTs, clientOrderId: next.order.clientOrderId, intent: restingIntent(next.order), fillTimeoutMs: input.fillTimeoutMs, taskQueuePrefix: input.taskQueuePrefix, rest: true, capKey: order.parentId }],
       workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
       staticSummary: `re-price ${next.order.side} ${next.order.amount} ${next.order.symbol} at ${next.order.limitPrice} (attempt ${next.order.attempt})`,
     }).catch((error: unknown): OrderExecutionResult => ({ ok: false, clientOrderId: next.order.clientOrderId, symbol: order.symbol, ...failureInfo(error) }));
@@ -71,7 +71,7 @@ export async function workingOrderStep(input: WorkingOrderStepInput): Promise<Wo
   const fallback = await executeChild(orderExecution, {
     workflowId: `${workflowInfo().workflowId}/${next.intent.type === 'market' ? 'market' : 'ioc'}`,
     taskQueue: workflowInfo().taskQueue,
-    args: [{ cycleId: input.cycleId, ...account, tickTs: input.tickTs, clientOrderId: next.clientOrderId, intent: next.intent, fillTimeoutMs: input.fillTimeoutMs, taskQueuePrefix: input.taskQueuePrefix }],
+    args: [{ cycleId: input.cycleId, ...account, tickTs: input.tickTs, clientOrderId: next.clientOrderId, intent: next.intent, fillTimeoutMs: input.fillTimeoutMs, taskQueuePrefix: input.taskQueuePrefix, capKey: order.parentId }],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
     staticSummary: `fallback ${next.intent.type} ${next.intent.side} ${next.intent.amount} ${next.intent.symbol}: ${next.intent.reason}`,
     // A child that failed as a whole: settleOrders judges its fate by the error type, as for the tick's own orders.

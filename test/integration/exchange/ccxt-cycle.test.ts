@@ -9,6 +9,7 @@ import { capabilitiesFor, supportedTimeframes } from '../../../src/exchange/capa
 import { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
 import type { CycleHandle } from '../../../src/temporal/cycle-client.js';
 import { createHarness, waitFor, type Harness, roomForEveryBuy } from '../../helpers/keel-harness.js';
+import { BUSY_SIGNAL } from '../../helpers/busy-signal.js';
 import { SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange } from '../../helpers/fake-exchange/index.js';
 import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/index.js';
 
@@ -78,6 +79,9 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
       warmupCandles: WARMUP,
       universe: { symbols: null, maxCoins: COINS },
       risk: roomForEveryBuy(),
+      // Any positive score buys: the fake's candles follow the hour the test runs, and in some hours no coin reaches
+      // the busy threshold (0.05); with 24 coins some score above zero.
+      signal: { ...BUSY_SIGNAL, buyThreshold: 0.0001 },
     });
     const final = await handle.result();
     expect(final.lastTick).toMatchObject({ tickNo: 1, coins: COINS, evaluated: COINS, failed: 0 });
