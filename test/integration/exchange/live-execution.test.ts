@@ -13,25 +13,26 @@ import { createHarness, waitFor, type Harness } from '../../helpers/keel-harness
 import { FAKE_MAKER_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange, type FakeExchange } from '../../helpers/fake-exchange/index.js';
 
 /**
- * Maker-first on a live account, durable end to end: a market cycle on the loopback fake Kraken (the real ccxt class,
+ * Execution on a live account, durable end to end. Maker-first: a market cycle on the loopback fake Kraken (the real ccxt class,
  * keys, the live broker) places its signal buys post-only at the best bid, where they rest at the exchange; one is
  * filled in part between two ticks, and the next tick cancels it and books exactly that part at its limit with the
  * maker fee; the others are cancelled and re-priced under derived ids, then sent on at market. No client order id
  * reaches the exchange twice, the daily cap counts each decision once, and reconciliation finds nothing unexplained in
- * the cycle's own resting orders.
+ * the cycle's own resting orders. TWAP and stops: larger buys go out as market slices at consecutive ticks, each under
+ * its own derived id and counted against the daily cap, and stops sell at market what the slices bought.
  */
 
 const HOUR_MS = 3_600_000;
 const ACCOUNT_KEY = 'cycle/kraken/';
 
 if (!sharedDataAvailable()) {
-  describe('live maker-first on the fake exchange', () => {
+  describe('live execution on the fake exchange', () => {
     // Skipped on purpose: the fake's replies are built from recorded ones in ../shared/data.
     it.skip(SHARED_DATA_MISSING, () => undefined);
   });
 }
 
-describe.skipIf(!sharedDataAvailable())('live maker-first orders in a durable cycle on the fake kraken', () => {
+describe.skipIf(!sharedDataAvailable())('live execution in a durable cycle on the fake kraken', () => {
   let fake: FakeExchange;
   let gateway: CcxtGateway;
   let harness: Harness;
@@ -129,5 +130,61 @@ describe.skipIf(!sharedDataAvailable())('live maker-first orders in a durable cy
 
     // Reconciliation saw the cycle's own resting orders and their reserved balances as explained.
     expect((await listFindings(db, { cycleId })).filter((f) => f.kind !== 'balance_excess')).toEqual([]);
+  });
+
+  it('sends a TWAP as market slices at consecutive ticks, each reserved against the daily cap, and a stop sells what they bought', async () => {
+    const db = harness.database.db;
+    const before = new Set(fake.book.all.map((o) => o.id));
+    const { handle } = await harness.startCycle({
+      quote: 'USDT',
+      maxTicks: 6,
+      marketStartMs: fake.nowMs - 5 * HOUR_MS,
+      warmupCandles: 40,
+      universe: { symbols: null, maxCoins: 8 },
+      signal: { ...harness.cycleConfig().signal, buyThreshold: 0.0001, sellThreshold: 1 },
+      // About 500 USDT a buy: every buy goes out as two slices a tick apart; a 0.5 % stop is hit by some within a few candles.
+      risk: { maxPositionFraction: 0.005, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
+      execution: { mode: 'market', maxReprices: 2, fallback: 'market', iocLimitBps: 20, twap: { minNotional: 100, slices: 2, intervalTicks: 1 } },
+      exits: { stopLossFraction: 0.005, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null },
+    });
+    const final = await handle.result();
+    expect(final.tickNo).toBe(6);
+    expect(final.inDoubt).toEqual([]);
+    const orders = (await listOrders(db, { cycleId: handle.workflowId, limit: 1000 })).sort((a, b) => a.tickTs - b.tickTs);
+    const atExchange = fake.book.all.filter((o) => !before.has(o.id));
+    // Every order is a market order at the exchange, each client order id once, each recorded by keel.
+    expect(atExchange.length).toBe(orders.length);
+    expect(atExchange.every((o) => o.type === 'market')).toBe(true);
+    expect(Math.max(...fake.ordersByClientId.values())).toBe(1);
+
+    // A buy's second slice goes out one tick after the first, with the same amount and reason under another id.
+    const buys = orders.filter((o) => o.side === 'buy');
+    const pairs = buys.flatMap((first) => buys.filter((o) => o.symbol === first.symbol && o.tickTs === first.tickTs + HOUR_MS && o.reason === first.reason).map((second) => [first, second] as const));
+    expect(pairs.length).toBeGreaterThan(0);
+    for (const [first, second] of pairs) {
+      expect(second.clientOrderId).not.toBe(first.clientOrderId);
+      // (the last slice takes what rounding left: the same amount to the last unit of the step)
+      expect(Math.abs(Number(second.amount) - Number(first.amount))).toBeLessThanOrEqual(1.5e-8);
+    }
+
+    // A stop one tick after a first slice ends that TWAP: it sells the first slice, and the second is never sent.
+    const cutShort = buys.filter((first) => {
+      const stop = orders.find((o) => o.symbol === first.symbol && o.tickTs === first.tickTs + HOUR_MS && o.reason.startsWith('stop_loss: '));
+      return stop !== undefined && stop.filled === first.filled && !buys.some((o) => o.symbol === first.symbol && o.tickTs === first.tickTs + HOUR_MS);
+    });
+    expect(cutShort.length).toBeGreaterThan(0);
+
+    // Slices are separate money: each reserved against the daily cap under its own id.
+    const reserved = new Set((await db.select().from(liveOrderReservations)).map((r) => r.clientOrderId));
+    for (const buy of orders.filter((o) => o.side === 'buy')) expect(reserved.has(buy.clientOrderId), buy.clientOrderId).toBe(true);
+
+    // Stops sold at market, never more than the slices had bought.
+    const stops = orders.filter((o) => o.reason.startsWith('stop_loss: '));
+    expect(stops.length).toBeGreaterThan(0);
+    for (const stop of stops) {
+      const bought = orders.filter((o) => o.symbol === stop.symbol && o.side === 'buy' && o.tickTs < stop.tickTs).reduce((sum, o) => sum + Number(o.filled), 0);
+      expect(Number(stop.filled)).toBeLessThanOrEqual(bought * (1 + 1e-12));
+      expect(Number(stop.filled)).toBeGreaterThan(0);
+    }
   });
 });
