@@ -71,6 +71,12 @@ export interface ExchangeCapabilities {
   orders: {
     /** A market buy is sized in the quote currency, so ccxt needs the reference price to turn the amount into cost. */
     marketBuyNeedsPrice: boolean;
+    /**
+     * The order queries (fetchOrder, open and closed orders) carry no fee, so the gateway reads the fee of an order
+     * that has filled from the order's own trades (ccxt fetchOrderTrades, one call more). A new order's reply that
+     * carries its fills has the fee already.
+     */
+    feesOnlyInTrades: boolean;
   };
   /**
    * Spot trading fees at the entry volume tier, fractions of notional: what paper trading and backtests of this venue
@@ -124,7 +130,8 @@ const KRAKEN: ExchangeCapabilities = {
     param: 'clientOrderId',
     source: 'POST /0/private/OpenOrders and /0/private/ClosedOrders with cl_ord_id',
   },
-  orders: { marketBuyNeedsPrice: false },
+  // QueryOrders, OpenOrders and ClosedOrders carry `fee` (ccxt kraken parseOrder).
+  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: false },
   fees: { maker: 0.0025, taker: 0.004, source: 'kraken.com/features/fee-schedule: Kraken Pro spot, 30-day volume $0-10K' },
   // POST /0/private/TradesHistory answers every pair.
   myTrades: { allSymbolsInOneCall: true },
@@ -166,7 +173,8 @@ const COINBASE: ExchangeCapabilities = {
     source: 'GET /api/v3/brokerage/orders/historical/batch (List Orders has no client id filter), filtered by client_order_id',
   },
   // market_market_ioc buys take quote_size; ccxt computes it as amount x price (createMarketBuyOrderRequiresPrice).
-  orders: { marketBuyNeedsPrice: true },
+  // Orders carry their total_fees (ccxt coinbase parseOrder).
+  orders: { marketBuyNeedsPrice: true, feesOnlyInTrades: false },
   fees: { maker: 0.006, taker: 0.012, source: 'coinbase.com/advanced-fees: Advanced Trade spot, 30-day volume $0-1K' },
   // GET /api/v3/brokerage/orders/historical/fills: product_id is an optional filter.
   myTrades: { allSymbolsInOneCall: true },
@@ -202,7 +210,9 @@ const BINANCE: ExchangeCapabilities = {
     source: 'newClientOrderId: "A unique id among open orders"; a repeated id is accepted once the previous order is filled',
   },
   lookupByClientId: { kind: 'fetch-order-param', param: 'origClientOrderId', source: 'GET /api/v3/order?symbol=..&origClientOrderId=..' },
-  orders: { marketBuyNeedsPrice: false },
+  // GET /api/v3/order (and openOrders, allOrders) has no commission; ccxt binance parseOrder reads fees only from the
+  // `fills` of a new order's FULL reply. GET /api/v3/myTrades?orderId=.. has each fill's commission.
+  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: true },
   fees: { maker: 0.001, taker: 0.001, source: 'binance.com/en/fee/schedule: spot, regular user (VIP 0), no BNB discount' },
   // GET /api/v3/myTrades requires symbol.
   myTrades: { allSymbolsInOneCall: false },

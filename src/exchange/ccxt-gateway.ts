@@ -8,6 +8,7 @@ import type { MarketOrderRules } from '../domain/market-rules.js';
 import { assertTimeframeSupported, capabilitiesFor, fitClientOrderId } from './capabilities.js';
 import type { CcxtExchangeId, ExchangeCapabilities } from './capabilities.js';
 import { translateCcxtError } from './ccxt-errors.js';
+import { feeOfOrderTrades, feeTotals, feesOf, reportsFee } from './ccxt-fees.js';
 import { parseCcxtOrderRules } from './ccxt-order-rules.js';
 import type { ParsedOrderRules } from './ccxt-order-rules.js';
 import { pointApiUrlsAt } from './ccxt-urls.js';
@@ -257,7 +258,8 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
 
   /**
    * Places one order carrying the client order id fitted to the exchange (one attempt, no lookup: see
-   * findOrCreateOrder). Replies that carry only the order id (kraken, coinbase) are completed by reading the order.
+   * findOrCreateOrder). Replies that carry only the order id (kraken, coinbase) are completed by reading the order, and
+   * a fill without its fee by reading the order's trades (see #readOrderState; binance's reply carries its fills).
    * With a guard, the order is sent only if the guard allows it after the rate limiter's wait, right before the request
    * goes out; otherwise AttemptStopped (nothing sent).
    *
@@ -294,16 +296,15 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     if (typeof id !== 'string' || id === '') {
       throw new KeelError('BadResponse', `${this.exchangeId} ${context}: the reply has no order id (got ${JSON.stringify(id)})`);
     }
-    if (placed.status !== undefined && placed.status !== null && placed.filled !== undefined && placed.filled !== null) {
-      return this.#toOrderState(placed, clientOrderId, context, intent.symbol);
-    }
-    let full: Order;
+    const complete = placed.status !== undefined && placed.status !== null && placed.filled !== undefined && placed.filled !== null;
     try {
-      full = await this.#call('fetchOrder', `fetchOrder ${id} ${intent.symbol}`, (exchange) => exchange.fetchOrder(id, intent.symbol));
+      if (complete) return await this.#readOrderState(placed, clientOrderId, context, intent.symbol);
+      const full = await this.#call('fetchOrder', `fetchOrder ${id} ${intent.symbol}`, (exchange) => exchange.fetchOrder(id, intent.symbol));
+      return await this.#readOrderState(full, clientOrderId, `fetchOrder ${id}`, intent.symbol);
     } catch (error) {
       if (!(isKeelError(error) && error.retryable)) throw error;
-      // The order IS placed; only reading it back failed. Report it as just accepted: the caller polls its state
-      // (orderExecution reads it by client order id until it is final), rather than retrying the placement.
+      // The order IS placed; only reading it back (or its fee) failed. Report it as just accepted: the caller polls its
+      // state (orderExecution reads it by client order id until it is final), rather than retrying the placement.
       return {
         clientOrderId,
         exchangeOrderId: id,
@@ -318,7 +319,6 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
         createdAtMs: Date.now(),
       };
     }
-    return this.#toOrderState(full, clientOrderId, `fetchOrder ${id}`, intent.symbol);
   }
 
   /**
@@ -350,7 +350,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
         found = matching(await this.#call('orders', context, (exchange) => exchange.fetchOrders(symbol, undefined, lookup.pageSize), guard));
         break;
     }
-    return found === undefined ? null : this.#toOrderState(found, clientOrderId, context, symbol);
+    return found === undefined ? null : this.#readOrderState(found, clientOrderId, context, symbol, guard);
   }
 
   /**
@@ -390,7 +390,9 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     else await this.loadMarkets();
     const context = `fetchOpenOrders ${symbol ?? '(all symbols)'}`;
     const orders = await this.#call('openOrders', context, (exchange) => exchange.fetchOpenOrders(symbol));
-    return orders.map((order) => this.#toOrderState(order, undefined, context, symbol));
+    const states: OrderState[] = [];
+    for (const order of orders) states.push(await this.#readOrderState(order, undefined, context, symbol));
+    return states;
   }
 
   /** The account's fills in a symbol, oldest first. */
@@ -568,6 +570,25 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     return result.sort((a, b) => a.asset.localeCompare(b.asset));
   }
 
+  /**
+   * The order as keel books it: #toOrderState, and where the venue's order queries carry no fee
+   * (capabilities.orders.feesOnlyInTrades: Binance) and the order has filled without one, the fee of its own trades,
+   * read with one more call (counted as myTrades; a new order whose reply carries its fills needs none). A failed read
+   * throws, as any read here: a fill is never reported without its fee.
+   */
+  async #readOrderState(order: Order, keelClientOrderId: string | undefined, context: string, expectedSymbol: string | undefined, guard?: AttemptGuard): Promise<OrderState> {
+    const state = this.#toOrderState(order, keelClientOrderId, context, expectedSymbol);
+    if (!this.capabilities.orders.feesOnlyInTrades || Number(state.filled) === 0 || reportsFee(order)) return state;
+    const id = state.exchangeOrderId;
+    const at = `${context}: fees of order ${id} (filled ${state.filled})`;
+    const trades = await this.#call('myTrades', at, (exchange) => exchange.fetchOrderTrades(id, state.symbol), guard);
+    if (!Array.isArray(trades)) throw this.#bad(at, `expected a list of trades, got ${typeof trades}`);
+    const market = this.#exchange.markets?.[state.symbol];
+    const fee = feeOfOrderTrades(trades, id, Number(state.filled), market?.base, market?.quote);
+    if ('problem' in fee) throw new KeelError('BadResponse', `${this.exchangeId} ${at}: ${fee.problem}`, { retryable: fee.retryable });
+    return { ...state, feeQuote: decimalString(fromNumber(fee.feeQuote)), ...(fee.feeBase > 0 && { feeBase: decimalString(fromNumber(fee.feeBase)) }) };
+  }
+
   #toOrderState(order: Order, keelClientOrderId: string | undefined, context: string, expectedSymbol: string | undefined): OrderState {
     if (order === undefined || order === null || typeof order !== 'object') throw this.#bad(context, `expected an order, got ${String(order)}`);
     const id = order.id;
@@ -584,8 +605,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     const averagePrice = average === undefined || filled === 0 ? 0 : this.#quantity(context, `${at} average price`, average);
     const status = this.#status(context, at, order.status, amount, filled);
     const market = this.#exchange.markets?.[symbol];
-    const fees = (order as Order & { fees?: Order['fee'][] }).fees ?? (order.fee ? [order.fee] : []);
-    const { feeQuote, feeBase } = feeTotals(fees, market?.base, market?.quote, averagePrice);
+    const { feeQuote, feeBase } = feeTotals(feesOf(order), market?.base, market?.quote, averagePrice);
     const createdAtMs = typeof order.timestamp === 'number' && Number.isFinite(order.timestamp) ? order.timestamp : Date.now();
     return {
       clientOrderId: keelClientOrderId ?? order.clientOrderId ?? '',
@@ -639,7 +659,6 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     if (typeof ts !== 'number' || !Number.isFinite(ts)) throw this.#bad(context, `trade ${trade.id} has timestamp ${String(ts)}`);
     const symbol = trade.symbol ?? expectedSymbol;
     const market = this.#exchange.markets?.[symbol];
-    const fees = (trade as Trade & { fees?: Trade['fee'][] }).fees ?? (trade.fee ? [trade.fee] : []);
     return {
       id: trade.id,
       orderId: trade.order ?? '',
@@ -647,7 +666,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       side: trade.side,
       price: decimalString(fromNumber(price)),
       amount: decimalString(fromNumber(amount)),
-      feeQuote: decimalString(fromNumber(feeTotals(fees, market?.base, market?.quote, price).feeQuote)),
+      feeQuote: decimalString(fromNumber(feeTotals(feesOf(trade), market?.base, market?.quote, price).feeQuote)),
       ts,
     };
   }
@@ -724,25 +743,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  */
 function wouldTakeLiquidity(error: unknown): boolean {
   return error instanceof OrderImmediatelyFillable || (error instanceof ExchangeError && error.message.includes('INVALID_LIMIT_PRICE_POST_ONLY'));
-}
-
-/**
- * `feeQuote`: fees paid in the quote currency as they are, base-currency fees at the fill price, others (BNB) as 0.
- * `feeBase`: the amount of base coin taken as fees (it never reaches the account, so positions must not count it).
- */
-function feeTotals(fees: ReadonlyArray<{ cost?: number | string | undefined; currency?: string | undefined } | undefined>, base: string | undefined, quote: string | undefined, price: number): { feeQuote: number; feeBase: number } {
-  let feeQuote = 0;
-  let feeBase = 0;
-  for (const fee of fees) {
-    const cost = Number(fee?.cost ?? 0);
-    if (!Number.isFinite(cost) || cost === 0) continue;
-    if (fee?.currency === quote) feeQuote += cost;
-    else if (fee?.currency === base) {
-      feeQuote += cost * price;
-      if (base !== undefined && cost > 0) feeBase += cost;
-    }
-  }
-  return { feeQuote, feeBase };
 }
 
 /**

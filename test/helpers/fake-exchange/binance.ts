@@ -14,6 +14,8 @@ import { recordedReply } from './recorded.js';
 
 const INTERVALS: Record<string, Timeframe> = { '1m': '1m', '5m': '5m', '15m': '15m', '30m': '30m', '1h': '1h', '4h': '4h', '1d': '1d' };
 const MAX_KLINES = 1000;
+/** GET /api/v3/myTrades: limit default 500, max 1000. */
+const MAX_MY_TRADES = 1000;
 
 function binanceError(code: number, msg: string, status = 400): FakeReply {
   return { status, body: { code, msg } };
@@ -334,13 +336,21 @@ export function binanceDialect(): Dialect {
       method: 'GET',
       path: '/api/v3/myTrades',
       kind: 'private',
-      ccxtMethods: ['fetchMyTrades'],
+      ccxtMethods: ['fetchMyTrades', 'fetchOrderTrades'],
       handle: (request, context) => {
         const symbol = request.params.get('symbol');
-        const startTime = Number(request.params.get('startTime') ?? '0');
+        if (symbol === null) return binanceError(-1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        if (marketOf(symbol, context) === undefined) return binanceError(-1121, 'Invalid symbol.');
+        const orderId = request.params.get('orderId');
+        const startTime = request.params.get('startTime');
+        const endTime = request.params.get('endTime');
+        // Binance takes orderId with symbol alone (or with fromId), never with a time range.
+        if (orderId !== null && (startTime !== null || endTime !== null)) return binanceError(-1128, 'Combination of optional parameters invalid.');
+        const limit = Number(request.params.get('limit') ?? '500');
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_MY_TRADES) return binanceError(-1100, `Illegal characters found in parameter 'limit'; legal range is '1-${MAX_MY_TRADES}'.`);
         const trades = context.book
           .trades()
-          .filter((trade) => trade.ts >= startTime)
+          .filter((trade) => (orderId === null || trade.orderId === orderId) && trade.ts >= Number(startTime ?? '0') && (endTime === null || trade.ts <= Number(endTime)))
           .flatMap((trade) => {
             const order = context.book.get(trade.orderId) as FakeOrder;
             if (order.base + order.quote !== symbol) return [];
@@ -363,7 +373,8 @@ export function binanceDialect(): Dialect {
               },
             ];
           });
-        return ok(trades);
+        // Without fromId, the newest `limit` trades, oldest first.
+        return ok(trades.slice(-limit));
       },
     },
   ];

@@ -12,7 +12,9 @@ import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/i
  * Maker-first orders through the real ccxt classes against the loopback fake, per venue: post-only limits rest or are
  * refused the venue's way when they would take liquidity (binance and coinbase refuse, kraken accepts and cancels),
  * immediate-or-cancel limits fill at once or end canceled, and a resting order filled in part as a maker reads back,
- * and cancels, with its filled amount, its limit as average price and the maker fee.
+ * and cancels, with its filled amount, its limit as average price and the maker fee. Binance's order queries carry no
+ * fee, so there the gateway reads a filled order's fee from its trades: one more call, made only when the order has
+ * filled and carries no fee (a new order's reply carries its fills).
  */
 
 const KEY = 'key-abcdef-123456';
@@ -103,12 +105,32 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     const through = await buyLimit('SOL', 1.1, '1', { timeInForce: 'IOC' });
     const throughId = idFor('ioc-through', through.symbol);
     const last = await fake.universe.lastPrice('SOL', fake.nowMs);
+    const tradeReads = gateway.calls.myTrades;
     const filled = await gateway.createOrder(throughId, through);
     expect(filled).toMatchObject({ clientOrderId: throughId, status: 'closed', filled: '1', amount: '1' });
-    // A taker fill at the market, not at the limit.
+    // A taker fill at the market, not at the limit, and its taker fee from the reply (binance: its fills).
     expect(Number(filled.averagePrice)).toBeCloseTo(last, 6);
+    expect(Number(filled.feeQuote)).toBeCloseTo(last * FAKE_FEE_RATE, 8);
+    expect(gateway.calls.myTrades).toBe(tradeReads);
     expect(fake.book.byClientId(fitClientOrderId(exchangeId, throughId))).toMatchObject({ timeInForce: 'IOC', status: 'closed' });
-    if (exchangeId !== 'binance') expect(Number(filled.feeQuote)).toBeCloseTo(last * FAKE_FEE_RATE, 8);
+  });
+
+  it("a market order's fee comes with the order (binance: the create reply's fills) with no trades call; read back, binance's comes from its trades", async () => {
+    const symbol = `ADA/${quote}`;
+    const clientOrderId = idFor('market-fee', symbol);
+    const last = await fake.universe.lastPrice('ADA', fake.nowMs);
+    const tradeReads = gateway.calls.myTrades;
+    const order = await gateway.createOrder(clientOrderId, { symbol, side: 'buy', type: 'market', amount: '20', price: String(last), reason: 'test' });
+    expect(order).toMatchObject({ clientOrderId, status: 'closed', type: 'market' });
+    const takerFee = Number(order.filled) * Number(order.averagePrice) * FAKE_FEE_RATE;
+    expect(Number(order.feeQuote)).toBeCloseTo(takerFee, 8);
+    expect(gateway.calls.myTrades).toBe(tradeReads);
+
+    // The order query (binance: GET /api/v3/order) carries no fee on binance: one trades call finds it.
+    const readBack = await gateway.fetchOrderByClientId(symbol, clientOrderId);
+    expect(readBack).toMatchObject({ clientOrderId, status: 'closed', filled: order.filled });
+    expect(Number(readBack?.feeQuote)).toBeCloseTo(takerFee, 8);
+    expect(gateway.calls.myTrades - tradeReads).toBe(exchangeId === 'binance' ? 1 : 0);
   });
 
   it('a resting order filled in part as a maker reads back, and cancels, with its fill at the limit and the maker fee', async () => {
@@ -120,30 +142,65 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     await gateway.createOrder(clientOrderId, intent);
     expect(quoteBalance().used).toBeCloseTo(before.used + 40 * limit, 6);
 
+    // Resting with nothing filled: no fee to look for, no trades call on any venue.
+    const tradeReads = gateway.calls.myTrades;
+    expect(await gateway.fetchOrderByClientId(intent.symbol, clientOrderId)).toMatchObject({ status: 'open', filled: '0', feeQuote: '0' });
+    expect(gateway.calls.myTrades).toBe(tradeReads);
+
     const trade = fake.fillResting(fitted, 10);
     expect(trade).toMatchObject({ maker: true, price: limit, amount: 10 });
     const makerFee = 10 * limit * FAKE_MAKER_FEE_RATE;
     const partial = await gateway.fetchOrderByClientId(intent.symbol, clientOrderId);
     expect(partial).toMatchObject({ clientOrderId, status: 'open', filled: '10', amount: '40' });
     expect(Number(partial?.averagePrice)).toBeCloseTo(limit, 8);
+    expect(Number(partial?.feeQuote)).toBeCloseTo(makerFee, 8);
+    expect(partial?.feeBase).toBeUndefined();
+    // Binance's order query carries no commission: the gateway read the order's trades (GET /api/v3/myTrades?orderId=).
+    expect(gateway.calls.myTrades - tradeReads).toBe(exchangeId === 'binance' ? 1 : 0);
 
     const canceled = await gateway.cancelOrder(intent.symbol, clientOrderId);
     expect(canceled).toMatchObject({ clientOrderId, status: 'canceled', filled: '10', amount: '40' });
     expect(Number(canceled?.averagePrice)).toBeCloseTo(limit, 8);
-    if (exchangeId === 'binance') {
-      // Binance's order query carries no commission (ccxt reads fees from a new order's fills only): the fill has it.
-      expect(canceled?.feeQuote).toBe('0');
-      const fills = (await gateway.fetchMyTrades(intent.symbol)).filter((fill) => fill.orderId === canceled?.exchangeOrderId);
-      expect(fills).toHaveLength(1);
-      expect(Number(fills[0]?.feeQuote)).toBeCloseTo(makerFee, 8);
-    } else {
-      expect(Number(partial?.feeQuote)).toBeCloseTo(makerFee, 8);
-      expect(Number(canceled?.feeQuote)).toBeCloseTo(makerFee, 8);
-    }
+    expect(Number(canceled?.feeQuote)).toBeCloseTo(makerFee, 8);
+    // cancelOrder reads the order before and after cancelling it: on binance each read finds the fee in the trades.
+    expect(gateway.calls.myTrades - tradeReads).toBe(exchangeId === 'binance' ? 3 : 0);
     // Only the unfilled 30 gave their reservation back; the 10 bought were paid for with the fee.
     const after = quoteBalance();
     expect(after.used).toBeCloseTo(before.used, 6);
     expect(after.free).toBeCloseTo(before.free - 10 * limit - makerFee, 6);
+  });
+
+  it.runIf(exchangeId === 'binance')('binance: a maker fill whose fee was taken in the base coin reads back with it as feeBase, valued at the fill price', async () => {
+    const intent = await buyLimit('DOT', 0.9, '30', { postOnly: true });
+    const clientOrderId = idFor('base-fee', intent.symbol);
+    const limit = Number(intent.price);
+    await gateway.createOrder(clientOrderId, intent);
+    fake.book.chargeNextFeesInBase(1, 0.001);
+    fake.fillResting(fitClientOrderId(exchangeId, clientOrderId), 30);
+    const order = await gateway.fetchOrderByClientId(intent.symbol, clientOrderId);
+    expect(order).toMatchObject({ status: 'closed', filled: '30', feeBase: '0.03' });
+    expect(Number(order?.feeQuote)).toBeCloseTo(0.03 * limit, 8);
+  });
+
+  it.runIf(exchangeId === 'binance')('binance: when reading the trades fails, the read fails retryably instead of reporting the fill without its fee', async () => {
+    const intent = await buyLimit('LINK', 0.9, '10', { postOnly: true });
+    const clientOrderId = idFor('trades-down', intent.symbol);
+    await gateway.createOrder(clientOrderId, intent);
+    fake.fillResting(fitClientOrderId(exchangeId, clientOrderId), 4);
+    fake.faults.set({ status5xxRate: 1, routes: ['binance.myTrades'] });
+    try {
+      for (const read of [() => gateway.fetchOrderByClientId(intent.symbol, clientOrderId), () => gateway.cancelOrder(intent.symbol, clientOrderId)]) {
+        const error = await rejection(read());
+        expect(error.retryable).toBe(true);
+        expect(error.message).toContain(`fees of order ${fake.book.byClientId(fitClientOrderId(exchangeId, clientOrderId))?.id} (filled 4)`);
+      }
+    } finally {
+      fake.faults.clear();
+    }
+    // The retry: the cancel goes through and the fill reads back with its maker fee.
+    const canceled = await gateway.cancelOrder(intent.symbol, clientOrderId);
+    expect(canceled).toMatchObject({ status: 'canceled', filled: '4' });
+    expect(Number(canceled?.feeQuote)).toBeCloseTo(4 * Number(intent.price) * FAKE_MAKER_FEE_RATE, 8);
   });
 
   it('refuses post-only or immediate-or-cancel market orders before any request', async () => {
