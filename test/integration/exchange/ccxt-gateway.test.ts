@@ -6,6 +6,7 @@ import type { OrderIntent } from '../../../src/domain/market-types.js';
 import { fitClientOrderId } from '../../../src/exchange/capabilities.js';
 import { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
 import { SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange } from '../../helpers/fake-exchange/index.js';
+import { keelRejection } from '../../helpers/keel-rejection.js';
 import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/index.js';
 
 /**
@@ -19,16 +20,6 @@ const KEY = 'key-abcdef-123456';
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQx';
 const QUOTE: Record<FakeExchangeId, string> = { kraken: 'USD', coinbase: 'USD', binance: 'USDT' };
 const COINS = 40;
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isKeelError(error), `expected a KeelError, got ${String(error)}`).toBe(true);
-    return error as KeelError;
-  }
-  throw new Error('expected a rejection');
-}
 
 if (!sharedDataAvailable()) {
   describe('ccxt gateway against the fake exchange', () => {
@@ -109,7 +100,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     }
     // Read from the markets loaded once: no call of its own.
     expect(gateway.calls).toEqual(before);
-    expect((await rejection(gateway.orderRules([`NOPE/${quote}`]))).code).toBe('BadSymbol');
+    expect((await keelRejection(gateway.orderRules([`NOPE/${quote}`]))).code).toBe('BadSymbol');
   });
 
   it('fetches closed 1h candles for 25 symbols, the candle in progress left out', async () => {
@@ -143,14 +134,14 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
   });
 
   it('refuses unknown symbols naming valid ones, without fetching candles', async () => {
-    const error = await rejection(gateway.validateSymbols([`FOO/${quote}`, `BTC/${quote}`, `BAR/${quote}`]));
+    const error = await keelRejection(gateway.validateSymbols([`FOO/${quote}`, `BTC/${quote}`, `BAR/${quote}`]));
     expect(error.code).toBe('BadSymbol');
     expect(error.message).toBe(
       `unknown symbols on ${exchangeId}: FOO/${quote}, BAR/${quote}; valid symbols include ` +
         `${symbols.slice(0, 10).join(', ')}, ... (${COINS} in all for ${quote})`,
     );
     const before = gateway.calls.ohlcv;
-    expect((await rejection(gateway.fetchOhlcv(`FOO/${quote}`, '1h', { limit: 5, untilMs: fake.nowMs }))).code).toBe('BadSymbol');
+    expect((await keelRejection(gateway.fetchOhlcv(`FOO/${quote}`, '1h', { limit: 5, untilMs: fake.nowMs }))).code).toBe('BadSymbol');
     expect(gateway.calls.ohlcv).toBe(before);
     await expect(gateway.validateSymbols(symbols.slice(0, 30))).resolves.toBeUndefined();
   });
@@ -178,7 +169,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
 
     it('5xx: a retryable ExchangeNotAvailable, then success', async () => {
       fake.faults.set({ status5xxRate: 1, routes: ['public'] });
-      const error = await rejection(gateway.fetchTickers(quote, [`BTC/${quote}`], fake.nowMs));
+      const error = await keelRejection(gateway.fetchTickers(quote, [`BTC/${quote}`], fake.nowMs));
       expect(error.code).toBe('ExchangeNotAvailable');
       expect(error.retryable).toBe(true);
       expect(error.message).toContain('503');
@@ -188,7 +179,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
 
     it('429 with Retry-After: RateLimitExceeded carrying the wait', async () => {
       fake.faults.set({ rateLimitBurst: { count: 1, retryAfterS: 7 } });
-      const error = await rejection(gateway.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 3, untilMs: fake.nowMs }));
+      const error = await keelRejection(gateway.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 3, untilMs: fake.nowMs }));
       expect(error.code).toBe('RateLimitExceeded');
       expect(error.retryable).toBe(true);
       expect(error.retryAfterMs).toBe(7_000);
@@ -197,7 +188,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
 
     it('malformed JSON: a BadResponse that retrying would not fix', async () => {
       fake.faults.set({ malformedJsonRate: 1, routes: ['public'] });
-      const error = await rejection(gateway.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 3, untilMs: fake.nowMs }));
+      const error = await keelRejection(gateway.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 3, untilMs: fake.nowMs }));
       expect(error.code).toBe('BadResponse');
       expect(error.retryable).toBe(false);
       expect(error.message).toContain('not valid JSON');
@@ -209,7 +200,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
       await impatient.loadMarkets();
       fake.faults.set({ timeoutRate: 1, routes: ['public'] });
       const started = Date.now();
-      const error = await rejection(impatient.fetchTickers(quote, [`BTC/${quote}`], fake.nowMs));
+      const error = await keelRejection(impatient.fetchTickers(quote, [`BTC/${quote}`], fake.nowMs));
       expect(error.code).toBe('RequestTimeout');
       expect(error.retryable).toBe(true);
       expect(Date.now() - started).toBeLessThan(3_000);
@@ -219,8 +210,8 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     it('a failed market load is tried again by the next call (ccxt would keep the failure)', async () => {
       const fresh = connect();
       fake.faults.set({ status5xxRate: 1, routes: ['markets'] });
-      expect((await rejection(fresh.listSymbols(quote))).code).toBe('ExchangeNotAvailable');
-      expect((await rejection(fresh.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 2, untilMs: fake.nowMs }))).code).toBe('ExchangeNotAvailable');
+      expect((await keelRejection(fresh.listSymbols(quote))).code).toBe('ExchangeNotAvailable');
+      expect((await keelRejection(fresh.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 2, untilMs: fake.nowMs }))).code).toBe('ExchangeNotAvailable');
       fake.faults.clear();
       expect(await fresh.listSymbols(quote)).toHaveLength(COINS);
       expect(await fresh.fetchOhlcv(`BTC/${quote}`, '1h', { limit: 2, untilMs: fake.nowMs })).toHaveLength(2);
@@ -242,7 +233,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
       const clientOrderId = clientOrderIdFor({ cycleId: `cycle-${exchangeId}`, tickTs: fake.nowMs, symbol, side: 'buy' });
       const intent = await marketBuy(symbol);
       fake.faults.set({ loseOrderResponseRate: 1 });
-      const lost = await rejection(gateway.findOrCreateOrder(clientOrderId, intent));
+      const lost = await keelRejection(gateway.findOrCreateOrder(clientOrderId, intent));
       expect(lost.code).toBe('NetworkError');
       expect(lost.retryable).toBe(true);
       fake.faults.clear();
@@ -318,7 +309,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
 
     it('needs credentials for account calls', async () => {
       const publicOnly = connect({ credentials: false });
-      expect((await rejection(publicOnly.fetchBalances())).code).toBe('AuthenticationError');
+      expect((await keelRejection(publicOnly.fetchBalances())).code).toBe('AuthenticationError');
       expect(await publicOnly.listSymbols(quote)).toHaveLength(COINS);
     });
   });
@@ -329,7 +320,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     expect(shown).not.toContain(SECRET);
     expect(shown).toContain('[redacted]');
     fake.faults.set({ status5xxRate: 1, routes: ['private'] });
-    const error = await rejection(gateway.fetchBalances());
+    const error = await keelRejection(gateway.fetchBalances());
     fake.faults.clear();
     expect(`${error.message}\n${error.stack}`).not.toContain(KEY);
     expect(`${error.message}\n${error.stack}`).not.toContain(SECRET);

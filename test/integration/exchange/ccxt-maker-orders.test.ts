@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOrderIdFor } from '../../../src/domain/business-key.js';
-import { isKeelError } from '../../../src/domain/errors.js';
-import type { KeelError } from '../../../src/domain/errors.js';
 import type { OrderIntent } from '../../../src/domain/market-types.js';
 import { fitClientOrderId } from '../../../src/exchange/capabilities.js';
 import { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
+import { keelRejection } from '../../helpers/keel-rejection.js';
 import { FAKE_FEE_RATE, FAKE_MAKER_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange } from '../../helpers/fake-exchange/index.js';
 import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/index.js';
 
@@ -20,16 +19,6 @@ import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/i
 const KEY = 'key-abcdef-123456';
 const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQx';
 const QUOTE: Record<FakeExchangeId, string> = { kraken: 'USD', coinbase: 'USD', binance: 'USDT' };
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isKeelError(error), `expected a KeelError, got ${String(error)}`).toBe(true);
-    return error as KeelError;
-  }
-  throw new Error('expected a rejection');
-}
 
 if (!sharedDataAvailable()) {
   describe('maker-first orders through ccxt against the fake exchange', () => {
@@ -84,7 +73,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
       expect(fake.book.byClientId(fitted)).toMatchObject({ status: 'canceled', canceledBy: 'post-only', filled: 0 });
       expect(await gateway.findOrCreateOrder(clientOrderId, intent)).toMatchObject({ created: false, order: { status: 'canceled', filled: '0' } });
     } else {
-      const error = await rejection(gateway.createOrder(clientOrderId, intent));
+      const error = await keelRejection(gateway.createOrder(clientOrderId, intent));
       expect(error.code).toBe('InvalidOrder');
       expect(error.retryable).toBe(false);
       expect(error.message).toContain(`${exchangeId} createOrder buy limit post-only 0.1 ETH/${quote} (client order id ${clientOrderId}): a post-only order at ${intent.price} that would have taken liquidity; the exchange refused it and nothing was placed`);
@@ -190,7 +179,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     fake.faults.set({ status5xxRate: 1, routes: ['binance.myTrades'] });
     try {
       for (const read of [() => gateway.fetchOrderByClientId(intent.symbol, clientOrderId), () => gateway.cancelOrder(intent.symbol, clientOrderId)]) {
-        const error = await rejection(read());
+        const error = await keelRejection(read());
         expect(error.retryable).toBe(true);
         expect(error.message).toContain(`fees of order ${fake.book.byClientId(fitClientOrderId(exchangeId, clientOrderId))?.id} (filled 4)`);
       }
@@ -207,7 +196,7 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
     const market: OrderIntent = { symbol: `BTC/${quote}`, side: 'buy', type: 'market', amount: '0.01', price: '1', reason: 'test' };
     const requests = fake.counters.total;
     for (const extra of [{ postOnly: true }, { timeInForce: 'IOC' as const }]) {
-      const error = await rejection(gateway.createOrder('kl-market-maker', { ...market, ...extra }));
+      const error = await keelRejection(gateway.createOrder('kl-market-maker', { ...market, ...extra }));
       expect(error.code).toBe('InvalidOrder');
       expect(error.message).toContain(`${exchangeId} order buy market BTC/${quote} (client order id kl-market-maker): post-only and immediate-or-cancel apply to limit orders only; nothing was sent`);
     }

@@ -52,18 +52,25 @@ describe.skipIf(!sharedDataAvailable())('live execution in a durable cycle on th
     await fake?.close();
   });
 
+  /**
+   * A cycle of `ticks` hourly ticks ending at the fake's clock, over its 8 top coins, where any positive score buys
+   * (several coins at the first tick) and nothing scores low enough to sell; about 0.5 % of equity a buy.
+   */
+  const cycleOf = (ticks: number) => ({
+    quote: 'USDT',
+    maxTicks: ticks,
+    marketStartMs: fake.nowMs - (ticks - 1) * HOUR_MS,
+    warmupCandles: 40,
+    universe: { symbols: null, maxCoins: 8 },
+    signal: { ...harness.cycleConfig().signal, buyThreshold: 0.0001, sellThreshold: 1 },
+    risk: { maxPositionFraction: 0.005, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
+  });
+
   it('rests post-only at the bid, books a partial maker fill found at the cancel, re-prices the rest once and then takes; nothing placed twice', async () => {
     const { handle } = await harness.startCycle({
-      quote: 'USDT',
-      maxTicks: 3,
+      ...cycleOf(3),
       // Time between ticks for the test to fill a resting order at the exchange.
       tickPacingMs: 4_000,
-      marketStartMs: fake.nowMs - 2 * HOUR_MS,
-      warmupCandles: 40,
-      universe: { symbols: null, maxCoins: 8 },
-      // Any positive score buys (several coins at the first tick); nothing scores low enough to sell.
-      signal: { ...harness.cycleConfig().signal, buyThreshold: 0.0001, sellThreshold: 1 },
-      risk: { maxPositionFraction: 0.005, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
       execution: { mode: 'maker_first', maxReprices: 1, fallback: 'market', iocLimitBps: 20 },
     });
     const cycleId = handle.workflowId;
@@ -136,14 +143,8 @@ describe.skipIf(!sharedDataAvailable())('live execution in a durable cycle on th
     const db = harness.database.db;
     const before = new Set(fake.book.all.map((o) => o.id));
     const { handle } = await harness.startCycle({
-      quote: 'USDT',
-      maxTicks: 6,
-      marketStartMs: fake.nowMs - 5 * HOUR_MS,
-      warmupCandles: 40,
-      universe: { symbols: null, maxCoins: 8 },
-      signal: { ...harness.cycleConfig().signal, buyThreshold: 0.0001, sellThreshold: 1 },
+      ...cycleOf(6),
       // About 500 USDT a buy: every buy goes out as two slices a tick apart; a 0.5 % stop is hit by some within a few candles.
-      risk: { maxPositionFraction: 0.005, maxOpenPositions: 100, minOrderNotional: 1, cooldownTicks: 1 },
       execution: { mode: 'market', maxReprices: 2, fallback: 'market', iocLimitBps: 20, twap: { minNotional: 100, slices: 2, intervalTicks: 1 } },
       exits: { stopLossFraction: 0.005, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null },
     });
