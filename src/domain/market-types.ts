@@ -77,6 +77,13 @@ export interface OrderIntent {
   postOnly?: boolean;
   /** 'IOC': a limit order that fills at once, as far as it can, and is cancelled for the rest (maker-first's fallback). */
   timeInForce?: 'IOC';
+  /**
+   * A stop-market sell resting on the exchange (decimal string): it becomes a market sell once the price trades at or
+   * below stopPrice (exits.onExchange). Only with side 'sell' and type 'market', without postOnly or timeInForce;
+   * `price` stays the reference price. Live accounts on venues with stop-market sells (capabilities orders.stopMarket)
+   * only: the paper broker refuses it.
+   */
+  stopPrice?: string;
 }
 
 /** An order as the exchange (or the paper broker) reports it. */
@@ -99,6 +106,11 @@ export interface OrderState {
    * Absent when every fee was paid in the quote currency (and in records from before it existed).
    */
   feeBase?: string;
+  /**
+   * The trigger of a stop order (OrderIntent.stopPrice) as the exchange reports it, decimal string; absent for other
+   * orders. A stop-market sell reads as type 'market': 'open' with nothing filled until it triggers.
+   */
+  stopPrice?: string;
   /** Epoch ms when the exchange accepted the order. */
   createdAtMs: number;
 }

@@ -77,6 +77,12 @@ export interface ExchangeCapabilities {
      * carries its fills has the fee already.
      */
     feesOnlyInTrades: boolean;
+    /**
+     * The venue has a stop-market sell on spot that ccxt places with its unified `stopLossPrice` param on a market
+     * order (OrderIntent.stopPrice, exits.onExchange): it rests until the price trades at or below the trigger, then
+     * sells at market. Where false, the gateway refuses a stop intent before any request.
+     */
+    stopMarket: boolean;
   };
   /**
    * Spot trading fees at the entry volume tier, fractions of notional: what paper trading and backtests of this venue
@@ -131,7 +137,8 @@ const KRAKEN: ExchangeCapabilities = {
     source: 'POST /0/private/OpenOrders and /0/private/ClosedOrders with cl_ord_id',
   },
   // QueryOrders, OpenOrders and ClosedOrders carry `fee` (ccxt kraken parseOrder).
-  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: false },
+  // Stops: AddOrder ordertype "stop-loss" with price = the trigger (ccxt kraken orderRequest, stopLossPrice on a market order).
+  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: false, stopMarket: true },
   fees: { maker: 0.0025, taker: 0.004, source: 'kraken.com/features/fee-schedule: Kraken Pro spot, 30-day volume $0-10K' },
   // POST /0/private/TradesHistory answers every pair.
   myTrades: { allSymbolsInOneCall: true },
@@ -174,7 +181,8 @@ const COINBASE: ExchangeCapabilities = {
   },
   // market_market_ioc buys take quote_size; ccxt computes it as amount x price (createMarketBuyOrderRequiresPrice).
   // Orders carry their total_fees (ccxt coinbase parseOrder).
-  orders: { marketBuyNeedsPrice: true, feesOnlyInTrades: false },
+  // Stops: Advanced Trade has stop-limits only (stop_limit_stop_limit_gtc); ccxt sends a market order's stopLossPrice as a plain market_market_ioc.
+  orders: { marketBuyNeedsPrice: true, feesOnlyInTrades: false, stopMarket: false },
   fees: { maker: 0.006, taker: 0.012, source: 'coinbase.com/advanced-fees: Advanced Trade spot, 30-day volume $0-1K' },
   // GET /api/v3/brokerage/orders/historical/fills: product_id is an optional filter.
   myTrades: { allSymbolsInOneCall: true },
@@ -212,7 +220,8 @@ const BINANCE: ExchangeCapabilities = {
   lookupByClientId: { kind: 'fetch-order-param', param: 'origClientOrderId', source: 'GET /api/v3/order?symbol=..&origClientOrderId=..' },
   // GET /api/v3/order (and openOrders, allOrders) has no commission; ccxt binance parseOrder reads fees only from the
   // `fills` of a new order's FULL reply. GET /api/v3/myTrades?orderId=.. has each fill's commission.
-  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: true },
+  // Stops: POST /api/v3/order type STOP_LOSS with stopPrice (ccxt binance createOrderRequest, stopLossPrice on a spot market order).
+  orders: { marketBuyNeedsPrice: false, feesOnlyInTrades: true, stopMarket: true },
   fees: { maker: 0.001, taker: 0.001, source: 'binance.com/en/fee/schedule: spot, regular user (VIP 0), no BNB discount' },
   // GET /api/v3/myTrades requires symbol.
   myTrades: { allSymbolsInOneCall: false },

@@ -11,6 +11,7 @@ import { translateCcxtError } from './ccxt-errors.js';
 import { feeOfOrderTrades, feeTotals, feesOf, reportsFee } from './ccxt-fees.js';
 import { parseCcxtOrderRules } from './ccxt-order-rules.js';
 import type { ParsedOrderRules } from './ccxt-order-rules.js';
+import { orderTypeOf, stopPriceOf, stopTrigger } from './ccxt-stop-orders.js';
 import { pointApiUrlsAt } from './ccxt-urls.js';
 import { checkAsOf, checkOhlcvRequest, isoTime, newGatewayCalls } from './market-args.js';
 import type { GatewayCalls, OhlcvRequest } from './market-args.js';
@@ -268,10 +269,13 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
    * IOC, coinbase limit_limit_gtc post_only / sor_limit_ioc). A post-only order that would take liquidity is refused by
    * binance and coinbase: InvalidOrder, nothing placed. Kraken accepts it and cancels it at once: it comes back
    * canceled with nothing filled, as does an immediate-or-cancel order that found nothing to trade.
+   *
+   * A stop (`stopPrice`, a stop-market sell) goes out as a market sell with ccxt's unified `stopLossPrice` (see
+   * ccxt-stop-orders.ts): it comes back open with nothing filled, type 'market', carrying its stopPrice.
    */
   async createOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<OrderState> {
     this.#needCredentials('createOrder');
-    const { amount, price } = this.#checkIntent(intent, clientOrderId);
+    const { amount, price, stopPrice } = this.#checkIntent(intent, clientOrderId);
     await this.validateSymbols([intent.symbol]);
     const fitted = fitClientOrderId(this.exchangeId, clientOrderId);
     const sendPrice = intent.type === 'limit' || (intent.side === 'buy' && this.capabilities.orders.marketBuyNeedsPrice);
@@ -279,8 +283,10 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
       [this.capabilities.clientOrderId.createParam]: fitted,
       ...(intent.postOnly === true && { postOnly: true }),
       ...(intent.timeInForce === 'IOC' && { timeInForce: 'IOC' }),
+      ...(stopPrice !== undefined && { stopLossPrice: stopPrice }),
     };
-    const context = `createOrder ${intent.side} ${intent.type}${intent.postOnly === true ? ' post-only' : ''}${intent.timeInForce === 'IOC' ? ' IOC' : ''} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
+    const flags = `${intent.postOnly === true ? ' post-only' : ''}${intent.timeInForce === 'IOC' ? ' IOC' : ''}${stopPrice !== undefined ? ` stop ${intent.stopPrice}` : ''}`;
+    const context = `createOrder ${intent.side} ${intent.type}${flags} ${intent.amount} ${intent.symbol} (client order id ${clientOrderId})`;
     const placed = await this.#call(
       'createOrder',
       context,
@@ -316,6 +322,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
         filled: '0',
         averagePrice: '0',
         feeQuote: '0',
+        ...(intent.stopPrice !== undefined && { stopPrice: intent.stopPrice }),
         createdAtMs: Date.now(),
       };
     }
@@ -357,9 +364,11 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
    * The idempotent placement step: look the client order id up, and place the order only when the exchange has none.
    * Run it on every attempt (a lost reply, a timeout, a worker restart): whatever happened to an earlier attempt, the
    * order exists at most once, provided an attempt Temporal has given up sends nothing more: the guard's job, since
-   * the next attempt's look-up may run while this one still waits for the rate limiter.
+   * the next attempt's look-up may run while this one still waits for the rate limiter. An intent createOrder would
+   * refuse is refused before the look-up, so nothing at all is sent for it.
    */
   async findOrCreateOrder(clientOrderId: string, intent: OrderIntent, guard?: AttemptGuard): Promise<{ order: OrderState; created: boolean }> {
+    this.#checkIntent(intent, clientOrderId);
     const existing = await this.fetchOrderByClientId(intent.symbol, clientOrderId, guard);
     if (existing !== null) return { order: existing, created: false };
     return { order: await this.createOrder(clientOrderId, intent, guard), created: true };
@@ -481,7 +490,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     }
   }
 
-  #checkIntent(intent: OrderIntent, clientOrderId: string): { amount: number; price: number } {
+  #checkIntent(intent: OrderIntent, clientOrderId: string): { amount: number; price: number; stopPrice: number | undefined } {
     const where = `${this.exchangeId} order ${intent.side} ${intent.type} ${intent.symbol} (client order id ${clientOrderId})`;
     if (intent.side !== 'buy' && intent.side !== 'sell') throw new KeelError('InvalidOrder', `${where}: side must be buy or sell, got "${String(intent.side)}"`);
     if (intent.type !== 'market' && intent.type !== 'limit') throw new KeelError('InvalidOrder', `${where}: type must be market or limit, got "${String(intent.type)}"`);
@@ -491,6 +500,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     if (!Number.isFinite(price) || price <= 0) throw new KeelError('InvalidOrder', `${where}: price must be a positive decimal string, got "${intent.price}"`);
     const timeInForce: unknown = intent.timeInForce;
     if (timeInForce !== undefined && timeInForce !== 'IOC') throw new KeelError('InvalidOrder', `${where}: timeInForce must be "IOC" or absent, got "${String(timeInForce)}"`);
+    const stopPrice = stopTrigger(intent, where, this.capabilities);
     // ccxt would send a post-only or IOC market order as a plain one on some venues, or refuse it only after loading markets.
     if ((intent.postOnly === true || timeInForce === 'IOC') && intent.type !== 'limit') {
       throw new KeelError('InvalidOrder', `${where}: post-only and immediate-or-cancel apply to limit orders only; nothing was sent`);
@@ -498,7 +508,7 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     if (intent.postOnly === true && timeInForce === 'IOC') {
       throw new KeelError('InvalidOrder', `${where}: an order is post-only (it must rest) or immediate-or-cancel (it must not), not both; nothing was sent`);
     }
-    return { amount, price };
+    return { amount, price, stopPrice };
   }
 
   #bad(context: string, detail: string): KeelError {
@@ -607,19 +617,21 @@ export class CcxtGateway implements ExchangeGateway, MarketRules, AccountReader 
     const market = this.#exchange.markets?.[symbol];
     const { feeQuote, feeBase } = feeTotals(feesOf(order), market?.base, market?.quote, averagePrice);
     const createdAtMs = typeof order.timestamp === 'number' && Number.isFinite(order.timestamp) ? order.timestamp : Date.now();
+    const stopPrice = stopPriceOf(order);
     return {
       clientOrderId: keelClientOrderId ?? order.clientOrderId ?? '',
       exchangeOrderId: id,
       symbol,
       side: order.side,
-      // keel places market and limit orders only; anything else seen at the exchange (stops) reads as limit.
-      type: order.type === 'market' ? 'market' : 'limit',
+      // Stop-market sells read as market orders (with their stopPrice); anything else keel did not place reads as limit.
+      type: orderTypeOf(order.type),
       status,
       amount: decimalString(fromNumber(amount)),
       filled: decimalString(fromNumber(filled)),
       averagePrice: decimalString(fromNumber(averagePrice)),
       feeQuote: decimalString(fromNumber(feeQuote)),
       ...(feeBase > 0 && { feeBase: decimalString(fromNumber(feeBase)) }),
+      ...(stopPrice !== undefined && { stopPrice }),
       createdAtMs,
     };
   }

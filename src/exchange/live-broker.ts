@@ -69,7 +69,8 @@ export class LiveBroker implements OrderBroker {
     const { clientOrderId, intent, quote, guard } = request;
     const notional = notionalOf(intent);
     if (intent.side === 'buy') await this.checkBuyCaps(clientOrderId, request.capKey ?? clientOrderId, intent, notional, quote);
-    // Post-only and immediate-or-cancel intents go through as they are: the gateway sends them as such.
+    // Post-only, immediate-or-cancel and stop (stopPrice) intents go through as they are: the gateway sends them as
+    // such. A stop is a sell: no cap applies to it, like any other sell.
     const { order } = await this.exchange.findOrCreateOrder(clientOrderId, intent, guard);
     return order;
   }

@@ -78,6 +78,12 @@ export class PaperBroker implements OrderBroker {
 
   async placeOrder(request: PlaceOrderRequest): Promise<OrderState> {
     const { account, quote, clientOrderId, intent, asOfMs } = request;
+    if (intent.stopPrice !== undefined) {
+      throw new KeelError(
+        'NotSupported',
+        `paper order ${intent.side} ${intent.amount} ${intent.symbol} with stopPrice ${intent.stopPrice} (client order id ${clientOrderId}): stops rest on the exchange on live accounts only; paper accounts check them each tick; nothing was placed`,
+      );
+    }
     if (account === '' || clientOrderId === '') {
       throw new KeelError('InvalidOrder', `paper order needs a non-empty account and clientOrderId (got account "${account}", clientOrderId "${clientOrderId}")`);
     }

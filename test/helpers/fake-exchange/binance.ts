@@ -60,13 +60,14 @@ export function binanceDialect(): Dialect {
     cummulativeQuoteQty: eight(order.cost),
     status: statusOf(order),
     timeInForce: order.timeInForce,
-    type: order.postOnly ? 'LIMIT_MAKER' : order.type.toUpperCase(),
+    type: order.stopPrice !== undefined ? 'STOP_LOSS' : order.postOnly ? 'LIMIT_MAKER' : order.type.toUpperCase(),
     side: order.side.toUpperCase(),
-    stopPrice: '0.00000000',
+    stopPrice: eight(order.stopPrice ?? 0),
     icebergQty: '0.00000000',
     time: order.createdAtMs,
     updateTime: order.updatedAtMs,
-    isWorking: true,
+    // A stop is not working (not on the book) until it triggers.
+    isWorking: order.stopPrice === undefined || order.filled > 0,
     workingTime: order.createdAtMs,
     origQuoteOrderQty: eight(order.quoteSize ?? 0),
     selfTradePreventionMode: 'EXPIRE_MAKER',
@@ -242,10 +243,14 @@ export function binanceDialect(): Dialect {
         if (market === undefined) return binanceError(-1121, 'Invalid symbol.');
         const side = request.params.get('side')?.toLowerCase();
         const type = request.params.get('type')?.toLowerCase();
-        // ccxt sends a post-only order as type LIMIT_MAKER and an immediate-or-cancel one as timeInForce IOC.
-        if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit' && type !== 'limit_maker')) return binanceError(-1116, 'Invalid orderType.');
+        // ccxt sends a post-only order as type LIMIT_MAKER, an immediate-or-cancel one as timeInForce IOC, and a
+        // stop-market one as type STOP_LOSS with stopPrice (the fake knows sell stops only).
+        if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit' && type !== 'limit_maker' && type !== 'stop_loss')) return binanceError(-1116, 'Invalid orderType.');
         const timeInForce = request.params.get('timeInForce');
         if (type === 'limit' && timeInForce !== 'GTC' && timeInForce !== 'IOC') return binanceError(-1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
+        const stopPrice = type === 'stop_loss' ? Number(request.params.get('stopPrice')) : undefined;
+        if (stopPrice !== undefined && !(stopPrice > 0)) return binanceError(-1102, "Mandatory parameter 'stopPrice' was not sent, was empty/null, or malformed.");
+        if (stopPrice !== undefined && (side !== 'sell' || timeInForce !== null)) return binanceError(-1106, 'Parameter was sent when not required.');
         const clientOrderId = request.params.get('newClientOrderId') ?? undefined;
         if (clientOrderId !== undefined && !/^[.A-Z:/a-z0-9_-]{1,36}$/.test(clientOrderId)) {
           return binanceError(-1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
@@ -260,16 +265,19 @@ export function binanceDialect(): Dialect {
           base: market.base,
           quote: market.quote,
           side,
-          type: type === 'market' ? 'market' : 'limit',
+          type: type === 'market' || type === 'stop_loss' ? 'market' : 'limit',
           ...(quantity !== null ? { amount: Number(quantity) } : { quoteSize: Number(quoteQty) }),
-          ...(type !== 'market' && price !== null && { limitPrice: Number(price) }),
+          ...((type === 'limit' || type === 'limit_maker') && price !== null && { limitPrice: Number(price) }),
           ...(clientOrderId !== undefined && { clientOrderId }),
           ...(type === 'limit_maker' && { postOnly: true }),
           ...(timeInForce === 'IOC' && { timeInForce: 'IOC' as const }),
+          ...(stopPrice !== undefined && { stopPrice }),
         };
         const last = await context.universe.lastPrice(market.base, context.nowMs);
         // A LIMIT_MAKER that would trade at once is refused whole: nothing is created.
         if (placing.postOnly === true && isMarketable(placing, last)) return binanceError(-2010, 'Order would immediately match and take.');
+        // So is a sell stop whose trigger the price has already reached.
+        if (stopPrice !== undefined && stopPrice >= last) return binanceError(-2010, 'Stop price would trigger immediately.');
         const order = context.book.place(placing, last, context.nowMs);
         const rendered = renderOrder(order);
         const reply: Record<string, unknown> = { ...createTemplate, ...rendered, transactTime: order.createdAtMs };

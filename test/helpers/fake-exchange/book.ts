@@ -40,6 +40,8 @@ export interface FakeOrder {
   postOnly: boolean;
   /** 'IOC': fills what it can at placement and is canceled for the rest, never resting. */
   timeInForce: 'GTC' | 'IOC';
+  /** A stop-market sell's trigger: it rests (type 'market') until triggerStops trades the price at or below it. */
+  stopPrice?: number;
   /** Who ended a canceled order: the account, or the venue's post-only or immediate-or-cancel rule. */
   canceledBy?: 'user' | 'post-only' | 'ioc';
   /** Wall time (Date.now()) before which look-ups and listings do not show the order (see hideNewOrdersForMs). */
@@ -58,6 +60,8 @@ export interface PlaceRequest {
   clientOrderId?: string;
   postOnly?: boolean;
   timeInForce?: 'IOC';
+  /** A stop-market sell: created open, never filled at placement (see FakeOrderBook.triggerStops). */
+  stopPrice?: number;
 }
 
 /** Fee of a fill that takes liquidity (market orders, marketable limits). */
@@ -76,7 +80,8 @@ export function isMarketable(request: Pick<PlaceRequest, 'side' | 'type' | 'limi
  * it in their own shapes. Market orders (and marketable limit orders) fill at once at the universe's last price as
  * takers; other limit orders rest until canceled, or until a test fills them as makers (fillResting). A post-only order
  * that reaches place() while marketable is created canceled (kraken's way; binance and coinbase refuse it before
- * placing), and an immediate-or-cancel one that is not marketable is created canceled with nothing filled. Every
+ * placing), and an immediate-or-cancel one that is not marketable is created canceled with nothing filled. A stop-market
+ * sell rests, holding its base amount, until a test trades the price through its trigger (triggerStops). Every
  * created order is counted per client order id, so a test can prove that a lost reply never became a second order.
  */
 export class FakeOrderBook {
@@ -179,12 +184,13 @@ export class FakeOrderBook {
       trades: [],
       postOnly: request.postOnly === true,
       timeInForce: request.timeInForce ?? 'GTC',
+      ...(request.stopPrice !== undefined && { stopPrice: request.stopPrice }),
       ...(this.hideNewForMs > 0 && { hiddenUntilMs: Date.now() + this.hideNewForMs }),
     };
     this.orders.push(order);
     this.byId.set(order.id, order);
     if (request.clientOrderId !== undefined) this.createdByClientId.set(request.clientOrderId, (this.createdByClientId.get(request.clientOrderId) ?? 0) + 1);
-    const marketable = isMarketable(request, price);
+    const marketable = request.stopPrice === undefined && isMarketable(request, price);
     if (marketable && order.postOnly) this.end(order, 'post-only', nowMs);
     else if (marketable) this.addTrade(order, price, amount, false, nowMs);
     else if (order.timeInForce === 'IOC') this.end(order, 'ioc', nowMs);
@@ -213,6 +219,20 @@ export class FakeOrderBook {
     const filled = Math.min(amount, left);
     this.reserve(order, -1, filled);
     return this.addTrade(order, order.limitPrice, filled, true, nowMs);
+  }
+
+  /**
+   * The price of `symbol` trades at `price`: every open stop-market sell of it whose trigger is at or above that price
+   * fills whole at `price` as a taker (FAKE_FEE_RATE), from the base it reserved. Returns the orders it filled.
+   */
+  triggerStops(symbol: string, price: number, nowMs: number): FakeOrder[] {
+    if (!(price > 0)) throw new Error(`triggerStops: price must be positive, got ${price}`);
+    const fired = this.orders.filter((order) => order.symbol === symbol && order.status === 'open' && order.stopPrice !== undefined && order.stopPrice >= price);
+    for (const order of fired) {
+      this.reserve(order, -1);
+      this.addTrade(order, price, order.amount - order.filled, false, nowMs);
+    }
+    return fired;
   }
 
   private end(order: FakeOrder, by: NonNullable<FakeOrder['canceledBy']>, nowMs: number): void {

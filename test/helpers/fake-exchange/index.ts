@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binanceDialect } from './binance.js';
 import { FakeOrderBook } from './book.js';
-import type { FakeTrade } from './book.js';
+import type { FakeOrder, FakeTrade } from './book.js';
 import { coinbaseDialect } from './coinbase.js';
 import type { Dialect, FakeReply, FakeRequest, Route } from './dialect.js';
 import { FaultInjector } from './faults.js';
@@ -82,6 +82,8 @@ export class FakeExchange {
   readonly book: FakeOrderBook;
   readonly faults: FaultInjector;
   readonly counters = new FakeCounters();
+  /** The last request each route answered, by route key: what a test reads to check the venue's request shape. */
+  readonly lastRequests = new Map<string, FakeRequest>();
   nowMs: number;
   private readonly dialect: Dialect;
   private readonly server: Server;
@@ -126,6 +128,15 @@ export class FakeExchange {
     const order = this.book.openWithClientId(clientOrderId);
     if (order === undefined) throw new Error(`fake ${this.id} has no open order with client order id ${clientOrderId}`);
     return this.book.fillResting(order, amount, this.nowMs);
+  }
+
+  /**
+   * The price of `symbol` ('BTC/USD') trades at `price` at the fake's clock: every open stop-market sell of it whose
+   * trigger is at or above `price` fills whole there, as a taker. Returns the orders filled: see
+   * FakeOrderBook.triggerStops. (Only the stops see this price; tickers and candles keep the universe's.)
+   */
+  triggerStops(symbol: string, price: number): FakeOrder[] {
+    return this.book.triggerStops(symbol, price, this.nowMs);
   }
 
   /** The routes of this fake's dialect (key, method, path, kind, the ccxt methods each answers). */
@@ -217,6 +228,7 @@ export class FakeExchange {
       }
     }
     const fakeRequest: FakeRequest = { method, path: url.pathname, params, json, pathParams, headers: request.headers };
+    this.lastRequests.set(route.key, fakeRequest);
     const reply = this.recorded !== undefined ? { status: this.recorded.status, body: this.recorded.body } : await route.handle(fakeRequest, { universe: this.universe, book: this.book, nowMs: this.nowMs });
     if (fault === 'lose') {
       // The order exists now; the client never hears about it.

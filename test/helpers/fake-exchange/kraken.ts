@@ -58,9 +58,11 @@ export function krakenDialect(): Dialect {
 
   const renderOrder = (order: FakeOrder, withTrades: boolean): Record<string, unknown> => {
     const alt = altname(order.base) + altname(order.quote);
-    const decimals = priceDecimals(order.limitPrice ?? (order.filled > 0 ? order.cost / order.filled : 1));
-    const limit = order.limitPrice === undefined ? '0' : order.limitPrice.toFixed(decimals);
-    const describe = `${order.side} ${order.amount.toFixed(8)} ${alt} @ ${order.type === 'market' ? 'market' : `limit ${limit}`}`;
+    const decimals = priceDecimals(order.limitPrice ?? order.stopPrice ?? (order.filled > 0 ? order.cost / order.filled : 1));
+    // A stop-loss order's descr.price is its trigger ("sell 0.5 XBTUSD @ stop loss 49000.0").
+    const limit = order.limitPrice !== undefined ? order.limitPrice.toFixed(decimals) : order.stopPrice !== undefined ? order.stopPrice.toFixed(decimals) : '0';
+    const how = order.stopPrice !== undefined ? `stop loss ${limit}` : order.type === 'market' ? 'market' : `limit ${limit}`;
+    const describe = `${order.side} ${order.amount.toFixed(8)} ${alt} @ ${how}`;
     return {
       ...orderTemplate,
       refid: null,
@@ -73,7 +75,7 @@ export function krakenDialect(): Dialect {
       ...(order.status !== 'open' && { closetm: order.updatedAtMs / 1000 }),
       starttm: 0,
       expiretm: 0,
-      descr: { pair: alt, type: order.side, ordertype: order.type, price: limit, price2: '0', leverage: 'none', order: describe, close: '' },
+      descr: { pair: alt, type: order.side, ordertype: ordertypeOf(order), price: limit, price2: '0', leverage: 'none', order: describe, close: '' },
       vol: order.amount.toFixed(8),
       vol_exec: order.filled.toFixed(8),
       cost: fixed(order.cost, 8),
@@ -94,7 +96,7 @@ export function krakenDialect(): Dialect {
     pair: krakenPairId(order.base, order.quote),
     time: trade.ts / 1000,
     type: trade.side,
-    ordertype: order.type,
+    ordertype: ordertypeOf(order),
     price: fixed(trade.price, 10),
     cost: fixed(trade.cost, 10),
     fee: fixed(trade.fee, 10),
@@ -255,21 +257,25 @@ export function krakenDialect(): Dialect {
         const entry = pairs(context).get(request.params.get('pair') ?? '');
         if (entry === undefined) return krakenError('EQuery:Unknown asset pair');
         const side = request.params.get('type');
-        const type = request.params.get('ordertype');
+        const ordertype = request.params.get('ordertype');
         const volume = Number(request.params.get('volume'));
+        // ccxt sends a stop-market order as ordertype "stop-loss" with price = the trigger (the fake knows sell stops only).
+        const stopPrice = ordertype === 'stop-loss' ? Number(request.params.get('price')) : undefined;
+        if (stopPrice !== undefined && (side !== 'sell' || !(stopPrice > 0))) return krakenError('EGeneral:Invalid arguments');
+        const type = ordertype === 'stop-loss' ? 'market' : ordertype;
         if ((side !== 'buy' && side !== 'sell') || (type !== 'market' && type !== 'limit') || !(volume > 0)) return krakenError('EGeneral:Invalid arguments');
         // ccxt sends a post-only order as oflags "post" and an immediate-or-cancel one as timeinforce "IOC".
         const postOnly = (request.params.get('oflags') ?? '').split(',').includes('post');
         const timeInForce = request.params.get('timeinforce') ?? 'GTC';
         if (timeInForce !== 'GTC' && timeInForce !== 'IOC') return krakenError('EGeneral:Invalid arguments');
-        if ((postOnly || timeInForce === 'IOC') && (type !== 'limit' || (postOnly && timeInForce === 'IOC'))) return krakenError('EGeneral:Invalid arguments');
+        if ((postOnly || timeInForce === 'IOC') && (type !== 'limit' || stopPrice !== undefined || (postOnly && timeInForce === 'IOC'))) return krakenError('EGeneral:Invalid arguments');
         const clientOrderId = request.params.get('cl_ord_id') ?? undefined;
         // Kraken refuses a cl_ord_id only while another open order has it.
         if (clientOrderId !== undefined && context.book.openWithClientId(clientOrderId) !== undefined) return krakenError('EOrder:Duplicate order');
         const limitPrice = type === 'limit' ? Number(request.params.get('price')) : undefined;
         const price = await context.universe.lastPrice(entry.base, context.nowMs);
         if (context.book.shortfall({ side, base: entry.base, quote: entry.quote, amount: volume }, limitPrice ?? price) > 0) return krakenError('EOrder:Insufficient funds');
-        const order = context.book.place({ symbol: `${entry.base}/${entry.quote}`, base: entry.base, quote: entry.quote, side, type, amount: volume, ...(limitPrice !== undefined && { limitPrice }), ...(clientOrderId !== undefined && { clientOrderId }), postOnly, ...(timeInForce === 'IOC' && { timeInForce: 'IOC' as const }) }, price, context.nowMs);
+        const order = context.book.place({ symbol: `${entry.base}/${entry.quote}`, base: entry.base, quote: entry.quote, side, type, amount: volume, ...(limitPrice !== undefined && { limitPrice }), ...(clientOrderId !== undefined && { clientOrderId }), postOnly, ...(timeInForce === 'IOC' && { timeInForce: 'IOC' as const }), ...(stopPrice !== undefined && { stopPrice }) }, price, context.nowMs);
         const descr = (renderOrder(order, false)['descr'] as { order: string }).order;
         return ok({ error: [], result: { descr: { order: descr }, txid: [order.id] } });
       },
@@ -351,6 +357,11 @@ export function krakenDialect(): Dialect {
     orderId: (seq) => `O${base36(seq, 5)}-${base36(seq * 7919, 5)}-${base36(seq * 104729, 6)}`,
     tradeId: (seq) => `T${base36(seq, 5)}-${base36(seq * 31, 5)}-${base36(seq * 977, 6)}`,
   };
+}
+
+/** Kraken's ordertype of an order: a stop-market sell is "stop-loss". */
+function ordertypeOf(order: FakeOrder): string {
+  return order.stopPrice !== undefined ? 'stop-loss' : order.type;
 }
 
 function base36(value: number, width: number): string {

@@ -52,6 +52,8 @@ describe('exchange capabilities', () => {
     // ccxt's own OHLCV endpoint costs, which the gateway divides its limiter by.
     expect(CCXT_EXCHANGE_IDS.map((id) => EXCHANGE_CAPABILITIES[id].publicRest.ccxtCostPerCall)).toEqual([1.2, 3, 0.4]);
     expect(EXCHANGE_CAPABILITIES.coinbase.orders.marketBuyNeedsPrice).toBe(true);
+    // Stop-market sells on spot: kraken stop-loss, binance STOP_LOSS; coinbase Advanced has stop-limits only.
+    expect(CCXT_EXCHANGE_IDS.map((id) => EXCHANGE_CAPABILITIES[id].orders.stopMarket)).toEqual([true, false, true]);
     for (const id of CCXT_EXCHANGE_IDS) expect(EXCHANGE_CAPABILITIES[id].tickers.bulk).toBe(true);
   });
 

@@ -132,6 +132,25 @@ describe('live broker caps', () => {
     expect(exchange.calls).toEqual(['findOrCreate klm', 'findOrCreate kln']);
   });
 
+  it('passes a stop sell (stopPrice) through as it is, with no cap reserved: over the per-order cap and the spent daily cap', async () => {
+    const exchange = fakeExchange();
+    const sent: OrderIntent[] = [];
+    const recording: LiveExchange = {
+      ...exchange,
+      findOrCreateOrder(clientOrderId, intent, guard) {
+        sent.push(intent);
+        return exchange.findOrCreateOrder(clientOrderId, intent, guard);
+      },
+    };
+    const day = reservations('1000');
+    const broker = new LiveBroker({ exchange: recording, maxOrderNotional: 100, maxDailyNotional: 1000, reserveNotional: day.reserveNotional, now: () => NOW });
+    const stop: OrderIntent = { ...sell('0.01', '60000'), stopPrice: '57000' };
+    await broker.placeOrder({ account: 'a', quote: 'USD', clientOrderId: 'klstop', intent: stop, asOfMs: NOW });
+    expect(sent).toEqual([stop]);
+    expect(exchange.calls).toEqual(['findOrCreate klstop']);
+    expect(day.asked).toEqual([]);
+  });
+
   it("counts a re-priced order under its parent's reservation (capKey), not once more against the daily cap", async () => {
     const exchange = fakeExchange();
     const day = reservations();
