@@ -18,6 +18,7 @@ import type { Balance, OrderState, Timeframe } from '../domain/market-types.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { planRequestBudget } from '../domain/request-budget.js';
 import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
+import { capabilitiesFor, isCcxtExchangeId } from '../exchange/capabilities.js';
 import type { Database } from '../db/client.js';
 import { getLastCandleTs, upsertCandles } from '../db/queries/candles.js';
 import { knownExchangeOrderIds, openOrdersOfCycle } from '../db/queries/orders.js';
@@ -157,6 +158,10 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       if (marketRules !== undefined) await collect(problems, 'NotSupported', async () => void marketRules.validateTimeframe(input.timeframe));
       if (input.executionMode === 'maker_first') {
         if (broker.mode === 'paper' && gateway.tickerTimeframe === undefined) problems.push(`execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not ${input.exchange}; set execution.mode "market", or try maker-first with keel backtest`);
+      }
+      if (input.stopsOnExchange === true) {
+        if (broker.mode !== 'live') problems.push('exits.onExchange keeps stops on a live exchange account; a paper account checks them at each candle already: set exits.onExchange false');
+        else if (!(isCcxtExchangeId(input.exchange) && capabilitiesFor(input.exchange).orders.stopMarket)) problems.push(`exits.onExchange needs stop-market sells, which ${input.exchange} does not offer through keel; set exits.onExchange false (keel then checks the stops at each candle)`);
       }
       let budget: string | null = null;
       if (requestBudget !== undefined) {

@@ -21,6 +21,7 @@ export const exitConfigSchema = named(
       .nullable(),
     takeProfitFraction: fraction('take-profit above the entry price').nullable(),
     timeLimitCandles: int().nullable().describe('sell at the close after this many candles held'),
+    onExchange: z.boolean().optional().describe('live accounts: keep each held coin\'s stop resting on the exchange as a stop-market sell (venues with one), besides keel\'s own check'),
   }),
 );
 sameType<Equals<z.output<typeof exitConfigSchema>, ExitConfig>>();

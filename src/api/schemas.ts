@@ -166,7 +166,7 @@ export const cycleStatusSchema = named(
         marketRegime: z.string().nullable().describe("the market's regime the regime gates use"),
         locks: z.array(z.object({ guard: z.string(), symbol: z.string().nullable(), reason: z.string(), untilTick: int() })).describe('buy locks of the guards; symbol null locks every coin'),
         protectedPositions: int().describe('held coins with exit levels (stops, take-profit, time limit)'),
-        stops: z.enum(['checked_each_tick']).describe('where exit levels live: checked_each_tick = keel compares each closed candle with them and sells at market when one is reached'),
+        stops: z.enum(['checked_each_tick', 'on_exchange']).describe('where exit levels live: checked_each_tick = keel compares each closed candle with them and sells at market when one is reached; on_exchange = besides, each held coin\'s stop rests on the exchange as a stop-market sell (exits.onExchange, live accounts)'),
       })
       .optional()
       .describe('the risk layer, while some part of it is on'),
@@ -178,6 +178,10 @@ export const cycleStatusSchema = named(
       .array(z.object({ symbol: z.string(), side: z.string(), slicesSent: int(), slices: int(), amountLeft: z.string(), nextSliceTick: int(), parentId: z.string() }))
       .optional()
       .describe('TWAPs under way (execution.twap): one market slice per execution.twap.intervalTicks ticks; an exit or a drawdown halt ends them'),
+    exchangeStops: z
+      .array(z.object({ symbol: z.string(), amount: z.string(), stopPrice: z.string(), clientOrderId: z.string() }))
+      .optional()
+      .describe('stop-market sells resting on the exchange, one per held coin (exits.onExchange, live accounts); they fire while keel is down'),
   }),
 );
 sameType<Equals<z.output<typeof cycleStatusSchema>, CycleStatus>>();

@@ -19,11 +19,12 @@ export function formatStatus(s: CycleStatus): string {
     ...(s.risk === undefined
       ? []
       : [
-          `  risk         ${s.risk.protectedPositions} positions with exit levels (checked by keel at each candle close)${s.risk.marketRegime ? `, market regime ${s.risk.marketRegime}` : ''}`,
+          `  risk         ${s.risk.protectedPositions} positions with exit levels (checked by keel at each candle close${s.risk.stops === 'on_exchange' ? '; stops also resting on the exchange' : ''})${s.risk.marketRegime ? `, market regime ${s.risk.marketRegime}` : ''}`,
           ...(s.risk.halt ? [`  HALTED       ${s.risk.halt} (everything sold; resume to trade again)`] : []),
           ...s.risk.locks.map((l) => `  lock         ${l.symbol ?? 'all coins'} until tick ${l.untilTick} (${l.guard}): ${l.reason}`),
         ]),
     ...(s.working ?? []).map((o) => `  resting      ${o.side} ${o.amount} ${o.symbol} at ${o.limitPrice} post-only (re-price ${o.attempt}, ${o.clientOrderId})`),
+    ...(s.exchangeStops ?? []).map((o) => `  stop         sell ${o.amount} ${o.symbol} at ${o.stopPrice}, resting on the exchange (${o.clientOrderId})`),
     ...(s.twaps ?? []).map((t) => `  twap         ${t.side} ${t.symbol}: ${t.slicesSent} of ${t.slices} slices sent, ${t.amountLeft} left, next at tick ${t.nextSliceTick} (${t.parentId})`),
   ].join('\n');
 }

@@ -108,6 +108,8 @@ export interface ValidateMarketConfigInput {
   maxCoins: number;
   /** Present when the cycle sends maker-first orders: the broker and market must be able to host resting orders. */
   executionMode?: 'maker_first';
+  /** Present when the cycle keeps its stops on the exchange (exits.onExchange): a live account on a venue with stop-market sells. */
+  stopsOnExchange?: true;
 }
 
 export interface ValidateMarketConfigResult {

@@ -8,6 +8,7 @@ import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { CoinHealth } from '../domain/coin-health.js';
 import type { WorkingOrder } from '../domain/working-orders.js';
 import type { TwapOrder } from '../domain/twap.js';
+import type { ExchangeStop } from '../domain/exchange-stops.js';
 import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { AnalyzeWithAiStatus, AiVerdictSummary } from './ai-types.js';
 
@@ -74,6 +75,8 @@ export interface MarketCycleState {
   working?: WorkingOrder[];
   /** TWAPs with slices still to go (execution.twap), each slice sent at its tick; absent when none is under way. */
   twaps?: TwapOrder[];
+  /** Stop-market sells resting on the exchange, one per held coin (exits.onExchange, live accounts); absent when none rests. */
+  exchangeStops?: ExchangeStop[];
 }
 
 export interface MarketCycleInput {
@@ -86,10 +89,10 @@ export type CyclePhase = 'waiting' | 'ticking' | 'paused' | 'finished';
 
 /**
  * Where a cycle's stop-loss, trailing and take-profit levels live: checked_each_tick means keel compares each closed
- * candle with them and sells at market when one is reached (the only kind today; stops resting on the exchange, where
- * ccxt supports them, will add a value).
+ * candle with them and sells at market when one is reached; on_exchange (exits.onExchange, live accounts) also keeps
+ * each held coin's stop resting on the exchange as a stop-market sell, which fires while keel is down.
  */
-export type StopPlacement = 'checked_each_tick';
+export type StopPlacement = 'checked_each_tick' | 'on_exchange';
 
 export interface CycleStatus {
   cycleId: string;
@@ -122,6 +125,8 @@ export interface CycleStatus {
   working?: Array<{ symbol: string; side: string; amount: string; limitPrice: string; attempt: number; clientOrderId: string }>;
   /** TWAPs under way (execution.twap): slices sent and in all, what is left to send and the tick of the next slice. */
   twaps?: Array<{ symbol: string; side: string; slicesSent: number; slices: number; amountLeft: string; nextSliceTick: number; parentId: string }>;
+  /** Stops resting on the exchange (exits.onExchange): one stop-market sell per held coin. */
+  exchangeStops?: Array<{ symbol: string; amount: string; stopPrice: string; clientOrderId: string }>;
 }
 
 export interface CoinCycleInput {

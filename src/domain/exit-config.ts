@@ -16,6 +16,11 @@ export interface ExitConfig {
   takeProfitFraction: number | null;
   /** Sell at the close once a position has been held this many candles; null: no limit. */
   timeLimitCandles: number | null;
+  /**
+   * Live accounts on venues with stop-market sells: keep each held coin's stop (fixed or trailing) resting on the
+   * exchange too, so it fires while keel is down (exchange-stops.ts). Absent in sections stored before it: false.
+   */
+  onExchange?: boolean;
 }
 
 export const DEFAULT_EXIT_CONFIG: Readonly<ExitConfig> = Object.freeze({
@@ -24,6 +29,7 @@ export const DEFAULT_EXIT_CONFIG: Readonly<ExitConfig> = Object.freeze({
   trailingStop: null,
   takeProfitFraction: null,
   timeLimitCandles: null,
+  onExchange: false,
 });
 
 /** The keys of each part of the exits settings; anything else is a typo, not a setting. */
@@ -61,6 +67,7 @@ export function validateExitConfig(value: unknown, path = 'exits'): string[] {
   need(value.stopLossFraction === null || fraction(value.stopLossFraction), `${path}.stopLossFraction must be in (0, 1) or null (got ${shown(value.stopLossFraction)})`);
   need(value.takeProfitFraction === null || rise(value.takeProfitFraction), `${path}.takeProfitFraction must be in (0, ${MAX_PRICE_RISE_FRACTION}] or null (got ${shown(value.takeProfitFraction)})`);
   const limit = value.timeLimitCandles;
+  need(value.onExchange === undefined || typeof value.onExchange === 'boolean', `${path}.onExchange must be true or false (got ${shown(value.onExchange)})`);
   need(limit === null || (Number.isInteger(limit) && (limit as number) >= 1 && (limit as number) <= MAX_TIME_LIMIT_CANDLES),
     `${path}.timeLimitCandles must be an integer from 1 to ${MAX_TIME_LIMIT_CANDLES} or null (got ${shown(limit)})`);
 

@@ -32,6 +32,7 @@ export async function validateMarketConfig(config: CycleConfig, queues: TaskQueu
       timeframe: config.timeframe,
       maxCoins: config.universe.maxCoins,
       ...(config.execution?.mode === 'maker_first' && { executionMode: 'maker_first' as const }),
+      ...(config.exits?.onExchange === true && { stopsOnExchange: true as const }),
     });
     if (result.budget !== null) log.info('market config checked', { exchange: config.exchange, budget: result.budget });
   } catch (error) {

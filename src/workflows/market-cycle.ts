@@ -94,9 +94,10 @@ export async function marketCycle(input: MarketCycleInput): Promise<CycleStatus>
         }
         // A new universe or timeframe is checked on the exchange first (symbols listed, timeframe served, request plan
         // within budget); a refusal fails the update with the reason and the running config stays as it was.
-        // So is switching to maker-first orders (the market must be able to host them).
+        // So is switching to maker-first orders or to stops on the exchange (the account and venue must host them).
         const toMakerFirst = (patch.execution as { mode?: unknown } | undefined)?.mode === 'maker_first';
-        if ((patch.universe !== undefined || patch.timeframe !== undefined || toMakerFirst) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
+        const toStopsOnExchange = (patch.exits as { onExchange?: unknown } | undefined)?.onExchange === true;
+        if ((patch.universe !== undefined || patch.timeframe !== undefined || toMakerFirst || toStopsOnExchange) && patched(VALIDATE_MARKET_CONFIG_PATCH)) {
           const candidate = applyConfigPatch(state.config, patch);
           await validateMarketConfig(candidate, taskQueuesFor(candidate.taskQueuePrefix, candidate.exchange), { lenient: false });
         }
@@ -226,13 +227,14 @@ function statusOf(cycleId: string, state: MarketCycleState, phase: CyclePhase, c
         marketRegime: state.risk.marketRegime.regime,
         locks: activeLocks(state.risk.guards, state.tickNo).map(({ guard, symbol, reason, untilTick }) => ({ guard, symbol, reason, untilTick })),
         protectedPositions: Object.keys(state.risk.exits).length,
-        stops: 'checked_each_tick',
+        stops: state.config.exits?.onExchange === true ? 'on_exchange' : 'checked_each_tick',
       },
     }),
     ...(state.working !== undefined && {
       working: state.working.map(({ symbol, side, amount, limitPrice, attempt, clientOrderId }) => ({ symbol, side, amount, limitPrice, attempt, clientOrderId })),
     }),
     ...(state.twaps !== undefined && { twaps: state.twaps.map(twapStatus) }),
+    ...(state.exchangeStops !== undefined && { exchangeStops: state.exchangeStops.map(({ symbol, amount, stopPrice, clientOrderId }) => ({ symbol, amount, stopPrice, clientOrderId })) }),
   };
 }
 

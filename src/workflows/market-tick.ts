@@ -10,6 +10,7 @@ import { cancelledByRisk, makerPrice } from '../domain/working-orders.js';
 import type { OrderState } from '../domain/market-types.js';
 import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type BestPrice, type OrdersToSettle } from './maker-first.js';
 import { dueSlices, setTwaps, type TakerOrder } from './twap-step.js';
+import { cancelStopsOf, coinsBeingSold, settleTriggeredStops, stopsAfterTick } from './exchange-stops-step.js';
 import { routeTwaps, twapsAfterSlices } from '../domain/twap.js';
 import { applySettlement } from './settle-into-state.js';
 import { measureCorrelationIfDue } from './correlation-step.js';
@@ -75,6 +76,15 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
       if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
     });
   }
+  // (2c) Stops resting on the exchange (exits.onExchange): one that fired since the last tick is booked before deciding.
+  const bookStops = (found: OrdersToSettle): OrderState[] => {
+    found.intents.forEach((intent, i) => {
+      const outcome = found.outcomes[i]!;
+      if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
+    });
+    return found.intents.length === 0 ? [] : applySettlement(state, tickTs, found);
+  };
+  if ((state.exchangeStops?.length ?? 0) > 0) restingFilled = [...restingFilled, ...bookStops(await settleTriggeredStops(ctx))];
   const portfolio = state.portfolio!;
 
   // (3) Coin health, AI verdicts applied, allocation and risk: the same pure decision a backtest runs.
@@ -108,6 +118,17 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   let takers: TakerOrder[] = planned.intents.map((intent, i) => ({ intent, clientOrderId: planned.clientOrderIds[i]! }));
   const early: OrdersToSettle = { intents: [], outcomes: [] };
   const riskSellSymbols = (): Set<string> => new Set(takers.filter((t) => t.intent.side === 'sell' && !sliceParents.has(t.clientOrderId)).map((t) => t.intent.symbol));
+  if ((state.exchangeStops?.length ?? 0) > 0) {
+    // A stop on the exchange holds its coins: every coin sold this tick (a signal, an exit, a TWAP slice) loses it first.
+    const selling = new Set([...planned.intents.filter((intent) => intent.side === 'sell').map((intent) => intent.symbol), ...coinsBeingSold(state)]);
+    const found = await cancelStopsOf(ctx, selling, 'the coin is sold this tick');
+    early.intents.push(...found.intents);
+    early.outcomes.push(...found.outcomes);
+    found.intents.forEach((intent, i) => {
+      const outcome = found.outcomes[i]!;
+      if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
+    });
+  }
   if (riskLayer.execution.mode === 'maker_first' || (state.working?.length ?? 0) > 0) {
     const placed = riskLayer.execution.mode === 'maker_first' ? await placeMakerFirst(ctx, riskLayer.execution, planned.intents, planned.clientOrderIds, bestPrice, sliceParents) : null;
     if (placed !== null) {
@@ -161,6 +182,10 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   // (6) One bulk, idempotent write of the whole tick.
   const equity = portfolioEquity(portfolioAfter, prices);
   if (state.risk !== undefined) advanceRisk(state, { cycleId, tickTs, riskLayer, portfolioBefore, portfolioAfter, intents: plan.intents, filled, evaluations, equity, openPositions: countOpenPositions(portfolioAfter, rules, prices), rules, otherReasons: restingReasons });
+  // Stops on the exchange follow the positions and levels the tick left (placed, replaced, or cancelled).
+  if (config.exits?.onExchange === true || state.exchangeStops !== undefined) filled.push(...bookStops(await stopsAfterTick(ctx, { riskLayer, evaluations, prices, rules })));
+  const recorded = state.portfolio!;
+  const recordedEquity = recorded === portfolioAfter ? equity : portfolioEquity(recorded, prices);
   const completedAtMs = Date.now();
   await db.recordTick({
     cycleId,
@@ -172,10 +197,10 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     failedCoins,
     evaluations,
     ordersPlaced: filled.length,
-    cash: portfolioAfter.cash,
-    equity,
-    realizedPnl: portfolioAfter.realizedPnl,
-    positions: Object.values(portfolioAfter.positions),
+    cash: recorded.cash,
+    equity: recordedEquity,
+    realizedPnl: recorded.realizedPnl,
+    positions: Object.values(recorded.positions),
   });
 
   return {
@@ -188,8 +213,8 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     buys: filled.filter((o) => o.side === 'buy').length,
     sells: filled.filter((o) => o.side === 'sell').length,
     ordersFilled: filled.length,
-    equity,
-    cash: portfolioAfter.cash,
+    equity: recordedEquity,
+    cash: recorded.cash,
     durationMs: completedAtMs - startedAtMs,
     completedAtMs,
   };

@@ -17,7 +17,7 @@ function riskSettings(config, risk) {
   if (stopGuard) lines.push(`stop-loss guard: ${stopGuard.stops} stops within ${stopGuard.windowCandles} candles lock buys ${stopGuard.perPair ? 'of that coin' : 'of every coin'} for ${stopGuard.lockCandles} candles`);
   const lowProfit = config?.guards?.lowProfitPairs;
   if (lowProfit) lines.push(`low-profit lock: a coin whose trades over ${lowProfit.windowCandles} candles sum below ${percent(lowProfit.minProfitFraction)} is locked for ${lowProfit.lockCandles} candles`);
-  const where = risk.stops === 'checked_each_tick' ? 'checked by keel at each candle close' : risk.stops;
+  const where = risk.stops === 'checked_each_tick' ? 'checked by keel at each candle close' : risk.stops === 'on_exchange' ? 'resting on the exchange as stop-market sells, and checked by keel at each candle close' : risk.stops;
   lines.push(`${risk.protectedPositions} ${risk.protectedPositions === 1 ? 'position' : 'positions'} with exit levels (${where})`);
   if (config?.regimeGate?.enabled) lines.push(`market regime: ${risk.marketRegime === null ? 'not yet seen' : risk.marketRegime.replace('_', ' ')}`);
   return lines;

@@ -180,5 +180,9 @@ describe.skipIf(!sharedDataAvailable())('the request budget on kraken (1 request
     const makerFirst = await failureOf(small.executeUpdate(updateConfigUpdate, { args: [{ execution: { mode: 'maker_first' } }] }));
     expect(makerFirst.message).toContain('execution.mode "maker_first" on paper needs a market whose candles the paper broker can replay to fill resting orders (sim or replay), not kraken');
     expect((await small.query(statusQuery)).config.execution?.mode ?? 'market').toBe('market');
+    // Stops resting on the exchange are for live accounts: a paper account checks them each tick already.
+    const onExchange = await failureOf(small.executeUpdate(updateConfigUpdate, { args: [{ exits: { stopLossFraction: 0.05, onExchange: true } }] }));
+    expect(onExchange.message).toContain('exits.onExchange keeps stops on a live exchange account; a paper account checks them at each candle already');
+    expect((await small.query(statusQuery)).config.exits?.onExchange ?? false).toBe(false);
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { Worker } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../../src/workers/workflow-bundle.js';
 import { statusQuery } from '../../../src/contracts/messages.js';
 import { listOrders } from '../../../src/db/queries/orders.js';
 import { reserveLiveNotional } from '../../../src/db/queries/live-reservations.js';
@@ -19,7 +21,8 @@ import { FAKE_MAKER_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable, startFak
  * maker fee; the others are cancelled and re-priced under derived ids, then sent on at market. No client order id
  * reaches the exchange twice, the daily cap counts each decision once, and reconciliation finds nothing unexplained in
  * the cycle's own resting orders. TWAP and stops: larger buys go out as market slices at consecutive ticks, each under
- * its own derived id and counted against the daily cap, and stops sell at market what the slices bought.
+ * its own derived id and counted against the daily cap, and stops sell at market what the slices bought. Stops on
+ * the exchange: each held coin's stop rests there as a stop-market sell, and one the exchange fires is booked.
  */
 
 const HOUR_MS = 3_600_000;
@@ -187,5 +190,78 @@ describe.skipIf(!sharedDataAvailable())('live execution in a durable cycle on th
       expect(Number(stop.filled)).toBeLessThanOrEqual(bought * (1 + 1e-12));
       expect(Number(stop.filled)).toBeGreaterThan(0);
     }
+  });
+
+  it('keeps each position\'s stop resting on the exchange, books the one the exchange fired, and sells nothing twice', async () => {
+    const db = harness.database.db;
+    const before = new Set(fake.book.all.map((o) => o.id));
+    const { handle } = await harness.startCycle({
+      ...cycleOf(3),
+      // Time between ticks for the test to move the market through a stop.
+      tickPacingMs: 4_000,
+      // A take-profit 0.1 % up: keel's own exit sells some coins at market, cancelling their stops first.
+      exits: { stopLossFraction: 0.03, stopLossAtr: null, trailingStop: null, takeProfitFraction: 0.001, timeLimitCandles: null, onExchange: true },
+    });
+    const cycleId = handle.workflowId;
+    const first = await waitFor('the first tick to leave stops on the exchange', async () => {
+      const status = await handle.query(statusQuery);
+      return status.tickNo >= 1 && (status.exchangeStops?.length ?? 0) > 1 ? status : undefined;
+    }, 60_000, 50);
+    expect(first.risk?.stops).toBe('on_exchange');
+    // One stop-market sell per held coin, of the whole position, 3 % under its entry.
+    const positions = await listPositions(db, cycleId);
+    for (const stop of first.exchangeStops!) {
+      const held = positions.find((p) => p.symbol === stop.symbol)!;
+      expect(Number(stop.amount)).toBe(Number(held.quantity));
+      expect(Number(stop.stopPrice)).toBeCloseTo(Number(held.averagePrice) * 0.97, 6);
+      const atExchange = fake.book.all.find((o) => o.clientOrderId === fitClientOrderId('kraken', stop.clientOrderId))!;
+      expect(atExchange).toMatchObject({ status: 'open', side: 'sell' });
+      // (the venue keeps the trigger at its price precision)
+      expect(Math.abs(atExchange.stopPrice! - Number(stop.stopPrice)) / Number(stop.stopPrice)).toBeLessThan(1e-4);
+    }
+
+    // Between ticks the price of one coin trades through its stop: the exchange sells it, with keel looking away.
+    const fired = first.exchangeStops![0]!;
+    const filled = fake.triggerStops(fired.symbol, Number(fired.stopPrice) * 0.999);
+    expect(filled).toHaveLength(1);
+
+    const final = await handle.result();
+    expect(final.inDoubt).toEqual([]);
+    const orders = await listOrders(db, { cycleId, limit: 1000 });
+    // keel booked the exchange's sell as a stop-loss at its fill, and sold that coin no other way.
+    const sells = orders.filter((o) => o.symbol === fired.symbol && o.side === 'sell' && Number(o.filled) > 0);
+    expect(sells).toEqual([expect.objectContaining({ clientOrderId: fired.clientOrderId, status: 'closed' })]);
+    expect(Number(sells[0]!.filled)).toBe(Number(fired.amount));
+    expect(sells[0]!.reason).toMatch(/^stop_loss: triggered on the exchange at stop /);
+    expect(Number(sells[0]!.averagePrice)).toBeCloseTo(Number(fired.stopPrice) * 0.999, 6);
+    // keel's own take-profit sold coins at market: each one's stop was cancelled at the exchange before the sell went out.
+    const takeProfits = orders.filter((o) => o.reason.startsWith('take_profit: ') && o.status === 'closed');
+    expect(takeProfits.length).toBeGreaterThan(0);
+    for (const sell of takeProfits) {
+      // (the fake refuses a sell of coins a stop holds: a filled take-profit shows the cancel came first)
+      const placedBefore = fake.book.all.filter((o) => !before.has(o.id) && o.symbol === sell.symbol && o.stopPrice !== undefined && orders.find((r) => fitClientOrderId('kraken', r.clientOrderId) === o.clientOrderId)!.tickTs < sell.tickTs);
+      expect(placedBefore.length, sell.symbol).toBeGreaterThan(0);
+      for (const stop of placedBefore) expect(stop.status, sell.symbol).toBe('canceled');
+    }
+    // The stops still resting are the cycle's own, open at the exchange; none placed twice.
+    for (const stop of final.exchangeStops ?? []) {
+      expect(fake.book.all.find((o) => o.clientOrderId === fitClientOrderId('kraken', stop.clientOrderId))?.status, stop.symbol).toBe('open');
+    }
+    expect((final.exchangeStops ?? []).length).toBeGreaterThan(0);
+    expect(Math.max(...fake.ordersByClientId.values())).toBe(1);
+    const mine = fake.book.all.filter((o) => !before.has(o.id));
+    const recorded = new Set(orders.map((o) => fitClientOrderId('kraken', o.clientOrderId)));
+    for (const order of mine) expect(recorded.has(order.clientOrderId!), `${order.clientOrderId} recorded by keel`).toBe(true);
+    expect((await listFindings(db, { cycleId })).filter((f) => f.kind !== 'balance_excess')).toEqual([]);
+
+    // Every run of this cycle (stops carried through continue-as-new, stop children, a fired stop booked) replays
+    // against the workflow code without a nondeterminism error.
+    let runs = 0;
+    for await (const run of harness.client.workflow.list({ query: `WorkflowId = "${cycleId}"` })) {
+      const history = await harness.client.workflow.getHandle(cycleId, run.runId).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH, replayName: `${cycleId}/${run.runId}` }, history, cycleId)).resolves.toBeUndefined();
+      runs++;
+    }
+    expect(runs).toBeGreaterThan(1);
   });
 });

@@ -11,7 +11,7 @@ const everyExit: ExitConfig = {
 
 describe('exit config', () => {
   it('is all off by default, and the defaults and a config with every exit are valid', () => {
-    expect(DEFAULT_EXIT_CONFIG).toEqual({ stopLossFraction: null, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null });
+    expect(DEFAULT_EXIT_CONFIG).toEqual({ stopLossFraction: null, stopLossAtr: null, trailingStop: null, takeProfitFraction: null, timeLimitCandles: null, onExchange: false });
     expect(exitsEnabled(DEFAULT_EXIT_CONFIG)).toBe(false);
     expect(validateExitConfig(DEFAULT_EXIT_CONFIG)).toEqual([]);
     expect(validateExitConfig(everyExit)).toEqual([]);
@@ -43,7 +43,7 @@ describe('exit config', () => {
     expect(validateExitConfig('tight')).toEqual(['exits must be an object of settings (got "tight")']);
     expect(validateExitConfig(null, 'risk.exits')).toEqual(['risk.exits must be an object of settings (got null)']);
     expect(validateExitConfig({ ...DEFAULT_EXIT_CONFIG, stopLoss: 0.1 })).toEqual([
-      'unknown exits setting exits.stopLoss; exits settings: stopLossFraction, stopLossAtr, trailingStop, takeProfitFraction, timeLimitCandles',
+      'unknown exits setting exits.stopLoss; exits settings: stopLossFraction, stopLossAtr, trailingStop, takeProfitFraction, timeLimitCandles, onExchange',
     ]);
     expect(validateExitConfig({ ...DEFAULT_EXIT_CONFIG, trailingStop: { fraction: 0.05, activationFraction: 0, offset: 1 } })).toEqual([
       'unknown exits.trailingStop setting exits.trailingStop.offset; exits.trailingStop settings: fraction, activationFraction',
@@ -52,6 +52,10 @@ describe('exit config', () => {
     const { timeLimitCandles: _omitted, ...withoutLimit } = DEFAULT_EXIT_CONFIG;
     expect(validateExitConfig(withoutLimit)).toEqual(['exits.timeLimitCandles must be an integer from 1 to 1000000 or null (got undefined)']);
     expect(validateExitConfig({ ...DEFAULT_EXIT_CONFIG, takeProfitFraction: Number.NaN })).toEqual(['exits.takeProfitFraction must be in (0, 100] or null (got NaN)']);
+    // Stops on the exchange: true or false; a section stored before the setting (no key) means false.
+    expect(validateExitConfig({ ...DEFAULT_EXIT_CONFIG, onExchange: 'yes' })).toEqual(['exits.onExchange must be true or false (got "yes")']);
+    const { onExchange: _older, ...older } = DEFAULT_EXIT_CONFIG;
+    expect(validateExitConfig(older)).toEqual([]);
   });
 
   it('summarises the settings for status in one line', () => {

@@ -32,7 +32,7 @@ describe('risk layer settings by dotted keys', () => {
 
   it('refuses a bad value or an unknown key, naming the dotted key', () => {
     expect(patched({ 'exits.stopLossFraction': 2 }).problems).toEqual(['exits.stopLossFraction must be in (0, 1) or null (got 2)']);
-    expect(patched({ 'exits.stopLoss': 0.1 }).problems).toEqual(['unknown exits setting exits.stopLoss; exits settings: stopLossFraction, stopLossAtr, trailingStop, takeProfitFraction, timeLimitCandles']);
+    expect(patched({ 'exits.stopLoss': 0.1 }).problems).toEqual(['unknown exits setting exits.stopLoss; exits settings: stopLossFraction, stopLossAtr, trailingStop, takeProfitFraction, timeLimitCandles, onExchange']);
     expect(patched({ 'guards.maxDrawdown.fraction': 0 }).problems.join('\n')).toContain('guards.maxDrawdown.fraction');
     expect(patched({ exits: 0.1 }).problems).toEqual(['exits must be an object of settings (got 0.1)']);
   });
