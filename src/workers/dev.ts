@@ -69,7 +69,15 @@ async function run(settings: Readonly<Settings>, logger: Logger, shutdown: Shutd
   const clock = cycleConfigFromSettings(settings).clock;
   say(`market ${settings.KEEL_MARKET} · ${settings.KEEL_COINS} coins · ${settings.KEEL_TIMEFRAME} candles · ${clock} clock · ${settings.KEEL_LIVE_TRADING ? 'LIVE trading' : 'paper trading'}`);
 
-  const temporal = await connectTemporal(settings);
+  let temporal: Awaited<ReturnType<typeof connectTemporal>>;
+  try {
+    temporal = await connectTemporal(settings);
+  } catch (error) {
+    // Ctrl-C while the dev server starts can reach it between its fork and its own process group (Node's detached
+    // spawn): it dies of the signal meant for keel. Stopping was asked for, so that is a stop, not a failure.
+    if (shutdown.requested) return;
+    throw error;
+  }
   const devServer = temporal.server;
   if (devServer) shutdown.defer('the Temporal dev server', () => devServer.stop());
   if (shutdown.requested) return;

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientOrderIdFor } from '../../../src/domain/business-key.js';
 import type { OrderIntent } from '../../../src/domain/market-types.js';
 import { fitClientOrderId } from '../../../src/exchange/capabilities.js';
-import { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
+import type { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
 import { keelRejection } from '../../helpers/keel-rejection.js';
-import { FAKE_FEE_RATE, FAKE_MAKER_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange } from '../../helpers/fake-exchange/index.js';
-import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/index.js';
+import { closeFakeGateway, FAKE_QUOTE, openFakeGateway } from '../../helpers/fake-gateway.js';
+import { FAKE_FEE_RATE, FAKE_MAKER_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable } from '../../helpers/fake-exchange/index.js';
+import type { FakeExchange } from '../../helpers/fake-exchange/index.js';
 
 /**
  * Maker-first orders through the real ccxt classes against the loopback fake, per venue: post-only limits rest or are
@@ -16,9 +17,6 @@ import type { FakeExchange, FakeExchangeId } from '../../helpers/fake-exchange/i
  * filled and carries no fee (a new order's reply carries its fills).
  */
 
-const KEY = 'key-abcdef-123456';
-const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQx';
-const QUOTE: Record<FakeExchangeId, string> = { kraken: 'USD', coinbase: 'USD', binance: 'USDT' };
 
 if (!sharedDataAvailable()) {
   describe('maker-first orders through ccxt against the fake exchange', () => {
@@ -28,7 +26,7 @@ if (!sharedDataAvailable()) {
 }
 
 describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] as const)('maker-first orders through ccxt against the fake %s', (exchangeId) => {
-  const quote = QUOTE[exchangeId];
+  const quote = FAKE_QUOTE[exchangeId];
   let fake: FakeExchange;
   let gateway: CcxtGateway;
 
@@ -41,15 +39,9 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'coinbase', 'binance'] a
   const quoteBalance = (): { free: number; used: number } => ({ ...(fake.book.balances.get(quote) ?? { free: 0, used: 0 }) });
 
   beforeAll(async () => {
-    fake = await startFakeExchange({ exchange: exchangeId, coins: 10 });
-    gateway = new CcxtGateway({ exchangeId, baseUrl: fake.baseUrl, apiKey: KEY, secret: SECRET, timeoutMs: 5_000, rateLimitPerSecond: 10_000 });
-    await gateway.loadMarkets();
+    ({ fake, gateway } = await openFakeGateway(exchangeId));
   });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await fake?.close();
-  });
+  afterAll(() => closeFakeGateway({ fake, gateway }));
 
   it('a post-only limit below the market rests, sent as the venue spells post-only', async () => {
     const intent = await buyLimit('BTC', 0.9, '0.01', { postOnly: true });

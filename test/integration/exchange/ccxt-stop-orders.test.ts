@@ -4,6 +4,7 @@ import type { OrderIntent } from '../../../src/domain/market-types.js';
 import { fitClientOrderId } from '../../../src/exchange/capabilities.js';
 import { CcxtGateway } from '../../../src/exchange/ccxt-gateway.js';
 import { keelRejection } from '../../helpers/keel-rejection.js';
+import { closeFakeGateway, FAKE_API_KEY, FAKE_API_SECRET, FAKE_QUOTE, openFakeGateway } from '../../helpers/fake-gateway.js';
 import { FAKE_FEE_RATE, SHARED_DATA_MISSING, sharedDataAvailable, startFakeExchange } from '../../helpers/fake-exchange/index.js';
 import type { FakeExchange } from '../../helpers/fake-exchange/index.js';
 
@@ -15,9 +16,6 @@ import type { FakeExchange } from '../../helpers/fake-exchange/index.js';
  * given back; malformed stops and coinbase (stop-limits only) refused before any request.
  */
 
-const KEY = 'key-abcdef-123456';
-const SECRET = 'c2VjcmV0LXNlY3JldC1zZWNyZXQx';
-const QUOTE = { kraken: 'USD', binance: 'USDT', coinbase: 'USD' } as const;
 
 if (!sharedDataAvailable()) {
   describe('stop-market sells through ccxt against the fake exchange', () => {
@@ -30,7 +28,7 @@ if (!sharedDataAvailable()) {
 const fourDigits = (value: number): string => String(Number(value.toPrecision(4)));
 
 describe.skipIf(!sharedDataAvailable()).each(['kraken', 'binance'] as const)('stop-market sells through ccxt against the fake %s', (exchangeId) => {
-  const quote = QUOTE[exchangeId];
+  const quote = FAKE_QUOTE[exchangeId];
   let fake: FakeExchange;
   let gateway: CcxtGateway;
 
@@ -48,15 +46,9 @@ describe.skipIf(!sharedDataAvailable()).each(['kraken', 'binance'] as const)('st
   };
 
   beforeAll(async () => {
-    fake = await startFakeExchange({ exchange: exchangeId, coins: 10 });
-    gateway = new CcxtGateway({ exchangeId, baseUrl: fake.baseUrl, apiKey: KEY, secret: SECRET, timeoutMs: 5_000, rateLimitPerSecond: 10_000 });
-    await gateway.loadMarkets();
+    ({ fake, gateway } = await openFakeGateway(exchangeId));
   });
-
-  afterAll(async () => {
-    await gateway?.close();
-    await fake?.close();
-  });
+  afterAll(() => closeFakeGateway({ fake, gateway }));
 
   it('a stop sell rests at the exchange as the venue spells a stop-market, holding its base, and reads back open with nothing filled; placed again it is found, not sent twice', async () => {
     const { intent } = await holdWithStop('BTC');
@@ -171,7 +163,7 @@ describe.skipIf(!sharedDataAvailable())('stop-market sells on coinbase', () => {
 
   beforeAll(async () => {
     fake = await startFakeExchange({ exchange: 'coinbase', coins: 3 });
-    gateway = new CcxtGateway({ exchangeId: 'coinbase', baseUrl: fake.baseUrl, apiKey: KEY, secret: SECRET, timeoutMs: 5_000, rateLimitPerSecond: 10_000 });
+    gateway = new CcxtGateway({ exchangeId: 'coinbase', baseUrl: fake.baseUrl, apiKey: FAKE_API_KEY, secret: FAKE_API_SECRET, timeoutMs: 5_000, rateLimitPerSecond: 10_000 });
   });
 
   afterAll(async () => {

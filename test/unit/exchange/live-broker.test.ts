@@ -63,6 +63,19 @@ function reservations(usedAtStart = '0') {
 
 const sell = (amount: string, price: string): OrderIntent => ({ ...buy(amount, price), side: 'sell' });
 
+/** The exchange with every intent it is asked to place recorded, in order. */
+function recordingIntents(exchange: LiveExchange): { recording: LiveExchange; sent: OrderIntent[] } {
+  const sent: OrderIntent[] = [];
+  const recording: LiveExchange = {
+    ...exchange,
+    findOrCreateOrder(clientOrderId, intent, guard) {
+      sent.push(intent);
+      return exchange.findOrCreateOrder(clientOrderId, intent, guard);
+    },
+  };
+  return { recording, sent };
+}
+
 describe('live broker caps', () => {
   it('refuses a buy over the per-order cap before any call, naming the figures', async () => {
     const exchange = fakeExchange();
@@ -110,14 +123,7 @@ describe('live broker caps', () => {
 
   it('passes post-only and immediate-or-cancel intents through to the exchange as they are, caps checked first', async () => {
     const exchange = fakeExchange();
-    const sent: OrderIntent[] = [];
-    const recording: LiveExchange = {
-      ...exchange,
-      findOrCreateOrder(clientOrderId, intent, guard) {
-        sent.push(intent);
-        return exchange.findOrCreateOrder(clientOrderId, intent, guard);
-      },
-    };
+    const { recording, sent } = recordingIntents(exchange);
     const day = reservations();
     const broker = new LiveBroker({ exchange: recording, maxOrderNotional: 100, maxDailyNotional: 10_000, reserveNotional: day.reserveNotional, now: () => NOW });
     const postOnly = { ...buy('0.001', '60000'), type: 'limit' as const, postOnly: true };
@@ -134,14 +140,7 @@ describe('live broker caps', () => {
 
   it('passes a stop sell (stopPrice) through as it is, with no cap reserved: over the per-order cap and the spent daily cap', async () => {
     const exchange = fakeExchange();
-    const sent: OrderIntent[] = [];
-    const recording: LiveExchange = {
-      ...exchange,
-      findOrCreateOrder(clientOrderId, intent, guard) {
-        sent.push(intent);
-        return exchange.findOrCreateOrder(clientOrderId, intent, guard);
-      },
-    };
+    const { recording, sent } = recordingIntents(exchange);
     const day = reservations('1000');
     const broker = new LiveBroker({ exchange: recording, maxOrderNotional: 100, maxDailyNotional: 1000, reserveNotional: day.reserveNotional, now: () => NOW });
     const stop: OrderIntent = { ...sell('0.01', '60000'), stopPrice: '57000' };
