@@ -66,25 +66,23 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     return ticker === undefined ? undefined : makerPrice(ticker, side);
   };
   let restingFilled: OrderState[] = [];
+  // Reasons of fills whose client order id is not the tick's own (resting orders, stops), for the risk step.
   const restingReasons: Array<[string, string]> = [];
-  if ((state.working?.length ?? 0) > 0) {
-    const stepped = await stepWorkingOrders(ctx, riskLayer.execution, bestPrice);
-    setWorking(state, stepped.working);
-    restingFilled = applySettlement(state, tickTs, stepped);
-    stepped.intents.forEach((intent, i) => {
-      const outcome = stepped.outcomes[i]!;
-      if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
-    });
-  }
-  // (2c) Stops resting on the exchange (exits.onExchange): one that fired since the last tick is booked before deciding.
-  const bookStops = (found: OrdersToSettle): OrderState[] => {
+  /** Books orders that ended outside the tick's own order children, keeping each fill's reason. */
+  const bookOthers = (found: OrdersToSettle): OrderState[] => {
     found.intents.forEach((intent, i) => {
       const outcome = found.outcomes[i]!;
       if (outcome.ok) restingReasons.push([outcome.order.clientOrderId, intent.reason]);
     });
     return found.intents.length === 0 ? [] : applySettlement(state, tickTs, found);
   };
-  if ((state.exchangeStops?.length ?? 0) > 0) restingFilled = [...restingFilled, ...bookStops(await settleTriggeredStops(ctx))];
+  if ((state.working?.length ?? 0) > 0) {
+    const stepped = await stepWorkingOrders(ctx, riskLayer.execution, bestPrice);
+    setWorking(state, stepped.working);
+    restingFilled = bookOthers(stepped);
+  }
+  // (2c) Stops resting on the exchange (exits.onExchange): one that fired since the last tick is booked before deciding.
+  if ((state.exchangeStops?.length ?? 0) > 0) restingFilled = [...restingFilled, ...bookOthers(await settleTriggeredStops(ctx))];
   const portfolio = state.portfolio!;
 
   // (3) Coin health, AI verdicts applied, allocation and risk: the same pure decision a backtest runs.
@@ -183,7 +181,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   const equity = portfolioEquity(portfolioAfter, prices);
   if (state.risk !== undefined) advanceRisk(state, { cycleId, tickTs, riskLayer, portfolioBefore, portfolioAfter, intents: plan.intents, filled, evaluations, equity, openPositions: countOpenPositions(portfolioAfter, rules, prices), rules, otherReasons: restingReasons });
   // Stops on the exchange follow the positions and levels the tick left (placed, replaced, or cancelled).
-  if (config.exits?.onExchange === true || state.exchangeStops !== undefined) filled.push(...bookStops(await stopsAfterTick(ctx, { riskLayer, evaluations, prices, rules })));
+  if (config.exits?.onExchange === true || state.exchangeStops !== undefined) filled.push(...bookOthers(await stopsAfterTick(ctx, { riskLayer, evaluations, prices, rules })));
   const recorded = state.portfolio!;
   const recordedEquity = recorded === portfolioAfter ? equity : portfolioEquity(recorded, prices);
   const completedAtMs = Date.now();
