@@ -25,6 +25,7 @@ import type { AheadMode } from './evaluations-ahead.js';
 import { evaluatedCandleOpenTs } from './evaluations-ahead-layout.js';
 import type { BacktestData } from './market-data.js';
 import { fillIntent } from './simulated-fill.js';
+import { hasFill } from '../domain/fill-model.js';
 import type { FillSettings } from './simulated-fill.js';
 import { ScanCursor } from './scan.js';
 
@@ -259,7 +260,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       orderOutcomes.forEach((o, i) => record(tickTs, intents[i]!, o.ok ? { ok: true, order: o.order } : o.failure, o.ok ? o.role : 'taker'));
       if (sliceParents.size > 0) {
         const before = twaps.length;
-        twaps = twapsAfterSlices(twaps, sliceParents, clientOrderIds, orderOutcomes.map((o) => o.ok && Number(o.order.filled) > 0));
+        twaps = twapsAfterSlices(twaps, sliceParents, clientOrderIds, orderOutcomes.map((o) => o.ok && hasFill(o.order)));
         twapCounts.cutShort += before - twaps.length;
       }
 

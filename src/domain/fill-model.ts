@@ -85,3 +85,8 @@ export function filledOrderState(clientOrderId: string, exchangeOrderId: string,
     createdAtMs,
   };
 }
+
+/** Whether an order as the exchange reports it filled anything (exact: a fill of 1e-12 counts). */
+export function hasFill(order: Pick<OrderState, 'filled'>): boolean {
+  return new Dec(order.filled).gt(0);
+}

@@ -167,6 +167,11 @@ export function twapsAfterSlices(twaps: readonly TwapOrder[], sliceParents: Read
   return ended.size === 0 ? [...twaps] : twaps.filter((t) => !ended.has(t.parentId));
 }
 
+/** Base amount of the slices still to go (decimal string): what a TWAP's status shows as left. */
+export function twapAmountLeft(twap: TwapOrder): string {
+  return decimalString(twap.amounts.slice(twap.next).reduce((sum, amount) => sum.plus(amount), new Dec(0)));
+}
+
 /** Quote currency the remaining buy slices hold back from new buys (at the parent's price, with the fee reserve). */
 export function twapReservedCash(twaps: readonly TwapOrder[], feeReserveFraction: number): Dec {
   let reserved = new Dec(0);

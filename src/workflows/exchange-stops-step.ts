@@ -3,6 +3,7 @@ import type { MarketCycleState, OrderExecutionResult } from '../contracts/workfl
 import type { TaskQueues } from '../contracts/task-queues.js';
 import { orderWorkflowId } from '../contracts/workflow-ids.js';
 import { clientOrderIdFor } from '../domain/business-key.js';
+import { hasFill } from '../domain/fill-model.js';
 import { exchangeStopIntent, planExchangeStops, type ExchangeStop } from '../domain/exchange-stops.js';
 import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { OrderState } from '../domain/market-types.js';
@@ -38,7 +39,7 @@ function setStops(state: MarketCycleState, stops: ExchangeStop[]): void {
 /** Records a stop's end under the tick that placed it, and returns what to settle when something filled. */
 async function ended(ctx: Context, stop: ExchangeStop, order: OrderState, into: OrdersToSettle): Promise<void> {
   await databaseActivities(ctx.queues, `record stop order ${stop.clientOrderId}`).recordOrder({ cycleId: ctx.cycleId, tickTs: stop.placedTs, intent: exchangeStopIntent(stop), order });
-  if (Number(order.filled) > 0) {
+  if (hasFill(order)) {
     into.intents.push(exchangeStopIntent(stop));
     into.outcomes.push({ ok: true, order });
   }
@@ -66,12 +67,12 @@ export async function settleTriggeredStops(ctx: Context): Promise<OrdersToSettle
       log.warn('a stop keel placed is not found at the exchange; it is placed again after this tick', { clientOrderId: stop.clientOrderId, symbol: stop.symbol });
       continue;
     }
-    if (order.status === 'open' && Number(order.filled) === 0) {
+    if (order.status === 'open' && !hasFill(order)) {
       kept.push(stop);
       continue;
     }
     if (order.status === 'open') order = (await exchangeWriteActivities(ctx.queues, `cancel the rest of a part-filled stop ${stop.clientOrderId}`).cancelOrder({ ...accountOf(ctx), clientOrderId: stop.clientOrderId, symbol: stop.symbol })) ?? order;
-    if (Number(order.filled) > 0) log.info('a stop resting on the exchange fired', { symbol: stop.symbol, stopPrice: stop.stopPrice, filled: order.filled, averagePrice: order.averagePrice });
+    if (hasFill(order)) log.info('a stop resting on the exchange fired', { symbol: stop.symbol, stopPrice: stop.stopPrice, filled: order.filled, averagePrice: order.averagePrice });
     await ended(ctx, stop, order, settle);
   }
   setStops(ctx.state, kept);

@@ -5,6 +5,7 @@ import { orderWorkflowId } from '../contracts/workflow-ids.js';
 import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { OrderIntent, OrderSide } from '../domain/market-types.js';
 import type { OrderOutcome } from '../domain/tick-settlement.js';
+import { hasFill } from '../domain/fill-model.js';
 import { isMakerFirst, placeWorkingOrder, restingIntent, type WorkingOrder } from '../domain/working-orders.js';
 import { databaseActivities, exchangeWriteActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
@@ -123,7 +124,7 @@ export async function cancelInTheWay(ctx: Context, cancelled: readonly WorkingOr
       const final = await write.cancelOrder({ exchange: account.exchange, account: account.account, quote: account.quote, clientOrderId: order.clientOrderId, symbol: order.symbol, asOfMs: ctx.tickTs });
       // Keel's own record follows, under the tick that placed the order (as the step records its end).
       if (final !== null) await databaseActivities(ctx.queues, `record cancelled order ${order.clientOrderId}`).recordOrder({ cycleId: ctx.cycleId, tickTs: order.placedTs, intent: restingIntent(order), order: final });
-      if (final !== null && final.status !== 'open' && Number(final.filled) === 0) continue;
+      if (final !== null && final.status !== 'open' && !hasFill(final)) continue;
       settle.intents.push(restingIntent(order));
       settle.outcomes.push(final === null ? { ok: false, clientOrderId: order.clientOrderId, symbol: order.symbol, errorType: 'OrderNotFound', message: 'resting order not found at its cancel', placed: 'unknown' } : { ok: true, order: final });
     } catch (error) {

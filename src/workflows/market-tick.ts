@@ -12,6 +12,7 @@ import { cancelInTheWay, placeMakerFirst, setWorking, stepWorkingOrders, type Be
 import { dueSlices, setTwaps, type TakerOrder } from './twap-step.js';
 import { cancelStopsOf, coinsBeingSold, settleTriggeredStops, stopsAfterTick } from './exchange-stops-step.js';
 import { routeTwaps, twapsAfterSlices } from '../domain/twap.js';
+import { hasFill } from '../domain/fill-model.js';
 import { applySettlement } from './settle-into-state.js';
 import { measureCorrelationIfDue } from './correlation-step.js';
 import { advanceRisk } from './risk-step.js';
@@ -163,7 +164,7 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
     ),
   );
   if (twapsAfter.length > 0 || state.twaps !== undefined) {
-    setTwaps(state, twapsAfterSlices(twapsAfter, sliceParents, takers.map((t) => t.clientOrderId), takerResults.map((r) => r.ok && Number(r.order.filled) > 0)));
+    setTwaps(state, twapsAfterSlices(twapsAfter, sliceParents, takers.map((t) => t.clientOrderId), takerResults.map((r) => r.ok && hasFill(r.order))));
   }
 
   // Fills booked, cooldowns, doubts: the same pure settlement a backtest runs.

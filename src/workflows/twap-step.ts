@@ -3,8 +3,7 @@ import type { CycleStatus, MarketCycleState } from '../contracts/workflow-types.
 import type { ExecutionConfig } from '../domain/execution-config.js';
 import type { MarketOrderRules } from '../domain/market-rules.js';
 import type { OrderIntent } from '../domain/market-types.js';
-import { Dec, decimalString } from '../domain/decimal-math.js';
-import { dueTwapSlices, type TwapOrder } from '../domain/twap.js';
+import { dueTwapSlices, twapAmountLeft, type TwapOrder } from '../domain/twap.js';
 import { cancelledByRisk } from '../domain/working-orders.js';
 
 /*
@@ -46,6 +45,5 @@ export function endTwaps(state: MarketCycleState): void {
 
 /** A TWAP as the cycle's status shows it. */
 export function twapStatus(twap: TwapOrder): NonNullable<CycleStatus['twaps']>[number] {
-  const left = twap.amounts.slice(twap.next).reduce((sum, amount) => sum.plus(amount), new Dec(0));
-  return { symbol: twap.symbol, side: twap.side, slicesSent: twap.next, slices: twap.amounts.length, amountLeft: decimalString(left), nextSliceTick: twap.dueTickNo + 1, parentId: twap.parentId };
+  return { symbol: twap.symbol, side: twap.side, slicesSent: twap.next, slices: twap.amounts.length, amountLeft: twapAmountLeft(twap), nextSliceTick: twap.dueTickNo + 1, parentId: twap.parentId };
 }

@@ -2,6 +2,7 @@ import { executeChild, log, workflowInfo } from '@temporalio/workflow';
 import type { OrderExecutionResult, WorkingOrderStepInput, WorkingOrderStepResult } from '../contracts/workflow-types.js';
 import { taskQueuesFor } from '../contracts/task-queues.js';
 import type { OrderState } from '../domain/market-types.js';
+import { hasFill } from '../domain/fill-model.js';
 import { nextAfterUnfilled, restingIntent } from '../domain/working-orders.js';
 import { databaseActivities, exchangeReadActivities, exchangeWriteActivities } from './activity-profiles.js';
 import { failureInfo } from './failure-info.js';
@@ -52,7 +53,7 @@ export async function workingOrderStep(input: WorkingOrderStepInput): Promise<Wo
     return failed(error, failureInfo(error).errorType === 'InsufficientFunds' ? 'no' : 'unknown');
   }
   if (cancelled === null || cancelled.status === 'open') return failed(new Error(`resting order ${order.clientOrderId} is still open after its cancel`), 'unknown');
-  if (cancelled.status === 'closed' || Number(cancelled.filled) > 0) return ended(cancelled);
+  if (cancelled.status === 'closed' || hasFill(cancelled)) return ended(cancelled);
   await databaseActivities(queues, `record cancelled order ${order.clientOrderId}`).recordOrder({ cycleId: input.cycleId, tickTs: order.placedTs, intent, order: cancelled });
 
   const next = nextAfterUnfilled(order, input.execution, input.tickTs, input.lastPrice);
