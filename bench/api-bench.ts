@@ -8,6 +8,7 @@ import { defaultCycleConfig } from '../src/domain/cycle-config.js';
 import { SimulatedMarket } from '../src/exchange/simulated-market.js';
 import { startOrAttachCycle } from '../src/temporal/cycle-client.js';
 import { startBenchStack, startBenchWorkers, type BenchStack } from './bench-stack.js';
+import type { Figure } from './figure.js';
 
 /**
  * api_status_p99_ms: the HTTP API under load. A 20-coin cycle ticks on the bench stack (local dev server, database,
@@ -21,14 +22,6 @@ import { startBenchStack, startBenchWorkers, type BenchStack } from './bench-sta
  *
  * `runApiBench(stack)` returns the figures for bench/run.ts.
  */
-export interface ApiBenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  note?: string;
-}
-
 export interface ApiBenchOptions {
   coins?: number;
   connections?: number;
@@ -95,7 +88,7 @@ async function loadChild(): Promise<void> {
   process.send?.(summary, () => process.exit(0));
 }
 
-export async function runApiBench(stack?: BenchStack, options: ApiBenchOptions = {}): Promise<ApiBenchFigure[]> {
+export async function runApiBench(stack?: BenchStack, options: ApiBenchOptions = {}): Promise<Figure[]> {
   const coins = options.coins ?? 20;
   const connections = options.connections ?? 50;
   const durationSeconds = options.durationSeconds ?? 10;

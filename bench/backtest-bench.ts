@@ -7,6 +7,7 @@ import { defaultCycleConfig } from '../src/domain/cycle-config.js';
 import type { CycleConfig } from '../src/domain/cycle-config.js';
 import { DEFAULT_AI_CONFIG } from '../src/domain/ai-policy.js';
 import { PAPER_DEFAULTS } from '../src/exchange/paper-broker.js';
+import { median, type Figure } from './figure.js';
 
 /**
  * The backtester's figures (issue 10): the 126 pairs x 1h of ../shared/data/ohlcv/binance-spot-1h-2021 (628,654
@@ -16,25 +17,11 @@ import { PAPER_DEFAULTS } from '../src/exchange/paper-broker.js';
  * - backtest_wall_s_126x1h: reading the files + replay + report.
  * - backtest_rss_mb: the child's peak resident memory.
  */
-export interface BacktestBenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  note?: string;
-}
-
 const DATA_DIR = path.resolve('../shared/data/ohlcv/binance-spot-1h-2021');
 const REPEATS = 3;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Runs the measurement in a child process and returns its figures. */
-export async function runBacktestBench(options: { log?: (line: string) => void } = {}): Promise<BacktestBenchFigure[]> {
+export async function runBacktestBench(options: { log?: (line: string) => void } = {}): Promise<Figure[]> {
   if (!existsSync(DATA_DIR)) {
     options.log?.(`backtest bench skipped: ${DATA_DIR} is absent (it ships in ../shared/data)`);
     return [];
@@ -45,7 +32,7 @@ export async function runBacktestBench(options: { log?: (line: string) => void }
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`backtest bench child exited with ${code}`);
-  return (JSON.parse(out.trim().split('\n').at(-1)!) as { figures: BacktestBenchFigure[] }).figures;
+  return (JSON.parse(out.trim().split('\n').at(-1)!) as { figures: Figure[] }).figures;
 }
 
 async function child(): Promise<void> {
@@ -96,7 +83,7 @@ async function child(): Promise<void> {
   const guardRatio = median(guardedRuns) / median(plainRuns);
   process.stderr.write(`  guards on: replay ${(median(guardedRuns) / 1000).toFixed(2)} s against ${(median(plainRuns) / 1000).toFixed(2)} s\n`);
   const note = `${candles} candles, ${ticks} ticks, ${orders} orders; median of ${REPEATS}`;
-  const figures: BacktestBenchFigure[] = [
+  const figures: Figure[] = [
     { name: 'backtest_candles_per_s', value: Math.round(median(rates)), unit: 'candles/s', target: '>= 500000', note: `from loaded data to finished report; ${note}` },
     { name: 'backtest_wall_s_126x1h', value: Math.round(median(walls) * 100) / 100, unit: 's', target: '<= 5', note: `reading ${median(loads).toFixed(2)} s included` },
     { name: 'backtest_rss_mb', value: Math.round(rssMb), unit: 'MB', note: 'peak RSS of the backtest process' },

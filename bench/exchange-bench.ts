@@ -13,6 +13,7 @@ import { startOrAttachCycle, type CycleHandle } from '../src/temporal/cycle-clie
 import { createKeelWorkers, type WorkerRole } from '../src/workers/create-workers.js';
 import { startFakeExchange, type FakeExchange, type FakeExchangeId } from '../test/helpers/fake-exchange/index.js';
 import { startBenchStack, type BenchStack } from './bench-stack.js';
+import type { Figure } from './figure.js';
 
 /**
  * The exchange budget benchmark (issue 3): 100 coins on the loopback fake exchange (real ccxt classes) answering after
@@ -26,14 +27,6 @@ import { startBenchStack, type BenchStack } from './bench-stack.js';
  *   same kind of cycle; target <= 15.
  *   Separate processes share the database, so this figure needs PostgreSQL (DATABASE_URL).
  */
-export interface ExchangeBenchFigure {
-  name: string;
-  value: number;
-  unit: string;
-  target?: string;
-  note?: string;
-}
-
 export interface ExchangeBenchOptions {
   /** A running stack to reuse (bench/run.ts); otherwise one is started and stopped here. */
   stack?: BenchStack;
@@ -48,7 +41,7 @@ export interface ExchangeBenchOptions {
 
 const HOUR_MS = 3_600_000;
 
-export async function runExchangeBench(options: ExchangeBenchOptions = {}): Promise<ExchangeBenchFigure[]> {
+export async function runExchangeBench(options: ExchangeBenchOptions = {}): Promise<Figure[]> {
   const log = options.log ?? (() => undefined);
   const exchange = options.exchange ?? 'binance';
   const coins = options.coins ?? 100;
@@ -56,7 +49,7 @@ export async function runExchangeBench(options: ExchangeBenchOptions = {}): Prom
   const latencyMs = options.latencyMs ?? 50;
   const ticks = options.ticks ?? 3;
   const stack = options.stack ?? (await startBenchStack());
-  const figures: ExchangeBenchFigure[] = [];
+  const figures: Figure[] = [];
   try {
     figures.push(await budgetEfficiency(stack, { exchange, coins, rps, latencyMs, ticks, log }));
     const peak = await peakRate2x2(stack, { exchange, coins, rps, latencyMs, ticks, log });
@@ -113,7 +106,7 @@ async function observeTicks(handle: CycleHandle, fake: FakeExchange, ticks: numb
   return seen;
 }
 
-async function budgetEfficiency(stack: BenchStack, scenario: Scenario): Promise<ExchangeBenchFigure> {
+async function budgetEfficiency(stack: BenchStack, scenario: Scenario): Promise<Figure> {
   const { exchange, rps } = scenario;
   const prefix = `benchx${Date.now().toString(36)}-`;
   const fake = await startFake(scenario);
@@ -153,7 +146,7 @@ async function budgetEfficiency(stack: BenchStack, scenario: Scenario): Promise<
   }
 }
 
-async function peakRate2x2(stack: BenchStack, scenario: Scenario): Promise<ExchangeBenchFigure | null> {
+async function peakRate2x2(stack: BenchStack, scenario: Scenario): Promise<Figure | null> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     scenario.log('peak_request_rate_2x2 skipped: separate worker processes share PostgreSQL (set DATABASE_URL)');

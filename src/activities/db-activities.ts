@@ -1,15 +1,14 @@
 import type { EvaluateCoinInput, MeasureCorrelationInput, OrderRecordInput, TickRecordInput } from '../contracts/activity-types.js';
 import { closesOnGrid, correlationGrid, measureCorrelation, type CorrelationSnapshot } from '../domain/correlation-snapshot.js';
-import { KeelError } from '../domain/errors.js';
 import { evaluatedCandleOpenTs, timeframeMs } from '../domain/market-types.js';
 import type { CoinEvaluation } from '../domain/signal-types.js';
-import { evaluateSignal } from '../domain/signal.js';
 import type { Database } from '../db/client.js';
-import { loadClosesBetween, loadRecentCandles } from '../db/queries/candles.js';
+import { loadClosesBetween } from '../db/queries/candles.js';
 import { recordTick } from '../db/queries/ticks.js';
 import { upsertOrder } from '../db/queries/orders.js';
 import type { KeelMetrics } from '../observability/metrics.js';
 import { withFailureMapping } from './to-application-failure.js';
+import { evaluateStoredCoin } from './evaluate-stored-coin.js';
 
 export interface DbActivityDeps {
   db: Database;
@@ -22,17 +21,7 @@ export function createDbActivities({ db, metrics }: DbActivityDeps) {
   return withFailureMapping({
     /** Indicators, combined score and regime from stored candles; returns a compact (~200 byte) evaluation. */
     async evaluateCoin(input: EvaluateCoinInput): Promise<CoinEvaluation> {
-      const tfMs = timeframeMs(input.timeframe);
-      const untilOpenTs = evaluatedCandleOpenTs(input.untilMs, tfMs);
-      const candles = await loadRecentCandles(db, { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe, untilOpenTs, limit: input.lookbackCandles });
-      const newest = candles.at(-1);
-      if (newest === undefined || newest.ts !== untilOpenTs) {
-        throw new KeelError(
-          'InvalidMarketData',
-          `${input.symbol}: no stored ${input.timeframe} candle opening at ${new Date(untilOpenTs).toISOString()} (newest stored: ${newest ? new Date(newest.ts).toISOString() : 'none'}); the exchange has not published it`,
-        );
-      }
-      return evaluateSignal(input.symbol, candles, input.signal, input.atrPeriod);
+      return evaluateStoredCoin(db, input);
     },
 
     /**

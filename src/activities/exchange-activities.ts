@@ -7,6 +7,8 @@ import type {
   ReconcileAccountResult,
   ScanMarketInput,
   ScanMarketResult,
+  SyncAndEvaluateCoinInput,
+  SyncAndEvaluateCoinResult,
   SyncCandlesInput,
   SyncCandlesResult,
   ValidateMarketConfigInput,
@@ -15,12 +17,10 @@ import type {
 import { Dec } from '../domain/decimal-math.js';
 import { KeelError, isKeelError } from '../domain/errors.js';
 import type { Balance, OrderState, Timeframe } from '../domain/market-types.js';
-import { timeframeMs } from '../domain/market-types.js';
 import { planRequestBudget } from '../domain/request-budget.js';
 import type { AccountReader, ExchangeGateway, MarketRules, OrderBroker } from '../exchange/port.js';
 import { capabilitiesFor, isCcxtExchangeId } from '../exchange/capabilities.js';
 import type { Database } from '../db/client.js';
-import { getLastCandleTs, upsertCandles } from '../db/queries/candles.js';
 import { knownExchangeOrderIds, openOrdersOfCycle } from '../db/queries/orders.js';
 import { paperOrdersUnknownToKeel, recordReconciliation } from '../db/queries/reconciliation.js';
 import type { ReconciliationFinding } from '../db/queries/reconciliation.js';
@@ -30,8 +30,9 @@ import { placementFailure } from './placement-failure.js';
 import { balanceFindings, quoteBalanceOf } from './balance-findings.js';
 import { resolveOrderDoubts } from './resolve-order-doubts.js';
 import { findingKey } from '../domain/findings.js';
-import { candleSyncRequest } from '../domain/candle-sync.js';
 import { withFailureMapping } from './to-application-failure.js';
+import { evaluateStoredCoin } from './evaluate-stored-coin.js';
+import { syncStoredCandles } from './sync-stored-candles.js';
 
 
 export interface ExchangeActivityDeps {
@@ -60,6 +61,8 @@ const MAX_EXAMPLE_SYMBOLS = 10;
 
 /** Activities of the `keel-exchange-<exchange>` queue: every exchange call keel makes goes through one of these. */
 export function createExchangeActivities({ gateway, broker, db, metrics, marketRules, accountReader, requestBudget }: ExchangeActivityDeps) {
+  const syncCandles = (input: SyncCandlesInput) => syncStoredCandles({ gateway, db, metrics }, input);
+
   return withFailureMapping({
     /**
      * One bulk tickers call; the universe is the configured symbols or the top coins by quote volume, each with its
@@ -84,20 +87,21 @@ export function createExchangeActivities({ gateway, broker, db, metrics, marketR
       return { tickers: chosen.map((t) => ({ symbol: t.symbol, last: t.last, quoteVolume: t.quoteVolume, ...(t.bid !== undefined && { bid: t.bid, ask: t.ask }), ...(rules[t.symbol] && { rules: rules[t.symbol] }) })), unknownSymbols };
     },
 
-    /**
-     * Brings one coin's stored candles up to `untilMs`: the first sync loads the whole warm-up window in one call,
-     * later syncs fetch only candles newer than the last stored one; all are written with one upsert statement.
-     */
+    /** One coin's candle sync (syncStoredCandles). */
     async syncCandles(input: SyncCandlesInput): Promise<SyncCandlesResult> {
-      const key = { exchange: input.exchange, symbol: input.symbol, timeframe: input.timeframe };
-      const lastTs = await getLastCandleTs(db, key);
-      const request = candleSyncRequest({ lastStoredTs: lastTs, untilMs: input.untilMs, timeframeMs: timeframeMs(input.timeframe), warmupCandles: input.warmupCandles });
-      if (request === null) return { fetched: 0, stored: 0, lastTs }; // already up to date: no exchange call at all
-      const candles = await gateway.fetchOhlcv(input.symbol, input.timeframe, { ...request, untilMs: input.untilMs });
-      const stored = candles.length > 0 ? await upsertCandles(db, key, candles) : 0;
-      metrics?.rowsWritten('candles', stored);
-      const newest = candles.at(-1)?.ts ?? lastTs;
-      return { fetched: candles.length, stored, lastTs: newest };
+      return syncCandles(input);
+    },
+
+    /**
+     * A coin's whole tick in one task: the sync above, then the signal over the stored window. One activity instead of
+     * a sync here and an evaluation on the db queue saves a workflow task and three history events per coin, and the
+     * queue's rate limit still counts exactly one dispatch per coin (an evaluation makes no exchange call). A retry
+     * syncs again for free: the candles are stored by then, so it makes no exchange call either.
+     */
+    async syncAndEvaluateCoin(input: SyncAndEvaluateCoinInput): Promise<SyncAndEvaluateCoinResult> {
+      const sync = await syncCandles(input);
+      const evaluation = await evaluateStoredCoin(db, input);
+      return { sync, evaluation };
     },
 
     /**

@@ -1,7 +1,7 @@
 import type { OrderDoubt } from '../domain/order-doubts.js';
 import type { Balance, OrderIntent, OrderState, Ticker, Timeframe } from '../domain/market-types.js';
 import type { MarketOrderRules } from '../domain/market-rules.js';
-import type { SignalConfig } from '../domain/signal-types.js';
+import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
 import type { CorrelationConfig } from '../domain/correlation.js';
 import type { TickRecord } from '../domain/tick-record.js';
 
@@ -39,6 +39,20 @@ export interface SyncCandlesResult {
   stored: number;
   /** Open time of the newest stored candle, or null if the exchange had none. */
   lastTs: number | null;
+}
+
+/** syncCandles, then evaluateCoin over the stored window, in one activity (coin children since COIN_ONE_ACTIVITY_PATCH). */
+export interface SyncAndEvaluateCoinInput extends SyncCandlesInput {
+  /** Stored candles to load for the indicators. */
+  lookbackCandles: number;
+  signal: SignalConfig;
+  /** exits.stopLossAtr.period when an ATR stop is configured: the evaluation then carries the window's ATR. */
+  atrPeriod?: number;
+}
+
+export interface SyncAndEvaluateCoinResult {
+  sync: SyncCandlesResult;
+  evaluation: CoinEvaluation;
 }
 
 export interface EvaluateCoinInput {

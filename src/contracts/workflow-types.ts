@@ -141,6 +141,8 @@ export interface CoinCycleInput {
   taskQueuePrefix: string;
   /** exits.stopLossAtr.period when an ATR stop is configured (absent in children started before exits existed). */
   atrPeriod?: number;
+  /** Sync and evaluate in one activity (syncAndEvaluateCoin); absent in children started before FAST_COIN_TICK_PATCH. */
+  syncAndEvaluate?: true;
 }
 
 export type CoinCycleResult =

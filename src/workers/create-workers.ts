@@ -62,7 +62,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           maxConcurrentWorkflowTaskExecutions: 100,
           maxCachedWorkflows: 1000,
           workflowThreadPoolSize: Number(process.env.KEEL_WORKFLOW_THREADS ?? 1),
-          workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+          workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 40 },
           enableNonLocalActivities: false,
         }),
       );
@@ -84,7 +84,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           taskQueue: plan.queues.exchange,
           activities: createExchangeActivities({ gateway, broker, db: plan.db, metrics, marketRules, accountReader, requestBudget }),
           maxConcurrentActivityTaskExecutions: 100,
-          activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 40 },
           ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),
         }),
       );
@@ -111,7 +111,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           activities: createDbActivities({ db: plan.db, metrics: plan.metrics }),
           // A little above the connection pool size: queries queue in the pool rather than in Temporal.
           maxConcurrentActivityTaskExecutions: 40,
-          activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, maximum: 20, initial: 5 },
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 20 },
         }),
       );
     }

@@ -1,4 +1,4 @@
-import { executeChild, log, startChild, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, patched, startChild, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { CoinEvaluation } from '../domain/signal-types.js';
 import { portfolioEquity } from '../domain/allocation.js';
@@ -28,6 +28,8 @@ import { coinCycle } from './coin-cycle.js';
 import { ORDER_FILL_TIMEOUT_MS, orderExecution } from './order-execution.js';
 import { aiAnalysis } from './ai-analysis.js';
 import { failureInfo } from './failure-info.js';
+import { inWindow } from './in-window.js';
+import { FAST_COIN_TICK_PATCH } from './patches.js';
 
 /**
  * One tick of a market cycle: scan, one child per coin (in batches), allocate, one child per order, one bulk write.
@@ -49,13 +51,15 @@ export async function runTick(state: MarketCycleState, tickTs: number, queues: T
   }
   const { prices: scanPrices, rules, skipped, symbols } = tickUniverse(scan.tickers, portfolioBefore, state.coinHealth, state.tickNo);
 
-  // (2) One child per coin, in batches to keep each workflow task small. Ids are business keys, so a tick redone
-  // after a crash finds its finished coins instead of running them again.
-  const results: CoinCycleResult[] = [];
-  for (let i = 0; i < symbols.length; i += config.childBatchSize) {
-    const batch = symbols.slice(i, i + config.childBatchSize);
-    const batchResults = await Promise.all(batch.map((symbol) => runCoin(cycleId, state, tickTs, symbol, queues)));
-    results.push(...batchResults);
+  // (2) One child per coin, at most childBatchSize at once so each workflow task stays small; a finished coin's place
+  // goes to the next one at once (before FAST_COIN_TICK_PATCH: waves, each waiting for its slowest coin). Ids are
+  // business keys, so a tick redone after a crash finds its finished coins instead of running them again.
+  const fast = patched(FAST_COIN_TICK_PATCH);
+  const runOne = (symbol: string) => runCoin(cycleId, state, tickTs, symbol, queues, fast);
+  let results: CoinCycleResult[] = [];
+  if (fast) results = await inWindow(symbols, config.childBatchSize, runOne);
+  else {
+    for (let i = 0; i < symbols.length; i += config.childBatchSize) results.push(...(await Promise.all(symbols.slice(i, i + config.childBatchSize).map(runOne))));
   }
 
   // (2b) Maker-first orders resting from earlier ticks: filled, re-priced or sent on, and settled before deciding.
@@ -259,7 +263,7 @@ async function requestAiAnalyses(cycleId: string, state: MarketCycleState, tickT
   );
 }
 
-function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbol: string, queues: TaskQueues): Promise<CoinCycleResult> {
+function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbol: string, queues: TaskQueues, syncAndEvaluate: boolean): Promise<CoinCycleResult> {
   const { config } = state;
   return executeChild(coinCycle, {
     workflowId: coinWorkflowId(cycleId, tickTs, symbol),
@@ -275,6 +279,7 @@ function runCoin(cycleId: string, state: MarketCycleState, tickTs: number, symbo
         signal: config.signal,
         taskQueuePrefix: config.taskQueuePrefix,
         ...(config.exits?.stopLossAtr && { atrPeriod: config.exits.stopLossAtr.period }),
+        ...(syncAndEvaluate && { syncAndEvaluate: true as const }),
       },
     ],
     workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
