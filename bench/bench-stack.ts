@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createDatabase, type KeelDatabase } from '../src/db/client.js';
@@ -32,7 +35,9 @@ export async function startBenchStack(): Promise<BenchStack> {
   // On PostgreSQL, a throw-away database per run: candles left by an earlier run would make syncs free and the
   // figures wrong.
   const scratch = process.env.DATABASE_URL ? await createScratchDatabase() : undefined;
-  const database = await createDatabase(scratch ? { url: scratch.url } : {});
+  // Else PGlite in a fresh folder, as `npm start` keeps it (an in-memory PGlite holds its whole data directory in memory).
+  const pgliteDir = scratch ? undefined : mkdtempSync(path.join(tmpdir(), 'keel-bench-pglite-'));
+  const database = await createDatabase(scratch ? { url: scratch.url } : { dataDir: pgliteDir });
   return {
     server,
     client,
@@ -43,6 +48,7 @@ export async function startBenchStack(): Promise<BenchStack> {
       await connection.close();
       await database.close();
       await scratch?.drop();
+      if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
       await server.stop();
     },
   };

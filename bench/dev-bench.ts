@@ -22,6 +22,16 @@ export function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** Peak resident memory of a live process in MB (VmHWM, Linux); NaN elsewhere. */
+export function peakRssMb(pid: number | undefined): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? Number.NaN : Math.round(Number(kb) / 1024);
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Direct children of a process (Linux). */
 function childPids(pid: number): number[] {
   try {
@@ -88,8 +98,10 @@ export async function runDevBench({ log }: { log: (line: string) => void }): Pro
     void exited.then((code) => reject(new Error(`npm start exited (${String(code)}) after ${tickMs.size} ticks:\n${stderr}`)));
   });
   const deadline = setTimeout(() => child.kill('SIGTERM'), 10 * 60_000);
+  let rssMb = Number.NaN;
   try {
     await allTicks;
+    rssMb = peakRssMb(child.pid);
   } finally {
     clearTimeout(deadline);
     if (child.exitCode === null) process.kill(-child.pid!, 'SIGTERM');
@@ -102,6 +114,7 @@ export async function runDevBench({ log }: { log: (line: string) => void }): Pro
   const perTick = (a: number, b: number) => Math.round(((b - a) / (TICKS - 2)) * 100) / 100;
   return [
     { name: `dev_tick_ms_${COINS}`, value: median(steady), unit: 'ms', target: '<= 5000', note: `npm start (persisted dev server, ${database ? 'PostgreSQL' : 'embedded PGlite'}): median of ticks 2-${TICKS}` },
+    { name: `dev_worker_rss_mb_${COINS}`, value: rssMb, unit: 'MB', target: '<= 1024', note: `peak RSS of npm start's own process after ${TICKS} ticks (VmHWM)` },
     { name: `dev_tick_cpu_s_worker_${COINS}`, value: perTick(first.workerS, last.workerS), unit: 's', note: 'CPU seconds per steady tick of npm start\'s own process (workers, API, database)' },
     { name: `dev_tick_cpu_s_server_${COINS}`, value: perTick(first.serverS, last.serverS), unit: 's', note: 'CPU seconds per steady tick of its Temporal dev server (SQLite file)' },
   ];

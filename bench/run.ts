@@ -47,6 +47,14 @@ function cpuNow(stack: BenchStack): TickObservation['cpu'] {
   return { workerS: (user + system) / 1e6, serverS: processCpuSeconds(stack.server.process.pid) };
 }
 
+/** Resident memory and where it is: V8 heaps of this thread, buffers outside them (PGlite's WebAssembly memory among them). */
+function memoryLine(): string {
+  (globalThis as { gc?: () => void }).gc?.(); // with node --expose-gc: what is live, not what awaits collection
+  const m = process.memoryUsage();
+  const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+  return `rss ${mb(m.rss)} MB (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, external ${mb(m.external)}, array buffers ${mb(m.arrayBuffers)})`;
+}
+
 /** Polls the status query and snapshots the market's call counters whenever a tick completes. */
 async function observeTicks(stack: BenchStack, handle: CycleHandle, market: SimulatedMarket, ticks: number): Promise<TickObservation[]> {
   const seen: TickObservation[] = [];
@@ -56,7 +64,7 @@ async function observeTicks(stack: BenchStack, handle: CycleHandle, market: Simu
     if (status && status.tickNo > last) {
       last = status.tickNo;
       seen.push({ status, calls: { tickers: market.calls.tickers, ohlcv: market.calls.ohlcv }, cpu: cpuNow(stack) });
-      log(`  tick ${status.tickNo}: ${status.lastTick!.coins} coins, ${status.lastTick!.durationMs} ms, ${status.lastTick!.buys} buys ${status.lastTick!.sells} sells`);
+      log(`  tick ${status.tickNo}: ${status.lastTick!.coins} coins, ${status.lastTick!.durationMs} ms, ${status.lastTick!.buys} buys ${status.lastTick!.sells} sells, ${memoryLine()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -117,9 +125,11 @@ async function scenario(stack: BenchStack, coins: number, figures: Figure[]): Pr
   const restartStartedAt = Date.now();
   const restartedMarket = new SimulatedMarket({ seed: 42, coins });
   const stopRestarted = await startBenchWorkers(stack, restartedMarket, `${prefix}r-`);
+  log(`restart: workers (bundle included) ready after ${Date.now() - restartStartedAt} ms, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB`);
   const lastTickTs = ticks.at(-1)!.status.lastTick!.tickTs;
   const restarted = await startOrAttachCycle(stack.client, cycleConfig('bench250r', coins, `${prefix}r-`, { maxTicks: 1, marketStartMs: lastTickTs + HOUR_MS }));
   await restarted.handle.result();
+  log(`restart: first tick done after ${Date.now() - restartStartedAt} ms, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB`);
   figures.push({ name: 'restart_first_tick_ms_250', value: Date.now() - restartStartedAt, unit: 'ms', target: '<= 5000', note: `new workers + bundle + first tick; ${restartedMarket.calls.ohlcvCandles} candles fetched for ${coins} coins` });
   await stopRestarted();
   figures.push({ name: 'worker_rss_mb_250', value: Math.round(rssPeakMb), unit: 'MB', target: '<= 1024', note: 'peak RSS of the all-in-one worker process' });
@@ -166,6 +176,12 @@ async function aiScenario(stack: BenchStack, figures: Figure[]): Promise<void> {
 async function main(): Promise<void> {
   const figures: Figure[] = [];
   // The backtester needs no Temporal and no database: measured on its own when asked for alone.
+  if (only === 'dev') {
+    figures.push(...(await runDevBench({ log })));
+    clearInterval(rssSampler);
+    printFigures(figures, process.env.DATABASE_URL ? 'postgresql' : 'pglite');
+    return;
+  }
   if (only === 'backtest') {
     figures.push(...(await runBacktestBench({ log })));
     clearInterval(rssSampler);

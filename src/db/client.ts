@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Logger } from 'drizzle-orm/logger';
@@ -5,6 +7,7 @@ import type { PoolClient } from 'pg';
 import { KeelError } from '../domain/errors.js';
 import { connectionFailure, describeTarget, isConnectionError, redactUrl } from './errors.js';
 import * as schema from './schema/index.js';
+import { initPgliteDir } from './pglite-initdb.js';
 
 /** The typed drizzle handle every query function takes; the same type for PostgreSQL and PGlite (and transactions). */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -92,6 +95,7 @@ async function openPglite(dataDir: string | undefined, logger: Logger | undefine
   const where = inMemory ? 'in memory' : `at ${dataDir}`;
   let client: InstanceType<typeof PGlite>;
   try {
+    if (!inMemory && dataDir !== undefined && !existsSync(path.join(dataDir, 'PG_VERSION'))) await initPgliteDir(dataDir);
     client = inMemory ? new PGlite() : new PGlite(dataDir);
     await client.waitReady;
   } catch (error) {

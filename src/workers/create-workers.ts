@@ -62,6 +62,8 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           maxConcurrentWorkflowTaskExecutions: 100,
           maxCachedWorkflows: 1000,
           workflowThreadPoolSize: Number(process.env.KEEL_WORKFLOW_THREADS ?? 1),
+          // Pollers stay parked between ticks. Autoscaling let the server shrink them to the minimum once a poll had
+          // waited a second, so a tick's first few hundred tasks went to the persisted backlog and were read back.
           workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 40 },
           enableNonLocalActivities: false,
         }),
@@ -84,7 +86,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           taskQueue: plan.queues.exchange,
           activities: createExchangeActivities({ gateway, broker, db: plan.db, metrics, marketRules, accountReader, requestBudget }),
           maxConcurrentActivityTaskExecutions: 100,
-          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 40 },
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 40 }, // parked, as the cycle queue's
           ...(plan.exchangeRequestsPerSecond !== undefined && { maxTaskQueueActivitiesPerSecond: plan.exchangeRequestsPerSecond }),
         }),
       );
@@ -111,7 +113,7 @@ export async function createKeelWorkers(plan: WorkerPlan): Promise<Worker[]> {
           activities: createDbActivities({ db: plan.db, metrics: plan.metrics }),
           // A little above the connection pool size: queries queue in the pool rather than in Temporal.
           maxConcurrentActivityTaskExecutions: 40,
-          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 20 },
+          activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 20 }, // parked, as the cycle queue's
         }),
       );
     }

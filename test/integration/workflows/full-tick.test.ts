@@ -79,10 +79,10 @@ describe('one full tick over 60 simulated coins (real Temporal, real database)',
     const summaries = (coinHistory.events ?? [])
       .filter((e) => e.activityTaskScheduledEventAttributes)
       .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
-    expect(summaries).toEqual([
-      `sync ${symbols[0]} 1h candles closed by ${new Date(final.lastTick!.tickTs).toISOString()}`,
-      `evaluate ${symbols[0]} (RSI, MA cross, MACD) at ${new Date(final.lastTick!.tickTs).toISOString()}`,
-    ]);
+    // One activity per coin (FAST_COIN_TICK_PATCH): the sync and the evaluation in one task on the exchange queue.
+    expect(summaries).toEqual([`sync ${symbols[0]} 1h candles closed by ${new Date(final.lastTick!.tickTs).toISOString()}, then evaluate (RSI, MA cross, MACD)`]);
+    const scheduled = (coinHistory.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!);
+    expect(scheduled.map((a) => [a.activityType?.name, a.taskQueue?.name])).toEqual([['syncAndEvaluateCoin', expect.stringMatching(/exchange/)]]);
 
     const [tick] = await listTicks(db, cycleId, 10);
     expect(tick).toMatchObject({ tickNo: 1, coins: COINS, ordersPlaced: orders.length });

@@ -44,7 +44,7 @@ describe.skipIf(!usingPostgres)('scalable worker pools', () => {
         if (event.workflowTaskStartedEventAttributes?.identity) workflowWorkers.add(event.workflowTaskStartedEventAttributes.identity);
         if (event.activityTaskScheduledEventAttributes) scheduled.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
         const started = event.activityTaskStartedEventAttributes;
-        if (started?.identity && scheduled.get(String(started.scheduledEventId)) === 'syncCandles') exchangeWorkers.add(started.identity);
+        if (started?.identity && scheduled.get(String(started.scheduledEventId)) === 'syncAndEvaluateCoin') exchangeWorkers.add(started.identity);
       }
     }
     const pids = (ids: Set<string>) => new Set([...ids].map((i) => i.split('@')[0]));
