@@ -49,14 +49,30 @@ export function emptyRow(columns, text) {
 
 // ---- the page's life --------------------------------------------------------------------------------------------
 
-/** `fn`, except that a call while one is still running joins it instead of starting another. */
+/**
+ * `fn`, one run at a time: a call while a run is under way does not start a second one at once, but one more run
+ * follows it (calls in the meantime share that one), so what the call asked for is shown without waiting for the timer.
+ */
 export function singleFlight(fn) {
   let running = null;
-  return () => {
-    running ??= fn().finally(() => {
+  let again = null;
+  const start = () =>
+    fn().finally(() => {
       running = null;
     });
-    return running;
+  return () => {
+    if (running === null) {
+      running = start();
+      return running;
+    }
+    // Asked again while running (a click that changes what to show): run once more after this one, so the request is
+    // not lost until the next timer tick. Any number of such calls share that one follow-up run.
+    again ??= running.then(() => {
+      again = null;
+      running ??= start();
+      return running;
+    });
+    return again;
   };
 }
 
