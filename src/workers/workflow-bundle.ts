@@ -6,9 +6,11 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 /**
  * Modules evaluated once per workflow thread and shared by every workflow, instead of once per new workflow (each coin
  * child would otherwise evaluate decimal.js again). Only stateless libraries belong here: the SDK freezes what they
- * export, and anything they kept per workflow would leak between workflows.
+ * export, and anything they kept per workflow would leak between workflows. Named by the file the workflow code's
+ * `import` resolves to (decimal.js's ESM build): the preload is a `require`, and plain 'decimal.js' would resolve to the
+ * CommonJS build and bundle a second, unused copy.
  */
-export const PRELOADED_MODULES = ['decimal.js'];
+export const PRELOADED_MODULES = ['decimal.js/decimal.mjs'];
 
 let bundle: Promise<{ code: string }> | undefined;
 
