@@ -118,6 +118,10 @@ async function scenario(stack: BenchStack, coins: number, figures: Figure[]): Pr
   figures.push({ name: 'paper_price_checks_tick2_250', value: orders, unit: 'calls', note: 'one ticker per paper order' });
   figures.push({ name: 'history_events_per_coin_tick', value: Math.round((await historyEventsPerCoinTick(stack, handle, t2.status, coins)) * 10) / 10, unit: 'events', note: 'coin child history + parent events / coins' });
   await handle.result();
+  // The worker's figure is its peak while it serves the 250-coin cycle. The restart below starts a second set of
+  // workers and bundles again in this same process, which a real restart (a new process) never holds at once with
+  // the first set: its peak is reported apart.
+  const cyclePeakRssMb = rssPeakMb;
   await stopWorkers();
 
   // Restart: fresh workers and market (as after a crash), candles already stored; time to the first completed tick.
@@ -132,7 +136,8 @@ async function scenario(stack: BenchStack, coins: number, figures: Figure[]): Pr
   log(`restart: first tick done after ${Date.now() - restartStartedAt} ms, rss ${Math.round(process.memoryUsage().rss / 1_048_576)} MB`);
   figures.push({ name: 'restart_first_tick_ms_250', value: Date.now() - restartStartedAt, unit: 'ms', target: '<= 5000', note: `new workers + bundle + first tick; ${restartedMarket.calls.ohlcvCandles} candles fetched for ${coins} coins` });
   await stopRestarted();
-  figures.push({ name: 'worker_rss_mb_250', value: Math.round(rssPeakMb), unit: 'MB', target: '<= 1024', note: 'peak RSS of the all-in-one worker process' });
+  figures.push({ name: 'worker_rss_mb_250', value: Math.round(cyclePeakRssMb), unit: 'MB', target: '<= 1024', note: 'peak RSS of the all-in-one worker process over the 250-coin cycle (database included on PGlite)' });
+  figures.push({ name: 'bench_rss_mb_250_with_restart', value: Math.round(rssPeakMb), unit: 'MB', note: 'peak RSS including the in-process restart (two sets of workers and bundles)' });
 }
 
 /**
