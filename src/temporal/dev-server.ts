@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { Connection } from '@temporalio/client';
 import { KEEL_SEARCH_ATTRIBUTE_FLAGS } from '../contracts/search-attributes.js';
 
 export interface DevServerOptions {
@@ -54,7 +55,8 @@ export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<bool
 
 /**
  * Starts `temporal server start-dev` with keel's search attributes registered and a generous child limit
- * (a 1000-coin tick has 1000 pending children). Resolves once the frontend port accepts connections.
+ * (a 1000-coin tick has 1000 pending children). Resolves once the frontend answers (an open port is not enough: the
+ * frontend refuses calls with 'Frontend is not healthy yet' for a moment after it binds).
  */
 /** GOGC of the dev server keel starts (see startDevServer). */
 export const DEV_SERVER_GOGC = 400;
@@ -108,6 +110,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       throw new Error(`the Temporal dev server did not open port ${port} within 60 s:\n${stderr}`);
     }
   }
+  await waitUntilFrontendAnswers(`127.0.0.1:${port}`, deadline, exited, () => stderr, () => child.kill('SIGKILL'));
   return {
     address: `127.0.0.1:${port}`,
     uiUrl: options.ui ? `http://127.0.0.1:${options.uiPort ?? port + 1000}` : null,
@@ -120,4 +123,22 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       clearTimeout(timer);
     },
   };
+}
+
+/** Connects (the client's connect calls GetSystemInfo) until the frontend answers, the server exits or the deadline passes. */
+async function waitUntilFrontendAnswers(address: string, deadlineMs: number, exited: Promise<number | null>, stderr: () => string, kill: () => void): Promise<void> {
+  for (;;) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.close();
+      return;
+    } catch (error) {
+      const early = await Promise.race([exited, new Promise((r) => setTimeout(r, 150, 'waiting'))]);
+      if (early !== 'waiting') throw new Error(`the Temporal dev server exited (code ${String(early)}) before it was ready:\n${stderr()}`);
+      if (Date.now() > deadlineMs) {
+        kill();
+        throw new Error(`the Temporal dev server at ${address} did not become healthy within 60 s (${(error as Error).message}):\n${stderr()}`);
+      }
+    }
+  }
 }
