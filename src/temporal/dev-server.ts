@@ -53,14 +53,14 @@ export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
+/** GOGC of the dev server keel starts (see startDevServer). */
+export const DEV_SERVER_GOGC = 400;
+
 /**
  * Starts `temporal server start-dev` with keel's search attributes registered and a generous child limit
  * (a 1000-coin tick has 1000 pending children). Resolves once the frontend answers (an open port is not enough: the
  * frontend refuses calls with 'Frontend is not healthy yet' for a moment after it binds).
  */
-/** GOGC of the dev server keel starts (see startDevServer). */
-export const DEV_SERVER_GOGC = 400;
-
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const port = options.port ?? (await freePort());
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', options.namespace ?? 'default', '--log-level', 'error'];
