@@ -96,21 +96,23 @@ export class CoinEvaluations {
     }
     const pair = this.data.pairs[index!]!;
     const scratch = this.scratches[index!]!;
+    // The evaluated candle's range (and the window's ATR for an ATR stop), as evaluateSignal adds them from the stored candles.
+    const newest = newestEnd - 1;
+    const candle = { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! };
     let evaluation: CoinEvaluation | undefined;
     if (single !== null) {
       const [start, end] = single;
-      evaluation = this.ahead?.take(index!, symbol, untilOpenTs, candles.close, start, end);
+      evaluation = this.ahead?.take(index!, symbol, untilOpenTs, candles.close, start, end, candle);
       if (evaluation === undefined) {
         this.inline++;
         evaluation = this.evaluate(symbol, untilOpenTs, { closes: candles.close, logReturns: pair.logReturns }, start, end, config.signal, scratch);
+        evaluation.candle = candle;
       }
     } else {
       this.inline++;
       evaluation = this.evaluate(symbol, untilOpenTs, { closes: gather(candles.close, window) }, 0, size, config.signal, scratch);
+      evaluation.candle = candle;
     }
-    // The evaluated candle's range (and the window's ATR for an ATR stop), as evaluateSignal adds them from the stored candles.
-    const newest = newestEnd - 1;
-    evaluation.candle = { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! };
     const atrPeriod = config.exits?.stopLossAtr?.period;
     if (atrPeriod !== undefined) {
       evaluation.atr =

@@ -22,7 +22,7 @@ import {
   evaluatedCandleOpenTs,
 } from './evaluations-ahead-layout.js';
 import type { AheadThreadData } from './evaluations-ahead-layout.js';
-import { countAtOrBefore } from './stored-candles.js';
+import { countAtOrBeforeNear } from './stored-candles.js';
 
 /*
  * The body of the evaluations-ahead thread (see evaluations-ahead.ts): tick after tick, each pair's window of the
@@ -48,6 +48,8 @@ function computeAhead(input: AheadThreadData): void {
   const { slotTicks } = input.buffers;
   const ring = slotTicks.length;
   const scratches = input.pairs.map(() => new KernelScratch());
+  // Each pair's last window end: the next tick's is at or just after it.
+  const ends = new Int32Array(input.pairs.length);
   let next = 0;
   for (;;) {
     if (Atomics.load(control, STOP) === 1) return;
@@ -61,7 +63,7 @@ function computeAhead(input: AheadThreadData): void {
       Atomics.store(control, WAKE_AT_TICK, NO_WAKE);
       continue;
     }
-    writeTick(input, next, scratches);
+    writeTick(input, next, scratches, ends);
     Atomics.store(slotTicks, next % ring, next);
     if (Atomics.load(control, MAIN_WAITING) === 1) Atomics.notify(slotTicks, next % ring);
     next++;
@@ -69,7 +71,7 @@ function computeAhead(input: AheadThreadData): void {
 }
 
 /** Every pair's evaluation at `tickNo` into the tick's ring slot; a row is marked empty where there is none. */
-function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScratch[]): void {
+function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScratch[], lastEnds: Int32Array): void {
   const { starts, ends, regimes, values } = input.buffers;
   const minimum = minimumCandlesFor(input.signal);
   const candleTs = evaluatedCandleOpenTs(input.marketStartMs + tickNo * input.timeframeMs, input.timeframeMs);
@@ -78,7 +80,8 @@ function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScra
     const row = base + index;
     starts[row] = -1;
     if (pair === null) return;
-    const end = countAtOrBefore(pair.ts, candleTs);
+    const end = countAtOrBeforeNear(pair.ts, candleTs, lastEnds[index]!);
+    lastEnds[index] = end;
     if (end === 0 || pair.ts[end - 1] !== candleTs) return;
     const start = Math.max(0, end - input.lookback);
     if (end - start < minimum) return;

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { actionFor } from '../domain/signal-components.js';
-import type { CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
+import type { CandleRange, CoinEvaluation, SignalConfig } from '../domain/signal-types.js';
 import {
   AHEAD_RING_TICKS,
   MACD,
@@ -130,10 +130,11 @@ export class EvaluationsAhead {
   }
 
   /**
-   * The pair's evaluation of closes[start, end) at this tick, exactly as evaluateCloses returns it, when the thread
-   * evaluated that very window; undefined otherwise.
+   * The pair's evaluation of closes[start, end) at this tick, exactly as evaluateCloses returns it plus the evaluated
+   * candle's range (built in one literal: adding it afterwards changes the object's shape, which costs more than the
+   * rest of this), when the thread evaluated that very window; undefined otherwise.
    */
-  take(pairIndex: number, symbol: string, candleTs: number, closes: Float64Array, start: number, end: number): CoinEvaluation | undefined {
+  take(pairIndex: number, symbol: string, candleTs: number, closes: Float64Array, start: number, end: number, candle: CandleRange): CoinEvaluation | undefined {
     if (this.tickBase < 0) return undefined;
     const row = this.tickBase + pairIndex;
     const { starts, ends, regimes, values } = this.buffers;
@@ -157,6 +158,7 @@ export class EvaluationsAhead {
         macdSignal: values[v + MACD_SIGNAL]!,
         macdHistogram: values[v + MACD_HISTOGRAM]!,
       },
+      candle,
     };
   }
 

@@ -10,6 +10,8 @@ import { MAX_CANDLES_PER_CALL, candleSyncRequest } from '../domain/candle-sync.j
  */
 export class StoredCandles {
   private readonly ranges: Array<[number, number]> = [];
+  /** The last answer of a search by tick time: ticks move forward, so the next answer is at or just after it. */
+  private tickHint = 0;
 
   constructor(
     private readonly ts: Float64Array,
@@ -30,8 +32,9 @@ export class StoredCandles {
     const request = candleSyncRequest({ lastStoredTs: this.lastStoredTs(), untilMs, timeframeMs: tfMs, warmupCandles: this.warmupCandles, maxCandlesPerCall: this.maxCandlesPerCall });
     if (request === null) return;
     // selectWindow: candles closed by untilMs; with sinceMs the oldest `limit` from it, else the newest `limit`.
-    const end = countAtOrBefore(this.ts, untilMs - tfMs);
-    const from = request.sinceMs === undefined ? Math.max(0, end - request.limit) : countAtOrBefore(this.ts, request.sinceMs - 1);
+    const end = this.countAtOrBeforeTick(untilMs - tfMs);
+    // After the newest stored candle: its range's end, unless the data has a hole there.
+    const from = request.sinceMs === undefined ? Math.max(0, end - request.limit) : countAtOrBeforeNear(this.ts, request.sinceMs - 1, this.ranges.at(-1)?.[1] ?? 0);
     const to = request.sinceMs === undefined ? end : Math.min(end, from + request.limit);
     if (to > from) this.add(from, to);
   }
@@ -41,7 +44,7 @@ export class StoredCandles {
    * unless the stored candles have a hole), or an empty list when none is stored.
    */
   window(untilOpenTs: number, lookback: number): Array<[number, number]> {
-    const end = countAtOrBefore(this.ts, untilOpenTs);
+    const end = this.countAtOrBeforeTick(untilOpenTs);
     const picked: Array<[number, number]> = [];
     let needed = lookback;
     for (let r = this.ranges.length - 1; r >= 0 && needed > 0; r--) {
@@ -62,9 +65,14 @@ export class StoredCandles {
   singleWindow(untilOpenTs: number, lookback: number): [number, number] | null {
     if (this.ranges.length !== 1) return null;
     const [from, to] = this.ranges[0]!;
-    const stop = Math.min(to, countAtOrBefore(this.ts, untilOpenTs));
+    const stop = Math.min(to, this.countAtOrBeforeTick(untilOpenTs));
     if (stop <= from || lookback <= 0) return null;
     return [Math.max(from, stop - lookback), stop];
+  }
+
+  private countAtOrBeforeTick(limit: number): number {
+    this.tickHint = countAtOrBeforeNear(this.ts, limit, this.tickHint);
+    return this.tickHint;
   }
 
   private add(from: number, to: number): void {
@@ -97,4 +105,21 @@ export function countAtOrBefore(ts: Float64Array, limit: number): number {
     else high = mid;
   }
   return low;
+}
+
+/** How far countAtOrBeforeNear walks from its hint before it searches. */
+const NEAR_STEPS = 4;
+
+/**
+ * countAtOrBefore when the answer is probably `hint` or a few entries from it (a cursor moving forward tick by tick):
+ * walks there, and searches only when it is not within NEAR_STEPS. Same answer as countAtOrBefore for any hint.
+ */
+export function countAtOrBeforeNear(ts: Float64Array, limit: number, hint: number): number {
+  let n = Math.min(Math.max(hint, 0), ts.length);
+  for (let step = 0; step <= NEAR_STEPS; step++) {
+    if (n > 0 && ts[n - 1]! > limit) n--;
+    else if (n < ts.length && ts[n]! <= limit) n++;
+    else return n;
+  }
+  return countAtOrBefore(ts, limit);
 }

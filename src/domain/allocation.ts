@@ -1,6 +1,6 @@
 import type { RiskConfig } from './cycle-config.js';
 import { isCoolingDown } from './cooldowns.js';
-import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
+import { Dec, decimalString, fromNumber, isPositiveDecimal } from './decimal-math.js';
 import { countOpenPositions } from './dust.js';
 import { dustReason, formatAmount, orderSizeProblem, roundAmountDown } from './market-rules.js';
 import type { MarketOrderRules } from './market-rules.js';
@@ -136,7 +136,7 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     seen.add(e.symbol);
     if (e.action === 'hold') continue;
     const position = portfolio.positions[e.symbol];
-    const held = position !== undefined && decimalOf(position.quantity).greaterThan(0);
+    const held = position !== undefined && isPositiveDecimal(position.quantity);
     const dust = held ? dustReason(position.quantity, markOf(e.symbol), rules[e.symbol]) : null;
     if (e.action === 'sell' && held) {
       const price = priceOf(e);
@@ -174,7 +174,7 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     const equity = Number(equityValue());
     const share = (value: number) => (equity > 0 ? value / equity : Number.POSITIVE_INFINITY);
     const held = Object.values(portfolio.positions)
-      .filter((p) => decimalOf(p.quantity).greaterThan(0) && dustReason(p.quantity, markOf(p.symbol), rules[p.symbol]) === null)
+      .filter((p) => isPositiveDecimal(p.quantity) && dustReason(p.quantity, markOf(p.symbol), rules[p.symbol]) === null)
       .map((p) => ({ symbol: p.symbol, exposure: share(Number(p.quantity) * (markOf(p.symbol) ?? Number(p.averagePrice))) }));
     for (const r of correlation.restingBuys) held.push({ symbol: r.symbol, exposure: share(r.notional) });
     return new CorrelationBook(correlation.snapshot, correlation.config, held);

@@ -47,6 +47,18 @@ export function decimalOf(text: string): Decimal {
 }
 
 /**
+ * decimalOf(text).greaterThan(0), answered by the number where it is plain (ticks ask this of every held position):
+ * the text's number is positive or negative exactly when the decimal is; zero (an underflow?) and NaN (bad text,
+ * which decimalOf refuses) go to decimals, so the answer and the errors are the same.
+ */
+export function isPositiveDecimal(text: string): boolean {
+  const value = Number(text);
+  if (value > 0) return true;
+  if (value < 0) return false;
+  return decimalOf(text).greaterThan(0);
+}
+
+/**
  * Any decimal input as a Dec without reparsing what is already one: text and numbers through the caches above, a Dec
  * as it is (immutable). A Decimal of another clone is copied, so keel's precision and rounding always apply.
  */

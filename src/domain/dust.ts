@@ -1,4 +1,4 @@
-import { decimalOf } from './decimal-math.js';
+import { isPositiveDecimal } from './decimal-math.js';
 import { dustReason } from './market-rules.js';
 import type { MarketOrderRules } from './market-rules.js';
 import type { PortfolioSnapshot } from './portfolio-types.js';
@@ -26,8 +26,9 @@ export function dustSymbols(portfolio: PortfolioSnapshot, rules: Readonly<Record
 /** Positions with a quantity above zero that are not dust: what counts against risk.maxOpenPositions. */
 export function countOpenPositions(portfolio: PortfolioSnapshot, rules: Readonly<Record<string, MarketOrderRules>>, prices: Readonly<Record<string, number>>): number {
   let open = 0;
-  for (const position of Object.values(portfolio.positions)) {
-    if (decimalOf(position.quantity).greaterThan(0) && dustReason(position.quantity, usablePrice(prices[position.symbol]), rules[position.symbol]) === null) open++;
+  for (const symbol of Object.keys(portfolio.positions)) {
+    const position = portfolio.positions[symbol]!;
+    if (isPositiveDecimal(position.quantity) && dustReason(position.quantity, usablePrice(prices[position.symbol]), rules[position.symbol]) === null) open++;
   }
   return open;
 }

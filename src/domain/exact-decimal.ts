@@ -90,7 +90,7 @@ export function exactOfNumber(value: number): Exact {
   let exact = parsedNumbers.get(value);
   if (exact === undefined) {
     if (parsedNumbers.size >= KEPT) parsedNumbers.clear();
-    exact = Number.isFinite(value) ? parse(String(value)) : null;
+    exact = Number.isFinite(value) ? parseNumber(value) : null;
     parsedNumbers.set(value, exact);
   }
   if (exact === null) throw NEEDS_DECIMAL;
@@ -131,6 +131,27 @@ function parse(text: string): Exact | null {
     if (error === NEEDS_DECIMAL) return null;
     throw error;
   }
+}
+
+/** 10^0 .. 10^22 as doubles, each exact. */
+const DOUBLE_POWERS_OF_TEN: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+/** Digits below 2^51: value x 10^k is then within half a unit of those digits, so rounding it gives them exactly. */
+const FAST_DIGITS = 15;
+
+/**
+ * parse(String(value)) without the pattern and the digit string for the usual price: its shortest text has at most
+ * 15 digits and no exponent. value = D / 10^k (1 +- 2^-53) for the text's digits D and k decimals, and x 10^k (exact
+ * for k <= 22) adds one more rounding, so Math.round recovers D whenever D < 2^51. Anything else goes through parse.
+ */
+function parseNumber(value: number): Exact | null {
+  const text = String(value);
+  if (text.includes('e')) return parse(text);
+  const dot = text.indexOf('.');
+  const decimals = dot < 0 ? 0 : text.length - dot - 1;
+  const digits = text.length - (dot < 0 ? 0 : 1) - (value < 0 ? 1 : 0);
+  if (digits > FAST_DIGITS || value === 0) return parse(text);
+  const units = Math.round(Math.abs(value) * DOUBLE_POWERS_OF_TEN[decimals]!);
+  return new Exact(BigInt(value < 0 ? -units : units), decimals);
 }
 
 function scaledText(units: bigint, scale: number): string {

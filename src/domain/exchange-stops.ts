@@ -1,4 +1,4 @@
-import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
+import { Dec, decimalString, fromNumber, isPositiveDecimal } from './decimal-math.js';
 import { positionExitLevels } from './exits.js';
 import { dustReason, formatAmount, roundAmountDown, type MarketOrderRules } from './market-rules.js';
 import type { OrderIntent } from './market-types.js';
@@ -75,7 +75,7 @@ export function planExchangeStops(input: {
     const exit = input.risk.exits[position.symbol];
     const price = input.prices[position.symbol];
     const rules = input.rules[position.symbol];
-    if (exit === undefined || price === undefined || !decimalOf(position.quantity).greaterThan(0) || dustReason(position.quantity, price, rules) !== null) continue;
+    if (exit === undefined || price === undefined || !isPositiveDecimal(position.quantity) || dustReason(position.quantity, price, rules) !== null) continue;
     const levels = positionExitLevels(exit, input.config.exits, input.tickNo, regimeStopFactor(regimes.get(position.symbol) ?? null, input.config.regimeGate));
     if (levels.stop === null || !(levels.stop > 0)) continue;
     if (levels.stop >= price) {

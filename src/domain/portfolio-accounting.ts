@@ -3,6 +3,7 @@ import type { Arithmetic, Num } from './decimal-arithmetic.js';
 import { KeelError } from './errors.js';
 import type { OrderState } from './market-types.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
+import { copyRecord } from './records.js';
 
 /**
  * Cash, positions and realized PnL bookkeeping in exact decimals. Runs in the workflow sandbox: decimal.js and domain
@@ -36,7 +37,9 @@ export function decimalEquity(portfolio: PortfolioSnapshot, prices: Readonly<Rec
 
 function equityIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
   let equity = arithmetic.of(portfolio.cash);
-  for (const position of Object.values(portfolio.positions)) {
+  // Keys, not Object.values: a record of dozens of positions is read much quicker by key (ticks repeat this).
+  for (const symbol of Object.keys(portfolio.positions)) {
+    const position = portfolio.positions[symbol]!;
     const price = prices[position.symbol];
     const mark = usablePrice(price) ? arithmetic.ofNumber(price) : arithmetic.of(position.averagePrice);
     equity = equity.plus(arithmetic.of(position.quantity).times(mark));
@@ -56,7 +59,7 @@ function equityIn<N extends Num<N>>(arithmetic: Arithmetic<N>, portfolio: Portfo
 export function applyFill(portfolio: PortfolioSnapshot, order: OrderState, tickNo: number): { portfolio: PortfolioSnapshot; realizedPnlDelta: string } {
   const booking = bookingOf(portfolio, order, tickNo);
   if (booking === null) return { portfolio, realizedPnlDelta: '0' };
-  const positions = { ...portfolio.positions };
+  const positions = copyRecord(portfolio.positions);
   return { portfolio: withBooking(portfolio, booking, positions), realizedPnlDelta: booking.realizedPnlDelta };
 }
 

@@ -1,5 +1,5 @@
 import { exitCategory } from './backtest-trades.js';
-import { decimalOf, decimalString, fromNumber } from './decimal-math.js';
+import { decimalString, fromNumber, isPositiveDecimal } from './decimal-math.js';
 import { checkExit, exitOrderReason, exitsEnabled, nextPositionExit, openPositionExit, addToPositionExit, type PositionExit } from './exits.js';
 import { buyLock, emptyGuardState, updateGuards, type GuardState, type Lock } from './guards.js';
 import { dustReason, formatAmount, roundAmountDown, type MarketOrderRules } from './market-rules.js';
@@ -60,7 +60,7 @@ export function exitIntents(input: ExitIntentsInput): OrderIntent[] {
   const intents: OrderIntent[] = [];
   for (const evaluation of input.evaluations) {
     const position = portfolio.positions[evaluation.symbol];
-    if (position === undefined || input.blocked.has(evaluation.symbol) || !decimalOf(position.quantity).greaterThan(0)) continue;
+    if (position === undefined || input.blocked.has(evaluation.symbol) || !isPositiveDecimal(position.quantity)) continue;
     const rules = input.rules[evaluation.symbol];
     if (dustReason(position.quantity, evaluation.price, rules) !== null) continue;
     let reason: string;

@@ -6,6 +6,7 @@ import { orderOutcomeUnknown } from './order-fate.js';
 import { bookingOf, withBooking } from './portfolio-accounting.js';
 import type { FillBooking } from './portfolio-accounting.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
+import { copyRecord } from './records.js';
 
 /*
  * What a tick decides once its orders have come back: fills booked, cooldowns set and expired, orders of unknown fate
@@ -61,7 +62,7 @@ export interface TickSettlement {
 export function tryBookFill(portfolio: PortfolioSnapshot, fill: OrderState, tickNo: number): { portfolio: PortfolioSnapshot } | { reason: string } {
   const booking = tryBooking(portfolio, fill, tickNo);
   if ('reason' in booking) return booking;
-  return { portfolio: booking.booking === null ? portfolio : withBooking(portfolio, booking.booking, { ...portfolio.positions }) };
+  return { portfolio: booking.booking === null ? portfolio : withBooking(portfolio, booking.booking, copyRecord(portfolio.positions)) };
 }
 
 function tryBooking(portfolio: PortfolioSnapshot, fill: OrderState, tickNo: number): { booking: FillBooking | null } | { reason: string } {
@@ -121,7 +122,7 @@ export function settleOrders(input: SettleOrdersInput): TickSettlement {
       }
       if (booked.booking !== null) {
         // One copy of the positions per settlement, however many fills it books.
-        positions ??= { ...input.portfolio.positions };
+        positions ??= copyRecord(input.portfolio.positions);
         portfolio = withBooking(portfolio, booked.booking, positions);
       }
       feesBooked = feesBooked.plus(order.feeQuote);

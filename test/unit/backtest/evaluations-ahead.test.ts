@@ -77,7 +77,7 @@ describe('coin evaluations computed ahead on a second thread', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('serves a window exactly as evaluateCloses returns it (same fields in the same order), and only that window', () => {
+  it('serves a window exactly as evaluateCloses returns it plus the candle range (same fields in the same order), and only that window', () => {
     const { signal } = configFor({});
     const lookback = 100;
     const ticks = 30;
@@ -90,9 +90,10 @@ describe('coin evaluations computed ahead on a second thread', () => {
         const candleTs = START_MS + (end - 1) * HOUR_MS;
         data.pairs.forEach((pair, index) => {
           const series = { closes: pair.candles!.close, logReturns: pair.logReturns };
-          const served = ahead.take(index, pair.symbol, candleTs, series.closes, end - lookback, end);
-          expect(JSON.stringify(served)).toBe(JSON.stringify(evaluateCloses(pair.symbol, candleTs, series, end - lookback, end, signal)));
-          expect(ahead.take(index, pair.symbol, candleTs, series.closes, end - lookback + 1, end)).toBeUndefined();
+          const candle = { open: pair.candles!.open[end - 1]!, high: pair.candles!.high[end - 1]!, low: pair.candles!.low[end - 1]! };
+          const served = ahead.take(index, pair.symbol, candleTs, series.closes, end - lookback, end, candle);
+          expect(JSON.stringify(served)).toBe(JSON.stringify({ ...evaluateCloses(pair.symbol, candleTs, series, end - lookback, end, signal), candle }));
+          expect(ahead.take(index, pair.symbol, candleTs, series.closes, end - lookback + 1, end, candle)).toBeUndefined();
         });
       }
       expect(ahead.served).toBe(ticks * data.pairs.length);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StoredCandles } from '../../../src/backtest/stored-candles.js';
+import { StoredCandles, countAtOrBefore, countAtOrBeforeNear } from '../../../src/backtest/stored-candles.js';
 
 const TF = 60_000;
 /** Candles opening at minute 0..39, minutes 10-11 missing (an exchange outage in the data). */
@@ -41,5 +41,22 @@ describe('StoredCandles: what the cycle\'s candle table holds, replayed', () => 
     const stored = new StoredCandles(ts, TF, 20, 6);
     stored.sync(closedBy(30));
     expect(stored.window(30 * TF, 100)).toEqual([[indexOf(25), indexOf(30) + 1]]);
+  });
+});
+
+describe('countAtOrBeforeNear', () => {
+  it('answers as the binary search does from any hint: near, far, out of range, on repeated times and holes', () => {
+    // Hourly times with a hole and a repeated time, so walking and searching meet every edge.
+    const ts = Float64Array.from([0, 1, 2, 3, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map((h) => h * 3_600_000));
+    const limits = [-1, 0, 1, 2.5, 3, 3.5, 4, 5, 9.99, 10, 15, 19, 20, 21].map((h) => h * 3_600_000);
+    let compared = 0;
+    for (const limit of limits) {
+      for (let hint = -3; hint <= ts.length + 3; hint++) {
+        expect(countAtOrBeforeNear(ts, limit, hint), `limit ${limit / 3_600_000} h, hint ${hint}`).toBe(countAtOrBefore(ts, limit));
+        compared++;
+      }
+    }
+    expect(compared).toBe(limits.length * (ts.length + 7));
+    expect(countAtOrBeforeNear(new Float64Array(0), 5, 3)).toBe(0);
   });
 });
