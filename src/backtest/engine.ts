@@ -21,7 +21,7 @@ import { leaderOf } from '../domain/regime-gate.js';
 import { CoinEvaluations } from './coin-evaluations.js';
 import type { CoinEvaluator } from './coin-evaluations.js';
 import { EvaluationsAhead } from './evaluations-ahead.js';
-import type { AheadMode } from './evaluations-ahead.js';
+import type { AheadMode, WarmAheadThread } from './evaluations-ahead.js';
 import { evaluatedCandleOpenTs } from './evaluations-ahead-layout.js';
 import type { BacktestData } from './market-data.js';
 import { fillIntent } from './simulated-fill.js';
@@ -48,6 +48,8 @@ export interface BacktestRunInput {
    * results are the same either way); 'auto' by default. Never with `evaluate`: the thread runs the kernel only.
    */
   evaluationsAhead?: AheadMode;
+  /** A thread started before the data was loaded, for the evaluations ahead (the caller stops it if unused). */
+  aheadThread?: WarmAheadThread | null;
 }
 
 export interface BacktestTick {
@@ -152,6 +154,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
           timeframeMs: tfMs,
           ticks,
           mode: input.evaluationsAhead ?? 'auto',
+          thread: input.aheadThread ?? null,
         })
       : null;
   const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead);

@@ -1,4 +1,4 @@
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { KernelScratch, evaluateCloses } from '../domain/signal-kernel.js';
 import { minimumCandlesFor } from '../domain/signal-types.js';
 import {
@@ -34,18 +34,21 @@ import { countAtOrBeforeNear } from './stored-candles.js';
 /** How long one wait for the engine lasts before the stop flag is looked at again. */
 const WAIT_MS = 200;
 
-const data = workerData as AheadThreadData;
-const { control } = data.buffers;
+// A thread started warm (before its run's data existed) gets the data as its first message.
+if (workerData === null) parentPort!.once('message', (data: AheadThreadData) => run(data));
+else run(workerData as AheadThreadData);
 
-try {
-  computeAhead(data);
-} catch {
-  // Nothing more is published: the engine evaluates the rest inline (and meets any error itself).
-  Atomics.store(control, THREAD_FAILED, 1);
+function run(data: AheadThreadData): void {
+  try {
+    computeAhead(data);
+  } catch {
+    // Nothing more is published: the engine evaluates the rest inline (and meets any error itself).
+    Atomics.store(data.buffers.control, THREAD_FAILED, 1);
+  }
 }
 
 function computeAhead(input: AheadThreadData): void {
-  const { slotTicks } = input.buffers;
+  const { control, slotTicks } = input.buffers;
   const ring = slotTicks.length;
   const scratches = input.pairs.map(() => new KernelScratch());
   // Each pair's last window end: the next tick's is at or just after it.

@@ -6,6 +6,7 @@ import { timeframeMs } from '../domain/market-types.js';
 import { replayWindow } from '../domain/replay-window.js';
 import { priceJumps } from '../domain/price-jumps.js';
 import { runBacktest } from './engine.js';
+import { WarmAheadThread } from './evaluations-ahead.js';
 import type { BacktestRun, CoinEvaluator } from './engine.js';
 import { loadBacktestData } from './market-data.js';
 import type { BacktestData } from './market-data.js';
@@ -44,21 +45,33 @@ export interface BacktestResult {
 
 /** Loads the folder, picks the ticks, runs the cycle's decisions and computes the report. */
 export async function backtestFolder(request: BacktestRequest): Promise<BacktestResult> {
-  const loadStartedMs = performance.now();
-  const data = await loadRequestData(request);
-  const loadMs = performance.now() - loadStartedMs;
-  const config = { ...request.config, ...ticksOf(request, data) };
+  // The evaluations-ahead thread starts while the files are read (a planted evaluation runs inline only).
+  const aheadThread = request.evaluate === undefined ? WarmAheadThread.start() : null;
+  let data: BacktestData;
+  let config: CycleConfig;
+  let run: BacktestRun;
+  let loadMs: number;
+  let runMs: number;
+  try {
+    const loadStartedMs = performance.now();
+    data = await loadRequestData(request);
+    loadMs = performance.now() - loadStartedMs;
+    config = { ...request.config, ...ticksOf(request, data) };
 
-  const runStartedMs = performance.now();
-  const run = runBacktest({
-    data,
-    config,
-    startingCash: request.startingCash,
-    fill: { ...request.fill, quote: config.quote },
-    ...(request.onProgress !== undefined && { onProgress: request.onProgress }),
-    ...(request.evaluate !== undefined && { evaluate: request.evaluate }),
-  });
-  const runMs = performance.now() - runStartedMs;
+    const runStartedMs = performance.now();
+    run = runBacktest({
+      data,
+      config,
+      startingCash: request.startingCash,
+      fill: { ...request.fill, quote: config.quote },
+      aheadThread,
+      ...(request.onProgress !== undefined && { onProgress: request.onProgress }),
+      ...(request.evaluate !== undefined && { evaluate: request.evaluate }),
+    });
+    runMs = performance.now() - runStartedMs;
+  } finally {
+    aheadThread?.stop();
+  }
 
   const reportStartedMs = performance.now();
   const startingCash = Number(request.startingCash);

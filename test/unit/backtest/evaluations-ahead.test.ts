@@ -1,9 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktest } from '../../../src/backtest/engine.js';
 import type { BacktestRun } from '../../../src/backtest/engine.js';
-import { EvaluationsAhead } from '../../../src/backtest/evaluations-ahead.js';
+import { EvaluationsAhead, WarmAheadThread } from '../../../src/backtest/evaluations-ahead.js';
 import { loadBacktestData } from '../../../src/backtest/market-data.js';
 import type { BacktestData } from '../../../src/backtest/market-data.js';
 import { fingerprintOrders } from '../../../src/backtest/report.js';
@@ -109,6 +110,26 @@ describe('coin evaluations computed ahead on a second thread', () => {
     expect(racing.evaluations.ahead).toBeGreaterThan(0);
     // Every coin is evaluated every tick over the newest 100 candles: the thread computed each of those windows.
     expect(lockstep.evaluations).toEqual({ ahead: inline.evaluations.inline, inline: 0 });
+  });
+
+  it('a thread started warm, before the data existed, serves the run as a thread started with it does', () => {
+    const config = configFor({});
+    const inline = runBacktest({ data, config, startingCash: '100000', fill, evaluationsAhead: false });
+    const thread = WarmAheadThread.start();
+    if (availableParallelism() >= 2) expect(thread).not.toBeNull();
+    try {
+      const warm = runBacktest({ data, config, startingCash: '100000', fill, evaluationsAhead: 'lockstep', aheadThread: thread });
+      expectSameRun(warm, inline);
+      expect(warm.evaluations).toEqual({ ahead: inline.evaluations.inline, inline: 0 });
+      // The run took the thread (and ended it): stopping it again does nothing.
+      expect(thread?.take() ?? null).toBeNull();
+    } finally {
+      thread?.stop();
+    }
+    // A warm thread no run takes is ended by stop().
+    const unused = WarmAheadThread.start();
+    unused?.stop();
+    expect(unused?.take() ?? null).toBeNull();
   });
 
   it('a pair back after an absence longer than the warm-up has a hole in its stored candles: evaluated inline, the same run', () => {
