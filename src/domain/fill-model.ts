@@ -36,11 +36,26 @@ export function fillReferencePrice(intent: Pick<OrderIntent, 'triggerPrice'>, la
 
 /** A taker's fill: the reference price moved against the taker by the slippage (buys pay more, sells get less). */
 export function takerFill(side: OrderSide, amount: string, referencePrice: number, costs: Pick<FillCosts, 'takerFeeRate' | 'slippageBps'>): ModelledFill {
-  const slip = fromNumber(costs.slippageBps).div(10_000);
+  const factors = slippageFactors(costs.slippageBps);
   const reference = fromNumber(referencePrice);
-  const price = side === 'buy' ? reference.mul(new Dec(1).plus(slip)) : reference.mul(new Dec(1).minus(slip));
+  const price = reference.mul(side === 'buy' ? factors.buy : factors.sell);
   const notional = new Dec(amount).mul(price);
   return { price, notional, fee: notional.mul(fromNumber(costs.takerFeeRate)), role: 'taker' };
+}
+
+/** 1 + slip and 1 - slip (slip = bps / 10,000) by slippage setting: one division per setting, not per fill. */
+const slippageFactorsByBps = new Map<number, { buy: Dec; sell: Dec }>();
+const SLIPPAGE_SETTINGS_KEPT = 64;
+
+function slippageFactors(slippageBps: number): { buy: Dec; sell: Dec } {
+  let factors = slippageFactorsByBps.get(slippageBps);
+  if (factors === undefined) {
+    const slip = fromNumber(slippageBps).div(10_000);
+    factors = { buy: new Dec(1).plus(slip), sell: new Dec(1).minus(slip) };
+    if (slippageFactorsByBps.size >= SLIPPAGE_SETTINGS_KEPT) slippageFactorsByBps.clear();
+    slippageFactorsByBps.set(slippageBps, factors);
+  }
+  return factors;
 }
 
 /** Whether a limit order fills at once: the taker's price is at least as good as its limit. */

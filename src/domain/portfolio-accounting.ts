@@ -1,6 +1,7 @@
 import { inDecimals, withExactFirst } from './decimal-arithmetic.js';
 import type { Arithmetic, Num } from './decimal-arithmetic.js';
 import { KeelError } from './errors.js';
+import { ExactSum, exactOf, exactOr } from './exact-decimal.js';
 import type { OrderState } from './market-types.js';
 import type { PortfolioSnapshot, Position } from './portfolio-types.js';
 import { copyRecord } from './records.js';
@@ -27,7 +28,22 @@ function usablePrice(value: number | undefined): value is number {
  * price (better a stale value than pretending the coin is worth nothing).
  */
 export function portfolioEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
-  return withExactFirst((arithmetic) => equityIn(arithmetic, portfolio, prices));
+  return exactOr(
+    () => exactEquity(portfolio, prices),
+    () => decimalEquity(portfolio, prices),
+  );
+}
+
+/** equityIn in Exact, summed in one ExactSum (the same digits and refusals; ticks and backtests repeat this). */
+function exactEquity(portfolio: PortfolioSnapshot, prices: Readonly<Record<string, number>>): string {
+  const sum = new ExactSum(exactOf(portfolio.cash));
+  for (const symbol of Object.keys(portfolio.positions)) {
+    const position = portfolio.positions[symbol]!;
+    const price = prices[position.symbol];
+    if (usablePrice(price)) sum.addProductWithNumber(exactOf(position.quantity), price);
+    else sum.addProduct(exactOf(position.quantity), exactOf(position.averagePrice));
+  }
+  return sum.toString();
 }
 
 /** portfolioEquity in Dec throughout (exported for the test that holds the two paths equal). */

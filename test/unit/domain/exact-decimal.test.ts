@@ -115,7 +115,9 @@ const portfolio = fc
     }),
   );
 
-const prices = fc.dictionary(fc.constantFrom('A/USDT', 'B/USDT', 'C/USDT', 'D/USDT', 'E/USDT'), fc.oneof(price, fc.constant(Number.NaN), fc.constant(0)));
+/** Prices as markets quote them, a few significant digits (the quick path reads up to 15), and raw doubles (17). */
+const quotedPrice = fc.tuple(price, fc.integer({ min: 1, max: 15 })).map(([value, digits]) => Number(value.toPrecision(digits)));
+const prices = fc.dictionary(fc.constantFrom('A/USDT', 'B/USDT', 'C/USDT', 'D/USDT', 'E/USDT'), fc.oneof(quotedPrice, price, fc.constant(Number.NaN), fc.constant(0)));
 
 const order = fc
   .record({
