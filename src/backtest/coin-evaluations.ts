@@ -33,6 +33,12 @@ export class CoinEvaluations {
     private readonly config: Pick<CycleConfig, 'timeframe' | 'warmupCandles' | 'signal' | 'exits'>,
     private readonly evaluate: CoinEvaluator,
     private readonly ahead: EvaluationsAhead | null,
+    /**
+     * Whether evaluations carry the evaluated candle's range (and ATR). Only the risk layer's exits read them
+     * (tick-risk.ts), so a run without the risk layer leaves them out: 600,000 small objects fewer in a year of 126
+     * pairs, and the same decisions.
+     */
+    private readonly withCandles = true,
   ) {
     const tfMs = timeframeMs(config.timeframe);
     this.stored = data.pairs.map((p) => (p.candles === undefined ? undefined : new StoredCandles(p.candles.ts, tfMs, config.warmupCandles)));
@@ -98,7 +104,7 @@ export class CoinEvaluations {
     const scratch = this.scratches[index!]!;
     // The evaluated candle's range (and the window's ATR for an ATR stop), as evaluateSignal adds them from the stored candles.
     const newest = newestEnd - 1;
-    const candle = { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! };
+    const candle = this.withCandles ? { open: candles.open[newest]!, high: candles.high[newest]!, low: candles.low[newest]! } : undefined;
     let evaluation: CoinEvaluation | undefined;
     if (single !== null) {
       const [start, end] = single;
@@ -106,15 +112,15 @@ export class CoinEvaluations {
       if (evaluation === undefined) {
         this.inline++;
         evaluation = this.evaluate(symbol, untilOpenTs, { closes: candles.close, logReturns: pair.logReturns }, start, end, config.signal, scratch);
-        evaluation.candle = candle;
+        if (candle !== undefined) evaluation.candle = candle;
       }
     } else {
       this.inline++;
       evaluation = this.evaluate(symbol, untilOpenTs, { closes: gather(candles.close, window) }, 0, size, config.signal, scratch);
-      evaluation.candle = candle;
+      if (candle !== undefined) evaluation.candle = candle;
     }
     const atrPeriod = config.exits?.stopLossAtr?.period;
-    if (atrPeriod !== undefined) {
+    if (atrPeriod !== undefined && this.withCandles) {
       evaluation.atr =
         single !== null
           ? atrOf(candles.high, candles.low, candles.close, single[0], single[1], atrPeriod)

@@ -157,7 +157,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
           thread: input.aheadThread ?? null,
         })
       : null;
-  const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead);
+  const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead, riskState !== null);
   /** An order's end: a fill joins the orders, anything else the unfilled list. */
   const record = (tickTs: number, intent: OrderIntent, outcome: OrderOutcome, role: 'maker' | 'taker'): void => {
     if (outcome.ok) orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: outcome.order.filled, price: outcome.order.averagePrice, fee: outcome.order.feeQuote, reason: intent.reason, feeRole: role });

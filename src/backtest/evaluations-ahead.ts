@@ -135,10 +135,10 @@ export class EvaluationsAhead {
 
   /**
    * The pair's evaluation of closes[start, end) at this tick, exactly as evaluateCloses returns it plus the evaluated
-   * candle's range (built in one literal: adding it afterwards changes the object's shape, which costs more than the
-   * rest of this), when the thread evaluated that very window; undefined otherwise.
+   * candle's range when given (built in one literal: adding it afterwards changes the object's shape, which costs
+   * more than the rest of this), when the thread evaluated that very window; undefined otherwise.
    */
-  take(pairIndex: number, symbol: string, candleTs: number, closes: Float64Array, start: number, end: number, candle: CandleRange): CoinEvaluation | undefined {
+  take(pairIndex: number, symbol: string, candleTs: number, closes: Float64Array, start: number, end: number, candle: CandleRange | undefined): CoinEvaluation | undefined {
     if (this.tickBase < 0) return undefined;
     const row = this.tickBase + pairIndex;
     const { starts, ends, regimes, values } = this.buffers;

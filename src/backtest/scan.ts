@@ -6,7 +6,10 @@ import type { BacktestData } from './market-data.js';
 const DAY_MS = 86_400_000;
 
 export interface ScanAtTick {
-  /** The scan's answer: the configured pairs or the top pairs by 24h quote volume, with their rules. */
+  /**
+   * The scan's answer: the configured pairs or the top pairs by 24h quote volume, with their rules; by symbol when
+   * every pair with a ticker is chosen (which coins a tick evaluates never depends on their order, only the cut does).
+   */
   chosen: ScannedTicker[];
   /** Every pair with a ticker at this tick, by its index in the data. */
   all: Array<{ index: number; last: number }>;
@@ -22,6 +25,8 @@ export class ScanCursor {
   private readonly tickerTfMs: number;
   private readonly wanted: number[];
   private readonly ranked: boolean;
+  /** The wanted pairs by symbol (code-unit order, as the tick sorts its coins). */
+  private readonly bySymbol: number[];
   private asOfMs = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -35,6 +40,7 @@ export class ScanCursor {
     const symbols = config.universe.symbols;
     this.wanted = symbols === null ? data.pairs.map((_, i) => i) : symbols.map((s) => indexOf.get(s)).filter((i): i is number => i !== undefined);
     this.ranked = symbols === null;
+    this.bySymbol = [...this.wanted].sort((a, b) => (data.pairs[a]!.symbol < data.pairs[b]!.symbol ? -1 : data.pairs[a]!.symbol > data.pairs[b]!.symbol ? 1 : 0));
   }
 
   /** The scan at `asOfMs` (ticks must not go back in time). */
@@ -48,32 +54,47 @@ export class ScanCursor {
       let end = this.ends[index]!;
       while (end < ts.length && ts[end]! <= limit) end++;
       this.ends[index] = end;
-      const ticker = this.tickerOf(index);
-      if (ticker !== null) all.push({ index, last: ticker.last });
+      const last = this.lastAt(index);
+      if (last !== null) all.push({ index, last });
     }
-    let chosen = all;
     const { maxCoins } = this.config.universe;
-    if (this.ranked && all.length > maxCoins) {
-      const volumes = new Map(all.map((t) => [t.index, this.quoteVolume(t.index)]));
-      chosen = [...all].sort((a, b) => volumes.get(b.index)! - volumes.get(a.index)!);
+    const chosen: ScannedTicker[] = [];
+    if (all.length <= maxCoins) {
+      // Every pair with a ticker is chosen: listed by symbol, the order the tick sorts its coins in anyway, so it need
+      // not sort them (see tickUniverse).
+      for (const index of this.bySymbol) {
+        const last = this.lastAt(index);
+        if (last !== null) chosen.push(this.scanned(index, last));
+      }
+      return { all, chosen };
     }
-    chosen = chosen.slice(0, maxCoins);
-    return {
-      all,
-      chosen: chosen.map(({ index, last }) => {
-        const pair = this.data.pairs[index]!;
-        return pair.rules === undefined ? { symbol: pair.symbol, last } : { symbol: pair.symbol, last, rules: pair.rules };
-      }),
-    };
+    let ranked = all;
+    if (this.ranked) {
+      const volumes = new Map(all.map((t) => [t.index, this.quoteVolume(t.index)]));
+      ranked = [...all].sort((a, b) => volumes.get(b.index)! - volumes.get(a.index)!);
+    }
+    for (let i = 0; i < maxCoins; i++) chosen.push(this.scanned(ranked[i]!.index, ranked[i]!.last));
+    return { all, chosen };
+  }
+
+  private scanned(index: number, last: number): ScannedTicker {
+    const pair = this.data.pairs[index]!;
+    return pair.rules === undefined ? { symbol: pair.symbol, last } : { symbol: pair.symbol, last, rules: pair.rules };
   }
 
   /** The pair's ticker at the current tick, or null (the paper broker's price for an order). */
   tickerOf(index: number): { last: number } | null {
+    const last = this.lastAt(index);
+    return last === null ? null : { last };
+  }
+
+  /** The last price of the pair's ticker at the current tick: its newest closed candle's close, none after 24 hours. */
+  private lastAt(index: number): number | null {
     const candles = this.data.pairs[index]!.tickerCandles;
     const end = this.ends[index]!;
     if (end === 0) return null;
     if (candles.ts[end - 1]! + this.tickerTfMs <= this.asOfMs - DAY_MS) return null;
-    return { last: candles.close[end - 1]! };
+    return candles.close[end - 1]!;
   }
 
   /**

@@ -46,33 +46,31 @@ export function tickUniverse(tickers: readonly ScannedTicker[], portfolio: Portf
     prices[t.symbol] = t.last;
     if (t.rules !== undefined) rules[t.symbol] = t.rules;
   }
-  const universe = sortedUnion(tickers.map((t) => t.symbol), Object.keys(portfolio.positions));
-  const skipped = universe.filter((s) => isCircuitOpen(coinHealth[s], tickNo));
+  const universe = sortedUnion(tickers.map((t) => t.symbol), Object.keys(portfolio.positions), prices);
+  // Most ticks no coin has a health record: nothing to look up.
+  const skipped = hasAnyKey(coinHealth) ? universe.filter((s) => isCircuitOpen(coinHealth[s], tickNo)) : [];
   const symbols = skipped.length === 0 ? universe : universe.filter((s) => !skipped.includes(s));
   return { prices, rules, skipped, symbols };
 }
 
+function hasAnyKey(record: object): boolean {
+  for (const key in record) {
+    if (Object.hasOwn(record, key)) return true;
+  }
+  return false;
+}
+
 /**
  * The symbols of both lists, each once, sorted (code-unit order, as Array.prototype.sort). Scans usually come sorted
- * and hold every held coin: then the scan's list is the answer, found without sorting (ticks repeat this).
+ * and hold every held coin: then the scan's list is the answer, found without sorting (ticks repeat this); whether a
+ * held coin is scanned is read from the scan's prices, keyed by exactly the scanned symbols.
  */
-function sortedUnion(scanned: string[], held: string[]): string[] {
+function sortedUnion(scanned: string[], held: string[], scannedPrices: Readonly<Record<string, number>>): string[] {
   for (let i = 1; i < scanned.length; i++) {
     if (!(scanned[i - 1]! < scanned[i]!)) return [...new Set([...scanned, ...held])].sort();
   }
-  if (held.every((symbol) => includesSorted(scanned, symbol))) return scanned;
+  if (held.every((symbol) => Object.hasOwn(scannedPrices, symbol))) return scanned;
   return [...new Set([...scanned, ...held])].sort();
-}
-
-function includesSorted(sorted: readonly string[], symbol: string): boolean {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! < symbol) low = mid + 1;
-    else high = mid;
-  }
-  return sorted[low] === symbol;
 }
 
 /** How one coin's evaluation ended (the coin child's result, or the backtester's own evaluation). */
@@ -120,6 +118,9 @@ export interface TickDecision {
   plan: OrderPlan;
 }
 
+/** A coin's success, as nextCoinHealth takes it (one object for every coin of every tick). */
+const SUCCESS = Object.freeze({ ok: true as const });
+
 /**
  * Everything a tick decides once its coins are evaluated: each coin's health (the circuit breaker), fresh AI verdicts
  * applied to the evaluations, and the order plan (allocation and risk) with failed and doubtful coins blocked.
@@ -133,7 +134,7 @@ export function decideTick(input: DecideTickInput): TickDecision {
   const failedCoins: string[] = [];
   for (const outcome of input.outcomes) {
     const symbol = outcome.ok ? outcome.evaluation.symbol : outcome.symbol;
-    const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? { ok: true } : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
+    const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? SUCCESS : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
     if (health) coinHealth[symbol] = health;
     else if (coinHealth[symbol] !== undefined) delete coinHealth[symbol];
     if (outcome.ok) {
