@@ -1,5 +1,5 @@
 import { Dec, decimalOf, decimalString, fromNumber } from './decimal-math.js';
-import { exactOf, exactOfNumber, exactOr } from './exact-decimal.js';
+import { exactOfNumber, exactOfOnce, exactOr } from './exact-decimal.js';
 import type { Exact } from './exact-decimal.js';
 
 /*
@@ -36,12 +36,13 @@ const DECIMAL: Arithmetic<Dec> = {
   quotient: (dividend, divisor, digits) => dividend.div(divisor).toSignificantDigits(digits),
 };
 
+// Bookkeeping reads mostly text it sees once (a fill's figures, the balance it changes): parsed, not remembered.
 const EXACT: Arithmetic<Exact> = {
-  of: exactOf,
+  of: exactOfOnce,
   ofNumber: exactOfNumber,
   text: (value) => value.toString(),
   // A quotient rarely terminates: Dec divides (the operands are exact, so it gets the digits Dec alone would).
-  quotient: (dividend, divisor, digits) => exactOf(decimalString(new Dec(dividend.toString()).div(divisor.toString()).toSignificantDigits(digits))),
+  quotient: (dividend, divisor, digits) => exactOfOnce(decimalString(new Dec(dividend.toString()).div(divisor.toString()).toSignificantDigits(digits))),
 };
 
 /** A computation written against Arithmetic: run in Exact, redone in Dec if a value needs more digits. */

@@ -137,6 +137,16 @@ export function exactOf(text: string): Exact {
   return value;
 }
 
+/**
+ * exactOf without remembering: for text read once (a fill's price and fee, a new balance), where looking it up and
+ * storing it costs more than parsing it.
+ */
+export function exactOfOnce(text: string): Exact {
+  const value = parse(text);
+  if (value === null) throw NEEDS_DECIMAL;
+  return value;
+}
+
 /** A number by its shortest round-trip text, as decimal.js reads numbers. */
 export function exactOfNumber(value: number): Exact {
   let exact = parsedNumbers.get(value);
