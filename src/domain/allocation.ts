@@ -81,6 +81,13 @@ function usablePrice(value: number | undefined): value is number {
   return value !== undefined && Number.isFinite(value) && value > 0;
 }
 
+function strictlyIncreasing(evaluations: readonly CoinEvaluation[]): boolean {
+  for (let i = 1; i < evaluations.length; i++) {
+    if (!(evaluations[i - 1]!.symbol < evaluations[i]!.symbol)) return false;
+  }
+  return true;
+}
+
 function describeEvaluation(e: CoinEvaluation, comparison: string): string {
   const { rsi, maFast, maSlow, macdHistogram } = e.indicators;
   const ma = maFast > maSlow ? 'ma fast > slow' : maFast < maSlow ? 'ma fast < slow' : 'ma fast = slow';
@@ -125,15 +132,20 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
   };
   const intents: OrderIntent[] = [...(input.riskSells ?? [])];
   const skipped: SkippedOrder[] = [];
-  // Coins the risk layer sells get no signal order: seen already.
-  const seen = new Set<string>(input.riskSells?.map((intent) => intent.symbol));
+  // Coins the risk layer sells get no signal order; a coin evaluated twice is planned once. A tick's evaluations come
+  // sorted, one per coin: then nothing repeats and no set of every symbol is needed (ticks repeat this).
+  const riskSold = input.riskSells !== undefined && input.riskSells.length > 0 ? new Set(input.riskSells.map((intent) => intent.symbol)) : null;
+  const seen = strictlyIncreasing(input.evaluations) ? null : new Set<string>();
   const buyCandidates: CoinEvaluation[] = [];
   const sellThreshold = input.signal ? ` ≤ -${input.signal.sellThreshold}` : '';
   const buyThreshold = input.signal ? ` ≥ ${input.signal.buyThreshold}` : '';
 
   for (const e of input.evaluations) {
-    if (seen.has(e.symbol)) continue;
-    seen.add(e.symbol);
+    if (riskSold !== null && riskSold.has(e.symbol)) continue;
+    if (seen !== null) {
+      if (seen.has(e.symbol)) continue;
+      seen.add(e.symbol);
+    }
     if (e.action === 'hold') continue;
     const position = portfolio.positions[e.symbol];
     const held = position !== undefined && isPositiveDecimal(position.quantity);

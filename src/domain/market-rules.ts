@@ -24,9 +24,29 @@ type DecimalInput = Dec | string | number;
 export function roundAmountDown(amount: DecimalInput, rules: MarketOrderRules | undefined): Dec {
   const value = decimalFrom(amount);
   if (rules?.amountStep === undefined) return value;
+  // A step of 1, 0.1, 0.01...: value / step only moves the point (no digit is lost within Dec's 40), so the floor of
+  // the quotient times the step is the value floored to the step's decimals, without a 40-digit division.
+  const places = powerOfTenPlaces(rules.amountStep);
+  if (places !== null) return value.toDecimalPlaces(places, Dec.ROUND_FLOOR);
   const step = decimalOf(rules.amountStep);
   return value.div(step).floor().times(step);
 }
+
+/** k when the step is 10^-k (k >= 0: '1', '0.01', '1e-8'), else null; remembered per step text (markets repeat). */
+function powerOfTenPlaces(amountStep: string): number | null {
+  let places = stepPlaces.get(amountStep);
+  if (places === undefined) {
+    const step = decimalOf(amountStep);
+    const decimals = step.decimalPlaces();
+    places = step.times(new Dec(10).pow(decimals)).equals(1) ? decimals : null;
+    if (stepPlaces.size >= STEPS_KEPT) stepPlaces.clear();
+    stepPlaces.set(amountStep, places);
+  }
+  return places;
+}
+
+const stepPlaces = new Map<string, number | null>();
+const STEPS_KEPT = 4096;
 
 /** Decimal places of the step (0 for a step of 1 or 10), so an amount prints with exactly the digits the step allows. */
 export function stepDecimals(amountStep: string): number {

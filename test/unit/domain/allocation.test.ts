@@ -41,6 +41,27 @@ function plan(overrides: Partial<Omit<PlanOrdersInput, 'risk'>> & { risk?: Parti
   });
 }
 
+describe('planOrders: each coin once', () => {
+  it('plans a coin evaluated twice once, by its first evaluation, whether the evaluations come sorted or not', () => {
+    const twiceSorted = [evaluation('ADA/USDT', 0.2, 2), evaluation('BTC/USDT', 0.3, 30000), evaluation('BTC/USDT', 0.9, 30000), evaluation('ETH/USDT', 0.1, 2000)];
+    const twiceUnsorted = [evaluation('ETH/USDT', 0.1, 2000), evaluation('BTC/USDT', 0.3, 30000), evaluation('ADA/USDT', 0.2, 2), evaluation('BTC/USDT', 0.9, 30000)];
+    for (const evaluations of [twiceSorted, twiceUnsorted]) {
+      const result = plan({ evaluations });
+      expect(result.intents.map((i) => i.symbol)).toEqual(['BTC/USDT', 'ADA/USDT', 'ETH/USDT']);
+      expect(result.intents[0]!.reason).toContain('score 0.30');
+    }
+  });
+
+  it('gives a coin the risk layer sells no signal order, sorted evaluations or not', () => {
+    const riskSell = { symbol: 'BTC/USDT', side: 'sell' as const, type: 'market' as const, amount: '0.1', price: '30000', reason: 'stop_loss: low 29000 ≤ stop 29500' };
+    for (const evaluations of [[evaluation('ADA/USDT', 0.2, 2), evaluation('BTC/USDT', -0.3, 30000)], [evaluation('BTC/USDT', -0.3, 30000), evaluation('ADA/USDT', 0.2, 2)]]) {
+      const result = plan({ portfolio: portfolio('10000', [position('BTC/USDT', '0.1', '31000')]), evaluations, riskSells: [riskSell] });
+      expect(result.intents.map((i) => `${i.side} ${i.symbol}`)).toEqual(['sell BTC/USDT', 'buy ADA/USDT']);
+      expect(result.intents[0]).toBe(riskSell);
+    }
+  });
+});
+
 describe('planOrders: buys', () => {
   it('sizes a buy at equity x maxPositionFraction, rounded down to 8 decimals', () => {
     // 10000 x 0.02 = 200 USDT at 30000 -> 0.0066666666... -> 0.00666666.

@@ -37,6 +37,21 @@ describe('roundAmountDown', () => {
     );
   });
 
+  it('rounds to a power-of-ten step exactly as dividing, flooring and multiplying back does (property)', () => {
+    const powerOfTenStep = fc.integer({ min: 0, max: 12 }).chain((places) => fc.constantFrom(new Dec(10).pow(-places).toFixed(), `1e-${places}`));
+    fc.assert(
+      fc.property(fc.oneof(anyAmount, anyAmount.map((a) => `-${a}`)), powerOfTenStep, (amount, step) => {
+        const divided = new Dec(amount).div(step).floor().times(step);
+        const rounded = roundAmountDown(amount, { amountStep: step });
+        expect(rounded.equals(divided)).toBe(true);
+        expect(rounded.toFixed()).toBe(divided.toFixed());
+      }),
+      { numRuns: 1000 },
+    );
+    expect(roundAmountDown('1.23456789', { amountStep: '0.001' }).toFixed()).toBe('1.234');
+    expect(roundAmountDown('7', { amountStep: '1' }).toFixed()).toBe('7');
+  });
+
   it('is idempotent, and what it gives prints with no more decimals than the step has (property)', () => {
     fc.assert(
       fc.property(anyAmount, anyStep, (amount, step) => {
