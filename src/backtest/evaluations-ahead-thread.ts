@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { KernelScratch, evaluateCloses } from '../domain/signal-kernel.js';
+import { KernelScratch, measureCloses } from '../domain/signal-kernel.js';
+import { roundSignificant } from '../domain/signal-components.js';
 import { minimumCandlesFor } from '../domain/signal-types.js';
 import {
   MACD,
@@ -88,23 +89,25 @@ function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScra
     if (end === 0 || pair.ts[end - 1] !== candleTs) return;
     const start = Math.max(0, end - input.lookback);
     if (end - start < minimum) return;
-    let evaluation;
+    // evaluateCloses's figures, rounded as it rounds them, straight into the ring: no evaluation object per window
+    // (a test holds what take() serves equal to evaluateCloses).
+    let reading;
     try {
-      evaluation = evaluateCloses(pair.symbol, candleTs, pair, start, end, input.signal, scratches[index]!);
+      reading = measureCloses(pair.symbol, pair, start, end, input.signal, scratches[index]!);
     } catch {
       return;
     }
-    const regime = REGIME_CODES[evaluation.regime];
+    const regime = REGIME_CODES[reading.regime];
     if (regime === undefined) return;
     const v = row * VALUE_COUNT;
-    values[v + SCORE] = evaluation.score;
-    values[v + VOLATILITY] = evaluation.volatility;
-    values[v + RSI] = evaluation.indicators.rsi;
-    values[v + MA_FAST] = evaluation.indicators.maFast;
-    values[v + MA_SLOW] = evaluation.indicators.maSlow;
-    values[v + MACD] = evaluation.indicators.macd;
-    values[v + MACD_SIGNAL] = evaluation.indicators.macdSignal;
-    values[v + MACD_HISTOGRAM] = evaluation.indicators.macdHistogram;
+    values[v + SCORE] = roundSignificant(reading.score);
+    values[v + VOLATILITY] = roundSignificant(reading.volatility);
+    values[v + RSI] = roundSignificant(reading.rsi);
+    values[v + MA_FAST] = roundSignificant(reading.maFast);
+    values[v + MA_SLOW] = roundSignificant(reading.maSlow);
+    values[v + MACD] = roundSignificant(reading.macd);
+    values[v + MACD_SIGNAL] = roundSignificant(reading.macdSignal);
+    values[v + MACD_HISTOGRAM] = roundSignificant(reading.macdHistogram);
     regimes[row] = regime;
     ends[row] = end;
     starts[row] = start;

@@ -4,6 +4,8 @@ import { Dec, decimalString } from '../../../src/domain/decimal-math.js';
 import { Exact, NEEDS_DECIMAL, exactOf, exactOfNumber } from '../../../src/domain/exact-decimal.js';
 import type { OrderState } from '../../../src/domain/market-types.js';
 import { bookingOf, decimalBooking, decimalEquity, portfolioEquity } from '../../../src/domain/portfolio-accounting.js';
+import { closedTrades, decimalTrades } from '../../../src/domain/backtest-trades.js';
+import type { BacktestOrder } from '../../../src/domain/backtest-types.js';
 import type { PortfolioSnapshot } from '../../../src/domain/portfolio-types.js';
 
 /*
@@ -160,6 +162,26 @@ describe('portfolio bookkeeping: the exact path and Dec agree', () => {
         expect(portfolioEquity(p, marks)).toBe(decimalEquity(p, marks));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('closes backtest trades identically: whole and partial sells, long decimals (the Dec fallback) included', () => {
+    const step = fc.record({ symbol: fc.constantFrom('A/USDT', 'B/USDT'), amount, price: amount, fee: fc.oneof(amount, fc.constant('0')), sell: fc.constantFrom('no', 'all', 'third') });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        const held = new Map<string, Dec>();
+        const orders: BacktestOrder[] = steps.map((s, i) => {
+          const have = held.get(s.symbol) ?? new Dec(0);
+          const sold = s.sell === 'all' ? have : s.sell === 'third' ? have.div(3).toDecimalPlaces(8, Dec.ROUND_DOWN) : null;
+          const side = sold !== null && sold.greaterThan(0) ? 'sell' : 'buy';
+          const size = side === 'sell' ? decimalString(sold!) : s.amount;
+          held.set(s.symbol, side === 'sell' ? have.minus(size) : have.plus(size));
+          return { tickTs: i * 3_600_000, symbol: s.symbol, side, amount: size, price: s.price, fee: s.fee, reason: 'signal' };
+        });
+        const text = (trades: ReturnType<typeof closedTrades>) => trades.map((t) => ({ ...t, pnl: decimalString(t.pnl), cost: decimalString(t.cost) }));
+        expect(text(closedTrades(orders))).toEqual(text(decimalTrades(orders)));
+      }),
+      { numRuns: 500 },
     );
   });
 
