@@ -74,7 +74,7 @@ export class Exact {
 }
 
 /**
- * start + a1 x b1 + a2 x b2 + ..., exactly as Exact's times and plus compute it, refusing (NEEDS_DECIMAL) exactly
+ * start + a1 x b1 + a2 x b2 + ... (or + v1 + v2 ...), exactly as Exact's times and plus compute it, refusing (NEEDS_DECIMAL) exactly
  * where they would, but in one object: valuing a portfolio of dozens of positions every tick made an Exact per
  * product and per sum, and a cached parse per price, which cost twice what the arithmetic does.
  */
@@ -99,6 +99,11 @@ export class ExactSum {
     }
     const units = Math.round(Math.abs(price) * DOUBLE_POWERS_OF_TEN[decimals]!);
     this.addScaled(quantity.units * BigInt(price < 0 ? -units : units), quantity.scale + decimals);
+  }
+
+  /** Adds a value, as Exact's plus would. */
+  add(value: Exact): void {
+    this.addScaled(value.units, value.scale);
   }
 
   addProduct(a: Exact, b: Exact): void {

@@ -1,4 +1,5 @@
 import { Dec, decimalString } from './decimal-math.js';
+import { Exact, ExactSum, exactOfOnce, exactOr } from './exact-decimal.js';
 import type { OrderIntent, OrderState } from './market-types.js';
 import { appliedFillOf } from './order-doubts.js';
 import type { OrderDoubt } from './order-doubts.js';
@@ -90,7 +91,7 @@ export function settleOrders(input: SettleOrdersInput): TickSettlement {
   const doubts: OrderDoubt[] = [];
   const warnings: SettlementEvent[] = [];
   const errors: SettlementEvent[] = [];
-  let feesBooked = new Dec(0);
+  const fees: string[] = [];
   let positions: Record<string, Position> | undefined;
 
   for (const [index, outcome] of input.outcomes.entries()) {
@@ -125,13 +126,25 @@ export function settleOrders(input: SettleOrdersInput): TickSettlement {
         positions ??= copyRecord(input.portfolio.positions);
         portfolio = withBooking(portfolio, booked.booking, positions);
       }
-      feesBooked = feesBooked.plus(order.feeQuote);
+      fees.push(order.feeQuote);
       filled.push(order);
       if (order.side === 'sell') cooldowns[order.symbol] = tickNo + input.cooldownTicks;
     }
   }
-  for (const [symbol, until] of Object.entries(cooldowns)) {
-    if (until <= tickNo) delete cooldowns[symbol];
+  for (const symbol in cooldowns) {
+    if (cooldowns[symbol]! <= tickNo) delete cooldowns[symbol];
   }
-  return { portfolio, cooldowns, filled, unknownFate, doubts, feesBooked: decimalString(feesBooked), warnings, errors };
+  return { portfolio, cooldowns, filled, unknownFate, doubts, feesBooked: sumOfFees(fees), warnings, errors };
+}
+
+/** The fees' sum as Dec adds them one by one (decimal string), in Exact unless a value needs more digits. */
+function sumOfFees(fees: readonly string[]): string {
+  return exactOr(
+    () => {
+      const sum = new ExactSum(Exact.ZERO);
+      for (const fee of fees) sum.add(exactOfOnce(fee));
+      return sum.toString();
+    },
+    () => decimalString(fees.reduce((sum, fee) => sum.plus(fee), new Dec(0))),
+  );
 }

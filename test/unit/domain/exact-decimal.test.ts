@@ -176,7 +176,7 @@ describe('portfolio bookkeeping: the exact path and Dec agree', () => {
           const side = sold !== null && sold.greaterThan(0) ? 'sell' : 'buy';
           const size = side === 'sell' ? decimalString(sold!) : s.amount;
           held.set(s.symbol, side === 'sell' ? have.minus(size) : have.plus(size));
-          return { tickTs: i * 3_600_000, symbol: s.symbol, side, amount: size, price: s.price, fee: s.fee, reason: 'signal' };
+          return { tickTs: i * 3_600_000, symbol: s.symbol, side, amount: size, price: s.price, fee: s.fee, reason: 'signal', feeRole: 'taker' };
         });
         const text = (trades: ReturnType<typeof closedTrades>) => trades.map((t) => ({ ...t, pnl: decimalString(t.pnl), cost: decimalString(t.cost) }));
         expect(text(closedTrades(orders))).toEqual(text(decimalTrades(orders)));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Dec } from '../../../src/domain/decimal-math.js';
 import type { OrderIntent, OrderState } from '../../../src/domain/market-types.js';
 import { orderState } from '../../helpers/order-fixtures.js';
 import { emptyPortfolio } from '../../../src/domain/portfolio-types.js';
@@ -35,6 +36,19 @@ describe('settleOrders', () => {
     expect(sold.portfolio.positions['BTC/USDT']).toBeUndefined();
     expect(sold.cooldowns).toEqual({ 'BTC/USDT': 8 });
     expect(sold.asked).toEqual([]);
+  });
+
+  it('sums the fees as Dec adds them: exactly, and rounded to 40 digits only where Dec rounds', () => {
+    const buys = [intent('BTC/USDT', 'buy'), intent('ETH/USDT', 'buy')];
+    const fees = (a: string, b: string) =>
+      settle(buys, [
+        { ok: true, order: filledOrder('BTC/USDT', 'buy', { feeQuote: a }) },
+        { ok: true, order: filledOrder('ETH/USDT', 'buy', { feeQuote: b }) },
+      ]).feesBooked;
+    expect(fees('0.1', '0.2')).toBe('0.3');
+    // 41 significant digits: Dec keeps 40 (half-even), and so does the settlement.
+    expect(fees('100000000000000000000', '0.00000000000000000001')).toBe(new Dec('100000000000000000000').plus('0.00000000000000000001').toFixed());
+    expect(fees('100000000000000000000', '0.00000000000000000001')).toBe('100000000000000000000');
   });
 
   it('drops cooldowns that end with this tick', () => {
