@@ -14,6 +14,7 @@ import { stepRestingOrders, type RestingMarket } from './resting-orders.js';
 import { dueTwapSlices, routeTwaps, twapsAfterSlices, type TwapOrder } from '../domain/twap.js';
 import type { Lock } from '../domain/guards.js';
 import { riskLayerActive, riskLayerOf } from '../domain/risk-layer-config.js';
+import { exitsEnabled } from '../domain/exit-config.js';
 import { emptyRiskState, nextRiskState, type RiskState } from '../domain/tick-risk.js';
 import { timeframeMs } from '../domain/market-types.js';
 import { CORRELATION_REASON, closesOnGrid, correlationDue, correlationGrid, correlationSymbols, measureCorrelation, type CorrelationSnapshot } from '../domain/correlation-snapshot.js';
@@ -157,7 +158,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
           thread: input.aheadThread ?? null,
         })
       : null;
-  const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead, riskState !== null);
+  const evaluations = new CoinEvaluations(data, config, input.evaluate ?? evaluateCloses, ahead, exitsEnabled(riskLayer.exits));
   /** An order's end: a fill joins the orders, anything else the unfilled list. */
   const record = (tickTs: number, intent: OrderIntent, outcome: OrderOutcome, role: 'maker' | 'taker'): void => {
     if (outcome.ok) orders.push({ tickTs, symbol: intent.symbol, side: intent.side, amount: outcome.order.filled, price: outcome.order.averagePrice, fee: outcome.order.feeQuote, reason: intent.reason, feeRole: role });
