@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { KernelScratch, measureCloses } from '../domain/signal-kernel.js';
+import { KernelScratch, assertSignalConfig, measureCheckedWindow } from '../domain/signal-kernel.js';
 import { roundSignificant } from '../domain/signal-components.js';
 import { minimumCandlesFor } from '../domain/signal-types.js';
 import {
@@ -50,6 +50,8 @@ function run(data: AheadThreadData): void {
 
 function computeAhead(input: AheadThreadData): void {
   const { control, slotTicks } = input.buffers;
+  // A config the kernel refuses: nothing is published, and the engine meets the refusal inline.
+  assertSignalConfig(input.signal);
   const ring = slotTicks.length;
   const scratches = input.pairs.map(() => new KernelScratch());
   // Each pair's last window end: the next tick's is at or just after it.
@@ -93,7 +95,8 @@ function writeTick(input: AheadThreadData, tickNo: number, scratches: KernelScra
     // (a test holds what take() serves equal to evaluateCloses).
     let reading;
     try {
-      reading = measureCloses(pair.symbol, pair, start, end, input.signal, scratches[index]!);
+      // The window is inside the series and long enough (above); the config was checked when the thread started.
+      reading = measureCheckedWindow(pair, start, end, input.signal, scratches[index]!);
     } catch {
       return;
     }

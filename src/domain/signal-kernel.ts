@@ -108,18 +108,7 @@ function assertPeriod(key: string, period: number): void {
 
 /** The checks the kernel's loops rely on; cheap enough to run on every call (hence no loop over setting names). */
 function assertWindow(symbol: string, series: CloseSeries, start: number, end: number, config: SignalConfig): void {
-  assertPeriod('rsiPeriod', config.rsiPeriod);
-  assertPeriod('maFastPeriod', config.maFastPeriod);
-  assertPeriod('maSlowPeriod', config.maSlowPeriod);
-  assertPeriod('macdFastPeriod', config.macdFastPeriod);
-  assertPeriod('macdSlowPeriod', config.macdSlowPeriod);
-  assertPeriod('macdSignalPeriod', config.macdSignalPeriod);
-  if (config.maFastPeriod >= config.maSlowPeriod) {
-    throw new KeelError('InvalidConfig', `signal.maFastPeriod (${config.maFastPeriod}) must be shorter than signal.maSlowPeriod (${config.maSlowPeriod})`);
-  }
-  if (config.macdFastPeriod >= config.macdSlowPeriod) {
-    throw new KeelError('InvalidConfig', `signal.macdFastPeriod (${config.macdFastPeriod}) must be shorter than signal.macdSlowPeriod (${config.macdSlowPeriod})`);
-  }
+  assertSignalConfig(config);
   const length = series.closes.length;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > length) {
     throw new KeelError('Internal', `${symbol}: window [${String(start)}, ${String(end)}) is not inside the ${length} closes`);
@@ -133,6 +122,22 @@ function assertWindow(symbol: string, series: CloseSeries, start: number, end: n
   }
 }
 
+/** The periods the kernel's loops rely on (what measureCloses checks of the config on every call). */
+export function assertSignalConfig(config: SignalConfig): void {
+  assertPeriod('rsiPeriod', config.rsiPeriod);
+  assertPeriod('maFastPeriod', config.maFastPeriod);
+  assertPeriod('maSlowPeriod', config.maSlowPeriod);
+  assertPeriod('macdFastPeriod', config.macdFastPeriod);
+  assertPeriod('macdSlowPeriod', config.macdSlowPeriod);
+  assertPeriod('macdSignalPeriod', config.macdSignalPeriod);
+  if (config.maFastPeriod >= config.maSlowPeriod) {
+    throw new KeelError('InvalidConfig', `signal.maFastPeriod (${config.maFastPeriod}) must be shorter than signal.maSlowPeriod (${config.maSlowPeriod})`);
+  }
+  if (config.macdFastPeriod >= config.macdSlowPeriod) {
+    throw new KeelError('InvalidConfig', `signal.macdFastPeriod (${config.macdFastPeriod}) must be shorter than signal.macdSlowPeriod (${config.macdSlowPeriod})`);
+  }
+}
+
 /**
  * Measures the window closes[start, end) into scratch.reading (unrounded; overwritten by the next call) and returns
  * it. Closes must be finite and positive (evaluateSignal checks candles; a backtester checks a series once); the
@@ -140,6 +145,15 @@ function assertWindow(symbol: string, series: CloseSeries, start: number, end: n
  */
 export function measureCloses(symbol: string, series: CloseSeries, start: number, end: number, config: SignalConfig, scratch: KernelScratch = sharedScratch): KernelReading {
   assertWindow(symbol, series, start, end, config);
+  return measureCheckedWindow(series, start, end, config, scratch);
+}
+
+/**
+ * measureCloses without its checks, for a caller that made them once for a whole run: the config by
+ * assertSignalConfig, and every window inside its series (integers, logReturns covering it) and at least
+ * minimumCandlesFor(config) long. The same reading; the backtester's thread measures hundreds of thousands.
+ */
+export function measureCheckedWindow(series: CloseSeries, start: number, end: number, config: SignalConfig, scratch: KernelScratch): KernelReading {
   const { closes } = series;
   const reading = scratch.reading;
   const closeCount = end - start;
