@@ -89,16 +89,9 @@ export class ExactSum {
 
   /** Adds quantity x price, the price a number read as exactOfNumber reads it (not remembered: prices seldom repeat). */
   addProductWithNumber(quantity: Exact, price: number): void {
-    const text = String(price);
-    const dot = text.indexOf('.');
-    const decimals = dot < 0 ? 0 : text.length - dot - 1;
-    const digits = text.length - (dot < 0 ? 0 : 1) - (price < 0 ? 1 : 0);
-    if (digits > FAST_DIGITS || price === 0 || text.includes('e') || !Number.isFinite(price)) {
-      this.addProduct(quantity, exactOfNumber(price));
-      return;
-    }
-    const units = Math.round(Math.abs(price) * DOUBLE_POWERS_OF_TEN[decimals]!);
-    this.addScaled(quantity.units * BigInt(price < 0 ? -units : units), quantity.scale + decimals);
+    const mark = Number.isFinite(price) ? parseNumber(price) : null;
+    if (mark === null) throw NEEDS_DECIMAL;
+    this.addProduct(quantity, mark);
   }
 
   /** Adds a value, as Exact's plus would. */
