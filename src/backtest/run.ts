@@ -6,7 +6,7 @@ import { timeframeMs } from '../domain/market-types.js';
 import { replayWindow } from '../domain/replay-window.js';
 import { priceJumps } from '../domain/price-jumps.js';
 import { runBacktest } from './engine.js';
-import { WarmAheadThread } from './evaluations-ahead.js';
+import { MIN_PAIR_TICKS_FOR_THREAD, WarmAheadThread } from './evaluations-ahead.js';
 import type { BacktestRun, CoinEvaluator } from './engine.js';
 import { loadBacktestData } from './market-data.js';
 import type { BacktestData } from './market-data.js';
@@ -45,8 +45,11 @@ export interface BacktestResult {
 
 /** Loads the folder, picks the ticks, runs the cycle's decisions and computes the report. */
 export async function backtestFolder(request: BacktestRequest): Promise<BacktestResult> {
-  // The evaluations-ahead thread starts while the files are read (a planted evaluation runs inline only).
-  const aheadThread = request.evaluate === undefined ? WarmAheadThread.start() : null;
+  // The evaluations-ahead thread starts while the files are read (a planted evaluation runs inline only), unless the
+  // run is too short for it ever to pay: at most `ticks` ticks of the configured pairs (or maxCoins of them).
+  const pairsAtMost = request.config.universe.symbols?.length ?? request.config.universe.maxCoins;
+  const tooShort = request.ticks !== undefined && request.ticks * pairsAtMost < MIN_PAIR_TICKS_FOR_THREAD;
+  const aheadThread = request.evaluate === undefined && !tooShort ? WarmAheadThread.start() : null;
   let data: BacktestData;
   let config: CycleConfig;
   let run: BacktestRun;

@@ -89,9 +89,7 @@ export class ExactSum {
 
   /** Adds quantity x price, the price a number read as exactOfNumber reads it (not remembered: prices seldom repeat). */
   addProductWithNumber(quantity: Exact, price: number): void {
-    const mark = Number.isFinite(price) ? parseNumber(price) : null;
-    if (mark === null) throw NEEDS_DECIMAL;
-    this.addProduct(quantity, mark);
+    this.addProduct(quantity, exactOfNumberOnce(price));
   }
 
   /** Adds a value, as Exact's plus would. */
@@ -143,6 +141,13 @@ export function exactOfOnce(text: string): Exact {
   const value = parse(text);
   if (value === null) throw NEEDS_DECIMAL;
   return value;
+}
+
+/** exactOfNumber without remembering (prices change every tick). */
+function exactOfNumberOnce(value: number): Exact {
+  const exact = Number.isFinite(value) ? parseNumber(value) : null;
+  if (exact === null) throw NEEDS_DECIMAL;
+  return exact;
 }
 
 /** A number by its shortest round-trip text, as decimal.js reads numbers. */
