@@ -35,8 +35,8 @@ import { countAtOrBeforeNear } from './stored-candles.js';
 /** How long one wait for the engine lasts before the stop flag is looked at again. */
 const WAIT_MS = 200;
 
-// A thread started warm (before its run's data existed) gets the data as its first message.
-if (workerData === null) parentPort!.once('message', (data: AheadThreadData) => run(data));
+// A thread started warm (before its run's data existed) gets each run's data as a message, one run after another.
+if (workerData === null) parentPort!.on('message', (data: AheadThreadData) => run(data));
 else run(workerData as AheadThreadData);
 
 function run(data: AheadThreadData): void {

@@ -88,6 +88,8 @@ export class EvaluationsAhead {
     private readonly worker: Worker,
     private readonly signal: SignalConfig,
     mode: AheadMode,
+    /** A warm thread takes one run after another: once this run stops it, it waits idle for the next. */
+    private readonly reusable: boolean,
   ) {
     this.ring = buffers.slotTicks.length;
     this.pairCount = buffers.starts.length / this.ring;
@@ -116,11 +118,14 @@ export class EvaluationsAhead {
       ticks: request.ticks,
     };
     const warm = request.thread?.take() ?? null;
-    if (warm !== null) warm.postMessage(threadData);
-    const worker = warm ?? startThread(THREAD_ENTRY, threadData);
+    if (warm !== null) {
+      warm.postMessage(threadData);
+      return new EvaluationsAhead(buffers, warm, request.signal, request.mode, true);
+    }
+    const worker = startThread(THREAD_ENTRY, threadData);
     // A thread that fails only publishes nothing more: the engine evaluates inline, so its error is not one.
     worker.on('error', () => undefined);
-    return new EvaluationsAhead(buffers, worker, request.signal, request.mode);
+    return new EvaluationsAhead(buffers, worker, request.signal, request.mode, false);
   }
 
   /** The engine starts tick `tickNo`: this tick's evaluations, if published, are read; the thread moves to later ticks. */
@@ -188,27 +193,68 @@ export class EvaluationsAhead {
   stop(): void {
     Atomics.store(this.buffers.control, STOP, 1);
     Atomics.notify(this.buffers.control, MAIN_TICK);
-    this.worker.unref();
-    this.worker.terminate().catch(() => undefined);
+    if (this.reusable) idleThreads.release(this.worker);
+    else {
+      this.worker.unref();
+      this.worker.terminate().catch(() => undefined);
+    }
   }
 }
 
 /**
- * The thread started before its run's data is loaded: it loads its modules (about 0.15 s of a core under tsx) while
- * the engine reads the files, then waits for its data as a message, so the run's first ticks are not evaluated inline
- * while it starts. A run that does not use a thread (too small, one core) leaves it to stop().
+ * One idle warm thread, kept for the process's next run: a thread compiles the kernel afresh (its first ticks run
+ * slower, about 0.3 s of a run of a year of 126 pairs), so a process that runs backtest after backtest (a sweep's
+ * worker, the API, a bench) pays that once. It is unref'd: it never keeps the process alive.
  */
-export class WarmAheadThread {
-  private constructor(private worker: Worker | null) {}
+class IdleThreads {
+  private idle: Worker | null = null;
+  private readonly alive = new WeakSet<Worker>();
 
-  /** Starts the thread when a second core can run it; null otherwise. */
-  static start(): WarmAheadThread | null {
-    if (availableParallelism() < 2) return null;
+  /** The idle thread, or a new one. */
+  take(): Worker {
+    const kept = this.idle;
+    this.idle = null;
+    if (kept !== null && this.alive.has(kept)) return kept;
     const worker = startThread(THREAD_ENTRY, null);
+    this.alive.add(worker);
+    // A thread that fails only publishes nothing more: the engine evaluates inline, so its error is not one.
     worker.on('error', () => undefined);
+    worker.once('exit', () => {
+      this.alive.delete(worker);
+      if (this.idle === worker) this.idle = null;
+    });
     // Waiting for its data must not keep the process alive.
     worker.unref();
-    return new WarmAheadThread(worker);
+    return worker;
+  }
+
+  /** Keeps a thread whose run is over for the next run (it ends that run on the STOP flag); one is kept, no more. */
+  release(worker: Worker): void {
+    if (this.idle === null && this.alive.has(worker)) this.idle = worker;
+    else worker.terminate().catch(() => undefined);
+  }
+}
+
+const idleThreads = new IdleThreads();
+
+/**
+ * The thread started before its run's data is loaded: it loads its modules (about 0.15 s of a core under tsx) while
+ * the engine reads the files, then waits for its data as a message, so the run's first ticks are not evaluated inline
+ * while it starts. It is the process's idle thread when there is one (warm from an earlier run). A run that does not
+ * use it (too small, one core) leaves it to stop().
+ */
+export class WarmAheadThread {
+  /** The thread's id (a test sees a later run get the same thread). */
+  readonly threadId: number;
+
+  private constructor(private worker: Worker | null) {
+    this.threadId = worker?.threadId ?? -1;
+  }
+
+  /** The idle thread, or a new one, when a second core can run it; null otherwise. */
+  static start(): WarmAheadThread | null {
+    if (availableParallelism() < 2) return null;
+    return new WarmAheadThread(idleThreads.take());
   }
 
   /** The thread, for the one run that uses it; null once taken. */
@@ -218,10 +264,9 @@ export class WarmAheadThread {
     return worker;
   }
 
-  /** Ends the thread if no run took it (a run that took it ends it itself). */
+  /** Gives the thread back for a later run if no run took it (a run that took it gives it back itself). */
   stop(): void {
-    this.take()
-      ?.terminate()
-      .catch(() => undefined);
+    const worker = this.take();
+    if (worker !== null) idleThreads.release(worker);
   }
 }

@@ -126,10 +126,30 @@ describe('coin evaluations computed ahead on a second thread', () => {
     } finally {
       thread?.stop();
     }
-    // A warm thread no run takes is ended by stop().
+    // A warm thread no run takes is given back by stop(): taking it again gives nothing.
     const unused = WarmAheadThread.start();
     unused?.stop();
     expect(unused?.take() ?? null).toBeNull();
+  });
+
+  it('a run after another takes the same warm thread, which serves it as a fresh one would', () => {
+    if (availableParallelism() < 2) return;
+    const config = configFor({});
+    const inline = runBacktest({ data, config, startingCash: '100000', fill, evaluationsAhead: false });
+    const first = WarmAheadThread.start()!;
+    const firstRun = runBacktest({ data, config, startingCash: '100000', fill, evaluationsAhead: 'lockstep', aheadThread: first });
+    first.stop();
+    const second = WarmAheadThread.start()!;
+    // The thread the first run gave back, not a new one: its kernel is compiled already.
+    expect(second.threadId).toBe(first.threadId);
+    try {
+      const secondRun = runBacktest({ data, config, startingCash: '100000', fill, evaluationsAhead: 'lockstep', aheadThread: second });
+      expectSameRun(firstRun, inline);
+      expectSameRun(secondRun, inline);
+      expect(secondRun.evaluations).toEqual({ ahead: inline.evaluations.inline, inline: 0 });
+    } finally {
+      second.stop();
+    }
   });
 
   it('a pair back after an absence longer than the warm-up has a hole in its stored candles: evaluated inline, the same run', () => {
