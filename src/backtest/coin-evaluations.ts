@@ -23,6 +23,9 @@ export class CoinEvaluations {
   inline = 0;
   private readonly stored: Array<StoredCandles | undefined>;
   private readonly pairIndex: Map<string, number>;
+  /** The last tick's coins by place in its list, and their pair indices (see at()). */
+  private readonly seenSymbols: string[] = [];
+  private readonly seenIndices: Array<number | undefined> = [];
   // One scratch per pair: the kernel reuses what it learned of a pair's previous window (its median's neighbourhood).
   private readonly scratches: KernelScratch[];
   private readonly lookback: number;
@@ -56,7 +59,16 @@ export class CoinEvaluations {
   /** The outcomes of `symbols` at the tick at `tickTs`, whose evaluated candle opened at `untilOpenTs`. */
   at(tickTs: number, untilOpenTs: number, symbols: readonly string[]): CoinOutcome[] {
     const outcomes: CoinOutcome[] = [];
-    for (const symbol of symbols) outcomes.push(this.outcomeOf(symbol, tickTs, untilOpenTs));
+    const { seenSymbols, seenIndices } = this;
+    for (let i = 0; i < symbols.length; i++) {
+      const symbol = symbols[i]!;
+      // A tick's coins are mostly the last tick's, in the same places: their indices are remembered by place.
+      if (seenSymbols[i] !== symbol) {
+        seenSymbols[i] = symbol;
+        seenIndices[i] = this.pairIndex.get(symbol);
+      }
+      outcomes.push(this.outcomeOf(symbol, seenIndices[i], tickTs, untilOpenTs));
+    }
     return outcomes;
   }
 
@@ -76,9 +88,8 @@ export class CoinEvaluations {
     return out;
   }
 
-  private outcomeOf(symbol: string, tickTs: number, untilOpenTs: number): CoinOutcome {
+  private outcomeOf(symbol: string, index: number | undefined, tickTs: number, untilOpenTs: number): CoinOutcome {
     const { config, lookback } = this;
-    const index = this.pairIndex.get(symbol);
     const candles = index === undefined ? undefined : this.data.pairs[index]!.candles;
     const stored = index === undefined ? undefined : this.stored[index];
     if (candles === undefined || stored === undefined) {
@@ -86,8 +97,8 @@ export class CoinEvaluations {
     }
     stored.sync(tickTs);
     // Nearly always one range of stored candles: read without building the list of ranges.
-    let single = stored.singleWindow(untilOpenTs, lookback);
-    let window: Array<[number, number]> = [];
+    let single: readonly [number, number] | null = stored.singleWindow(untilOpenTs, lookback);
+    let window: ReadonlyArray<readonly [number, number]> = NO_RANGES;
     if (single === null) {
       window = stored.window(untilOpenTs, lookback);
       if (window.length === 1) single = window[0]!;
@@ -129,6 +140,9 @@ export class CoinEvaluations {
     return { ok: true, evaluation };
   }
 }
+
+/** The ranges of a window read through singleWindow (one shared empty list: ticks repeat this for every coin). */
+const NO_RANGES: ReadonlyArray<readonly [number, number]> = [];
 
 /** The closes of a window with a hole in the stored candles, copied into one array (rare: a coin long absent). */
 function gather(closes: Float64Array, window: ReadonlyArray<readonly [number, number]>): Float64Array {

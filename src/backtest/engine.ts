@@ -170,7 +170,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const tickTs = config.marketStartMs + tickNo * tfMs;
       ahead?.beginTick(tickNo);
       const tickers = scan.at(tickTs);
-      for (const t of tickers.all) pairPrices[t.index]![tickNo] = t.last;
+      for (const index of tickers.all) pairPrices[index]![tickNo] = tickers.lasts[index]!;
       const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
       scanPrices = universe.prices;
 

@@ -12,7 +12,9 @@ export interface ScanAtTick {
    */
   chosen: ScannedTicker[];
   /** Every pair with a ticker at this tick, by its index in the data. */
-  all: Array<{ index: number; last: number }>;
+  all: number[];
+  /** Each pair's ticker price by its index in the data (NaN without a ticker); valid until the next scan. */
+  lasts: Float64Array;
 }
 
 /**
@@ -22,6 +24,8 @@ export interface ScanAtTick {
  */
 export class ScanCursor {
   private readonly ends: Int32Array;
+  /** Each pair's ticker price at the current tick (NaN: none), filled by at() (one array for every tick). */
+  private readonly lasts: Float64Array;
   private readonly tickerTfMs: number;
   private readonly wanted: number[];
   private readonly ranked: boolean;
@@ -34,6 +38,7 @@ export class ScanCursor {
     private readonly config: Pick<CycleConfig, 'universe'>,
   ) {
     this.ends = new Int32Array(data.pairs.length);
+    this.lasts = new Float64Array(data.pairs.length).fill(Number.NaN);
     this.tickerTfMs = timeframeMs(data.tickerTimeframe);
     const indexOf = new Map(data.pairs.map((p, i) => [p.symbol, i]));
     // Configured symbols keep their order; unknown ones were refused when the data was loaded.
@@ -48,14 +53,16 @@ export class ScanCursor {
     if (asOfMs < this.asOfMs) throw new RangeError(`scan cursor cannot go back from ${this.asOfMs} to ${asOfMs}`);
     this.asOfMs = asOfMs;
     const limit = asOfMs - this.tickerTfMs;
-    const all: ScanAtTick['all'] = [];
+    const { lasts } = this;
+    const all: number[] = [];
     for (const index of this.wanted) {
       const ts = this.data.pairs[index]!.tickerCandles.ts;
       let end = this.ends[index]!;
       while (end < ts.length && ts[end]! <= limit) end++;
       this.ends[index] = end;
       const last = this.lastAt(index);
-      if (last !== null) all.push({ index, last });
+      lasts[index] = last ?? Number.NaN;
+      if (last !== null) all.push(index);
     }
     const { maxCoins } = this.config.universe;
     const chosen: ScannedTicker[] = [];
@@ -63,18 +70,18 @@ export class ScanCursor {
       // Every pair with a ticker is chosen: listed by symbol, the order the tick sorts its coins in anyway, so it need
       // not sort them (see tickUniverse).
       for (const index of this.bySymbol) {
-        const last = this.lastAt(index);
-        if (last !== null) chosen.push(this.scanned(index, last));
+        const last = lasts[index]!;
+        if (!Number.isNaN(last)) chosen.push(this.scanned(index, last));
       }
-      return { all, chosen };
+      return { all, chosen, lasts };
     }
     let ranked = all;
     if (this.ranked) {
-      const volumes = new Map(all.map((t) => [t.index, this.quoteVolume(t.index)]));
-      ranked = [...all].sort((a, b) => volumes.get(b.index)! - volumes.get(a.index)!);
+      const volumes = new Map(all.map((index) => [index, this.quoteVolume(index)]));
+      ranked = [...all].sort((a, b) => volumes.get(b)! - volumes.get(a)!);
     }
-    for (let i = 0; i < maxCoins; i++) chosen.push(this.scanned(ranked[i]!.index, ranked[i]!.last));
-    return { all, chosen };
+    for (let i = 0; i < maxCoins; i++) chosen.push(this.scanned(ranked[i]!, lasts[ranked[i]!]!));
+    return { all, chosen, lasts };
   }
 
   private scanned(index: number, last: number): ScannedTicker {

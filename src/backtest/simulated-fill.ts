@@ -1,7 +1,8 @@
 import { Dec, decimalString } from '../domain/decimal-math.js';
 import { KeelError, isKeelError } from '../domain/errors.js';
-import { fillReferencePrice, filledOrderState, isMarketable, takerFill } from '../domain/fill-model.js';
-import type { FillCosts } from '../domain/fill-model.js';
+import { exactOfOnce, exactOr } from '../domain/exact-decimal.js';
+import { fillReferencePrice, filledOrderStateOf, isMarketable, takerFillFigures } from '../domain/fill-model.js';
+import type { FillCosts, FillFigures } from '../domain/fill-model.js';
 import type { OrderIntent, OrderState } from '../domain/market-types.js';
 import type { OrderOutcome } from '../domain/tick-settlement.js';
 import { checkIntent } from '../exchange/paper-pricing.js';
@@ -28,21 +29,43 @@ export function fillIntent(input: { intent: OrderIntent; clientOrderId: string; 
     if (last === undefined || !Number.isFinite(last) || last <= 0) {
       throw new KeelError('InvalidMarketData', `paper broker has no usable price for ${intent.symbol} as of ${input.tickTs}; the market has no recent candle for it`);
     }
-    const fill = takerFill(intent.side, intent.amount, fillReferencePrice(intent, last), settings);
-    if (intent.type === 'limit' && !isMarketable(intent.side, intent.price, fill.price)) {
-      throw new KeelError('NotSupported', `paper broker fills market and marketable limit orders only: ${intent.side} limit ${intent.price} for ${intent.symbol} does not reach ${decimalString(fill.price)}`);
+    // The fill model's figures as text, in Exact first (the same digits as takerFill: a test holds them equal).
+    const fill = takerFillFigures(intent.side, intent.amount, fillReferencePrice(intent, last), settings);
+    if (intent.type === 'limit' && !isMarketable(intent.side, intent.price, new Dec(fill.price))) {
+      throw new KeelError('NotSupported', `paper broker fills market and marketable limit orders only: ${intent.side} limit ${intent.price} for ${intent.symbol} does not reach ${fill.price}`);
     }
-    let cashAfter = new Dec(input.cash);
-    if (intent.side === 'buy') {
-      cashAfter = cashAfter.minus(fill.notional).minus(fill.fee);
-      if (cashAfter.isNegative()) {
-        throw new KeelError('InsufficientFunds', `${settings.quote} balance ${input.cash} is below ${decimalString(fill.notional.plus(fill.fee))} for ${intent.side} ${intent.amount} ${intent.symbol}`);
-      }
+    const cashAfter = intent.side === 'buy' ? cashAfterBuy(input.cash, fill) : decimalText(input.cash);
+    if (intent.side === 'buy' && cashAfter.startsWith('-')) {
+      throw new KeelError('InsufficientFunds', `${settings.quote} balance ${input.cash} is below ${costOf(fill)} for ${intent.side} ${intent.amount} ${intent.symbol}`);
     }
-    return { ok: true, order: filledOrderState(clientOrderId, `paper-${clientOrderId}`, intent, fill, input.tickTs), role: fill.role, cashAfter: decimalString(cashAfter) };
+    return { ok: true, order: filledOrderStateOf(clientOrderId, `paper-${clientOrderId}`, intent, fill, input.tickTs), role: fill.role, cashAfter };
   } catch (error) {
     const errorType = isKeelError(error) ? error.code : 'Internal';
     const message = error instanceof Error ? error.message : String(error);
     return { ok: false, failure: { ok: false, clientOrderId, symbol: intent.symbol, errorType, message, placed: 'no' } };
   }
+}
+
+/** cash - notional - fee as decimal text: Dec's digits, in Exact unless a value needs more than 40. */
+function cashAfterBuy(cash: string, fill: FillFigures): string {
+  return exactOr(
+    () => exactOfOnce(cash).minus(exactOfOnce(fill.notional)).minus(exactOfOnce(fill.fee)).toString(),
+    () => decimalString(new Dec(cash).minus(fill.notional).minus(fill.fee)),
+  );
+}
+
+/** notional + fee as decimal text (what a buy costs). */
+function costOf(fill: FillFigures): string {
+  return exactOr(
+    () => exactOfOnce(fill.notional).plus(exactOfOnce(fill.fee)).toString(),
+    () => decimalString(new Dec(fill.notional).plus(fill.fee)),
+  );
+}
+
+/** The balance as decimalString writes it. */
+function decimalText(value: string): string {
+  return exactOr(
+    () => exactOfOnce(value).toString(),
+    () => decimalString(new Dec(value)),
+  );
 }

@@ -192,12 +192,13 @@ export function planOrders(input: PlanOrdersInput): OrderPlan {
     return new CorrelationBook(correlation.snapshot, correlation.config, held);
   };
 
+  const fullBookReason = `max open positions (${risk.maxOpenPositions}) reached`;
   for (const e of buyCandidates) {
-    const price = priceOf(e);
     if (openPositions >= risk.maxOpenPositions) {
-      skipped.push({ symbol: e.symbol, side: 'buy', reason: `max open positions (${risk.maxOpenPositions}) reached` });
+      skipped.push({ symbol: e.symbol, side: 'buy', reason: fullBookReason });
       continue;
     }
+    const price = priceOf(e);
     if (price === null) {
       skipped.push({ symbol: e.symbol, side: 'buy', reason: 'no usable price' });
       continue;

@@ -1,4 +1,5 @@
 import { Dec, decimalString, fromNumber } from './decimal-math.js';
+import { exactOf, exactOfNumber, exactOfOnce, exactOr } from './exact-decimal.js';
 import type { OrderIntent, OrderSide, OrderState } from './market-types.js';
 
 /*
@@ -43,15 +44,46 @@ export function takerFill(side: OrderSide, amount: string, referencePrice: numbe
   return { price, notional, fee: notional.mul(fromNumber(costs.takerFeeRate)), role: 'taker' };
 }
 
+/** A fill's figures as decimal text (decimalString's format), for callers that keep text (the backtester). */
+export interface FillFigures {
+  price: string;
+  notional: string;
+  fee: string;
+  role: 'maker' | 'taker';
+}
+
+/**
+ * takerFill's figures as text, the same digits: computed in Exact, which gives Dec's digits whenever no value needs
+ * more than 40 (Dec then rounds nothing), and by takerFill itself when one does. A backtest fills ~14,000 orders a
+ * year of 126 pairs, and decimal.js costs 3-5x what BigInt does here.
+ */
+export function takerFillFigures(side: OrderSide, amount: string, referencePrice: number, costs: Pick<FillCosts, 'takerFeeRate' | 'slippageBps'>): FillFigures {
+  return exactOr(
+    () => {
+      const factors = slippageFactors(costs.slippageBps);
+      const price = exactOfNumber(referencePrice).times(exactOf(side === 'buy' ? factors.buyText : factors.sellText));
+      const notional = exactOfOnce(amount).times(price);
+      const fee = notional.times(exactOfNumber(costs.takerFeeRate));
+      return { price: price.toString(), notional: notional.toString(), fee: fee.toString(), role: 'taker' };
+    },
+    () => {
+      const fill = takerFill(side, amount, referencePrice, costs);
+      return { price: decimalString(fill.price), notional: decimalString(fill.notional), fee: decimalString(fill.fee), role: fill.role };
+    },
+  );
+}
+
 /** 1 + slip and 1 - slip (slip = bps / 10,000) by slippage setting: one division per setting, not per fill. */
-const slippageFactorsByBps = new Map<number, { buy: Dec; sell: Dec }>();
+const slippageFactorsByBps = new Map<number, { buy: Dec; sell: Dec; buyText: string; sellText: string }>();
 const SLIPPAGE_SETTINGS_KEPT = 64;
 
-function slippageFactors(slippageBps: number): { buy: Dec; sell: Dec } {
+function slippageFactors(slippageBps: number): { buy: Dec; sell: Dec; buyText: string; sellText: string } {
   let factors = slippageFactorsByBps.get(slippageBps);
   if (factors === undefined) {
     const slip = fromNumber(slippageBps).div(10_000);
-    factors = { buy: new Dec(1).plus(slip), sell: new Dec(1).minus(slip) };
+    const buy = new Dec(1).plus(slip);
+    const sell = new Dec(1).minus(slip);
+    factors = { buy, sell, buyText: decimalString(buy), sellText: decimalString(sell) };
     if (slippageFactorsByBps.size >= SLIPPAGE_SETTINGS_KEPT) slippageFactorsByBps.clear();
     slippageFactorsByBps.set(slippageBps, factors);
   }
@@ -86,6 +118,11 @@ export function fillBalanceDeltas(side: OrderSide, amount: string, fill: Modelle
 
 /** The order as the exchange would report it once fully filled by `fill`. */
 export function filledOrderState(clientOrderId: string, exchangeOrderId: string, intent: OrderIntent, fill: ModelledFill, createdAtMs: number): OrderState {
+  return filledOrderStateOf(clientOrderId, exchangeOrderId, intent, { price: decimalString(fill.price), fee: decimalString(fill.fee) }, createdAtMs);
+}
+
+/** filledOrderState from a fill's figures as text. */
+export function filledOrderStateOf(clientOrderId: string, exchangeOrderId: string, intent: OrderIntent, fill: Pick<FillFigures, 'price' | 'fee'>, createdAtMs: number): OrderState {
   return {
     clientOrderId,
     exchangeOrderId,
@@ -95,8 +132,8 @@ export function filledOrderState(clientOrderId: string, exchangeOrderId: string,
     status: 'closed',
     amount: intent.amount,
     filled: intent.amount,
-    averagePrice: decimalString(fill.price),
-    feeQuote: decimalString(fill.fee),
+    averagePrice: fill.price,
+    feeQuote: fill.fee,
     createdAtMs,
   };
 }

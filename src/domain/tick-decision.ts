@@ -132,11 +132,18 @@ export function decideTick(input: DecideTickInput): TickDecision {
   let prices = universe.prices as Record<string, number>;
   const evaluations: CoinEvaluation[] = [];
   const failedCoins: string[] = [];
+  // A success leaves a coin without a record (nextCoinHealth): while no coin has one, a success changes nothing, and
+  // most ticks have none (ticks repeat this for hundreds of coins).
+  let anyHealthRecord = hasAnyKey(coinHealth);
   for (const outcome of input.outcomes) {
     const symbol = outcome.ok ? outcome.evaluation.symbol : outcome.symbol;
-    const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? SUCCESS : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
-    if (health) coinHealth[symbol] = health;
-    else if (coinHealth[symbol] !== undefined) delete coinHealth[symbol];
+    if (!outcome.ok || anyHealthRecord) {
+      const health = nextCoinHealth(coinHealth[symbol], outcome.ok ? SUCCESS : { ok: false, message: `${outcome.errorType}: ${outcome.message}` }, state.tickNo);
+      if (health) {
+        coinHealth[symbol] = health;
+        anyHealthRecord = true;
+      } else if (coinHealth[symbol] !== undefined) delete coinHealth[symbol];
+    }
     if (outcome.ok) {
       evaluations.push(outcome.evaluation);
       if (!Object.is(prices[symbol], outcome.evaluation.price)) {

@@ -85,7 +85,8 @@ function tryBooking(portfolio: PortfolioSnapshot, fill: OrderState, tickNo: numb
 export function settleOrders(input: SettleOrdersInput): TickSettlement {
   const { tickNo, tickTs } = input;
   let portfolio = input.portfolio;
-  const cooldowns: Record<string, number> = { ...input.cooldowns };
+  // Copied key by key: V8 spreads a record of many keys on a slow path, and ticks repeat this.
+  const cooldowns: Record<string, number> = copyRecord(input.cooldowns);
   const filled: OrderState[] = [];
   const unknownFate: string[] = [];
   const doubts: OrderDoubt[] = [];

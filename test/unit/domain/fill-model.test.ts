@@ -1,6 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalString } from '../../../src/domain/decimal-math.js';
-import { fillBalanceDeltas, fillReferencePrice, filledOrderState, isMarketable, restingLimitFill, takerFill } from '../../../src/domain/fill-model.js';
+import { Dec, decimalString } from '../../../src/domain/decimal-math.js';
+import {
+  fillBalanceDeltas,
+  fillReferencePrice,
+  filledOrderState,
+  filledOrderStateOf,
+  isMarketable,
+  restingLimitFill,
+  takerFill,
+  takerFillFigures,
+} from '../../../src/domain/fill-model.js';
 
 const costs = { takerFeeRate: 0.001, makerFeeRate: 0.0002, slippageBps: 5 };
 
@@ -46,4 +56,33 @@ describe('fill model', () => {
     // A stop sell at 92 with 5 bps slippage: 91.954, whatever the last price was.
     expect(decimalString(takerFill('sell', '1', fillReferencePrice({ triggerPrice: 92 }, 95), costs).price)).toBe('91.954');
   });
+
+  it('takerFillFigures gives takerFill\'s digits as text, in Exact or (past 40 digits) in Dec', () => {
+    // Amounts as exchanges take them and long ones that force Dec; any price; fee rates and slippage as configured.
+    const amount = fc.oneof(
+      fc.integer({ min: 1, max: 10 ** 12 }).map((units) => decimalString(new Dec(units).div(1e8))),
+      fc.stringMatching(/^[1-9][0-9]{0,30}\.[0-9]{1,25}$/),
+    );
+    const rate = fc.oneof(fc.constantFrom(0, 0.001, 0.00075, 0.0002), fc.double({ min: 0, max: 0.01, noNaN: true }));
+    const bps = fc.oneof(fc.constantFrom(0, 5, 10, 2.5), fc.double({ min: 0, max: 100, noNaN: true }));
+    fc.assert(
+      fc.property(fc.constantFrom('buy' as const, 'sell' as const), amount, fc.double({ min: 1e-9, max: 1e9, noNaN: true }), rate, bps, (side, amountText, price, takerFeeRate, slippageBps) => {
+        const dec = takerFill(side, amountText, price, { takerFeeRate, slippageBps });
+        expect(takerFillFigures(side, amountText, price, { takerFeeRate, slippageBps })).toEqual({
+          price: decimalString(dec.price),
+          notional: decimalString(dec.notional),
+          fee: decimalString(dec.fee),
+          role: 'taker',
+        });
+      }),
+      { numRuns: 2000 },
+    );
+    // One that needs Dec: 35 digits of amount times a 17-digit price is past 40 digits.
+    const long = takerFill('buy', '12345678901234567890.123456789012345', 0.1234567890123456, costs);
+    expect(takerFillFigures('buy', '12345678901234567890.123456789012345', 0.1234567890123456, costs).notional).toBe(decimalString(long.notional));
+    const intent = { symbol: 'BTC/USDT', side: 'buy' as const, type: 'market' as const, amount: '0.5', price: '40000', reason: 'test' };
+    const fill = takerFill('buy', '0.5', 40_000, costs);
+    expect(filledOrderStateOf('k1', 'paper-k1', intent, takerFillFigures('buy', '0.5', 40_000, costs), 7)).toEqual(filledOrderState('k1', 'paper-k1', intent, fill, 7));
+  });
 });
+
