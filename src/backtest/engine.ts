@@ -64,8 +64,12 @@ export interface BacktestRun {
   orders: BacktestOrder[];
   ticks: BacktestTick[];
   curve: EquityPoint[];
-  /** Every pair's last price at each tick, for buy-and-hold: pairPrices[pair][tick] (NaN before its first ticker). */
-  pairPrices: Float64Array[];
+  /**
+   * Every pair's last price at each tick, for buy-and-hold: tickPrices[tick * pairCount + pair] (NaN without a ticker),
+   * tick by tick as the scan writes them and buy-and-hold reads them.
+   */
+  tickPrices: Float64Array;
+  pairCount: number;
   /** The intents that did not fill, with why (insufficient funds, no price). */
   unfilled: Array<{ tickTs: number; symbol: string; side: string; errorType: string; message: string }>;
   /** Coin evaluations that failed (a missing candle, too short a history). */
@@ -141,7 +145,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   const tickRows: BacktestTick[] = [];
   const curve: EquityPoint[] = [];
   const unfilled: BacktestRun['unfilled'] = [];
-  const pairPrices = data.pairs.map(() => new Float64Array(ticks).fill(Number.NaN));
+  const pairCount = data.pairs.length;
+  const tickPrices = new Float64Array(ticks * pairCount);
   let failedEvaluations = 0;
   const progressEvery = input.progressEvery ?? Math.max(1, Math.floor(ticks / 100));
   const ahead =
@@ -170,7 +175,7 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       const tickTs = config.marketStartMs + tickNo * tfMs;
       ahead?.beginTick(tickNo);
       const tickers = scan.at(tickTs);
-      for (const index of tickers.all) pairPrices[index]![tickNo] = tickers.lasts[index]!;
+      tickPrices.set(tickers.lasts, tickNo * pairCount);
       const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
       scanPrices = universe.prices;
 
@@ -283,6 +288,6 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   } finally {
     ahead?.stop();
   }
-  return { orders, ticks: tickRows, curve, pairPrices, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, correlationRefusals, restingAtEnd: working, restingCancelled, twaps: twapCounts, portfolio };
+  return { orders, ticks: tickRows, curve, tickPrices, pairCount, unfilled, failedEvaluations, evaluations: { ahead: ahead?.served ?? 0, inline: evaluations.inline }, locks, correlationRefusals, restingAtEnd: working, restingCancelled, twaps: twapCounts, portfolio };
 }
 

@@ -175,14 +175,14 @@ export function ticksOf(request: BacktestRequest, data: BacktestData): Pick<Cycl
 
 /** Starting cash split equally over the pairs, each share bought at the pair's first ticker price and held (no fees). */
 function buyAndHold(run: BacktestRun, startingCash: number): Array<[number, number]> {
-  const pairs = run.pairPrices.length;
+  const pairs = run.pairCount;
   const share = pairs === 0 ? 0 : startingCash / pairs;
   const quantity = new Float64Array(pairs).fill(Number.NaN);
   const lastPrice = new Float64Array(pairs).fill(Number.NaN);
   return run.curve.map((point, tick) => {
     let value = 0;
     for (let p = 0; p < pairs; p++) {
-      const price = run.pairPrices[p]![tick]!;
+      const price = run.tickPrices[tick * pairs + p]!;
       if (!Number.isNaN(price)) {
         lastPrice[p] = price;
         if (Number.isNaN(quantity[p]!)) quantity[p] = share / price;

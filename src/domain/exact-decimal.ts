@@ -198,25 +198,32 @@ function parse(text: string): Exact | null {
   }
 }
 
-/** 10^0 .. 10^22 as doubles, each exact. */
-const DOUBLE_POWERS_OF_TEN: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
-/** Digits below 2^51: value x 10^k is then within half a unit of those digits, so rounding it gives them exactly. */
-const FAST_DIGITS = 15;
+/** 10^0 .. 10^22 as doubles, each exact (5^22 < 2^53): built by multiplying, not trusting pow(). */
+const DOUBLE_POWERS_OF_TEN: number[] = [1];
+for (let i = 1; i <= 22; i++) DOUBLE_POWERS_OF_TEN.push(DOUBLE_POWERS_OF_TEN[i - 1]! * 10);
+/** Digits below 10^15 (< 2^50): see parseNumber. */
+const FAST_LIMIT = 1e15;
 
 /**
- * parse(String(value)) without the pattern and the digit string for the usual price: its shortest text has at most
- * 15 digits and no exponent. value = D / 10^k (1 +- 2^-53) for the text's digits D and k decimals, and x 10^k (exact
- * for k <= 22) adds one more rounding, so Math.round recovers D whenever D < 2^51. Anything else goes through parse.
+ * parse(String(value)) without building the text, for the usual price (at most 15 significant digits): String gives
+ * the fewest decimals k whose digits D (D / 10^k) read back as value, the nearest such D when there are two. Here k
+ * counts up from 0 and D = round(|value| x 10^k): that product is one rounding away from the true one (10^k is exact
+ * for k <= 22), within a quarter unit for D < 10^15, so wherever some D of k decimals reads back as value the rounding
+ * finds it (the true product lies within a quarter unit of it then, too), and D / 10^k === value (one correctly
+ * rounded division, as reading the text is) says whether it does. Past 15 digits, or for zero, the text decides.
  */
 function parseNumber(value: number): Exact | null {
-  const text = String(value);
-  if (text.includes('e')) return parse(text);
-  const dot = text.indexOf('.');
-  const decimals = dot < 0 ? 0 : text.length - dot - 1;
-  const digits = text.length - (dot < 0 ? 0 : 1) - (value < 0 ? 1 : 0);
-  if (digits > FAST_DIGITS || value === 0) return parse(text);
-  const units = Math.round(Math.abs(value) * DOUBLE_POWERS_OF_TEN[decimals]!);
-  return new Exact(BigInt(value < 0 ? -units : units), decimals);
+  const magnitude = Math.abs(value);
+  if (magnitude > 0) {
+    for (let decimals = 0; decimals <= 22; decimals++) {
+      const power = DOUBLE_POWERS_OF_TEN[decimals]!;
+      const scaled = magnitude * power;
+      if (!(scaled < FAST_LIMIT)) break;
+      const units = Math.round(scaled);
+      if (units / power === magnitude) return new Exact(BigInt(value < 0 ? -units : units), decimals);
+    }
+  }
+  return parse(String(value));
 }
 
 function scaledText(units: bigint, scale: number): string {

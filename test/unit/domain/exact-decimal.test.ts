@@ -78,13 +78,27 @@ describe('Exact', () => {
 
   it('reads numbers through its quick path exactly as through the text: up to 15 digits, at and past the edge, negative', () => {
     const edges = [999_999_999_999_999, 99_999_999_999_999.9, 0.123456789012345, 0.1 + 0.2, 123_456_789_012_345.6, -0.000_001_234_5, -42.5, 5e-7, 2 ** 53];
-    for (const value of edges) expect(exactOfNumber(value).toString(), String(value)).toBe(decimalString(new Dec(value)));
+    for (const value of edges) {
+      expect(exactOfNumber(value).toString(), String(value)).toBe(decimalString(new Dec(value)));
+      // The very digits and scale the text gives, not only the same value (Exact's limits read them).
+      expect(exactOfNumber(value), String(value)).toEqual(exactOf(String(value)));
+    }
     fc.assert(
       fc.property(fc.double({ min: -1e15, max: 1e15, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 15 }), (raw, digits) => {
         // Prices come rounded to a few significant digits; raw doubles carry 17. Below 1e-20 Exact refuses (scale).
         const value = digits === 0 || raw === 0 ? raw : Number(raw.toPrecision(digits));
         if (Object.is(value, -0) || (value !== 0 && Math.abs(value) < 1e-20)) return;
         expect(exactOfNumber(value).toString()).toBe(decimalString(new Dec(value)));
+        expect(exactOfNumber(value)).toEqual(exactOf(String(value)));
+      }),
+      { numRuns: 5000 },
+    );
+    // Prices quoted to a few decimals (what the quick path is for), with their neighbours one ulp away (which it is not).
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 ** 12 }), fc.integer({ min: 0, max: 12 }), fc.constantFrom(-1, 0, 1), (units, decimals, nudge) => {
+        const quoted = units / 10 ** decimals;
+        const value = nudge === 0 ? quoted : nudge > 0 ? nextUp(quoted) : -nextUp(quoted);
+        expect(exactOfNumber(value)).toEqual(exactOf(String(value)));
       }),
       { numRuns: 5000 },
     );
@@ -199,3 +213,11 @@ describe('portfolio bookkeeping: the exact path and Dec agree', () => {
     );
   });
 });
+
+/** The next double above a positive value. */
+function nextUp(value: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  view.setBigUint64(0, view.getBigUint64(0) + 1n);
+  return view.getFloat64(0);
+}
