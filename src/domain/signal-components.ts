@@ -72,10 +72,13 @@ for (let i = 1; i <= 22; i++) POWERS_OF_TEN.push((POWERS_OF_TEN[i - 1] as number
 /**
  * Rounds to `digits` significant digits (6 keeps results compact and stable); turns -0 into 0. Always the value of
  * Number(value.toPrecision(digits)), but that string round trip costs ~0.3 microseconds, more than the rest of the
- * signal kernel, so it runs only where arithmetic cannot be sure: scaled = |value| * 10^shift (one correctly rounded
- * operation with an exact power of ten) is within half an ulp of the true product, so rounding it to an integer is
- * right unless it lies within a few ulps of a half; n / 10^shift is then the double nearest the decimal, as parsing
- * gives. Near-halves, exponents beyond 10^+-22 (and subnormals) and more than 12 digits take the string path.
+ * signal kernel, so arithmetic decides wherever it can be sure. scaled = |value| x 10^shift (or / 10^-shift) is one
+ * correctly rounded operation with an exact power of ten, so it lies within half an ulp of the true product q. Below
+ * 2^52 both scaled and whole + 0.5 are multiples of that ulp: unless they are equal, their difference is at least an
+ * ulp and q lies on the same side of the half as scaled does. When they are equal (a price average ending in 5, say),
+ * the product's own rounding error (Dekker's two-product, exact) says which side q is on, or that it is a true tie,
+ * which toPrecision rounds up. n / 10^shift is then the double nearest the decimal, as parsing gives. Exponents beyond
+ * 10^+-22 (and subnormals), more than 12 digits and a half met by a division take the string path.
  */
 export function roundSignificant(value: number, digits = 6): number {
   if (!Number.isFinite(value)) return value;
@@ -97,15 +100,33 @@ export function roundSignificant(value: number, digits = 6): number {
     let scaled = scaleByPowerOfTen(magnitude, shift);
     if (scaled >= ceilingDigits) scaled = scaleByPowerOfTen(magnitude, --shift);
     else if (scaled < floorDigits) scaled = scaleByPowerOfTen(magnitude, ++shift);
-    const whole = Math.floor(scaled);
-    const fraction = scaled - whole;
-    // scaled < 10^digits, so its rounding error is below 10^digits * 2^-53; keep well clear of that.
-    if (Math.abs(fraction - 0.5) > ceilingDigits * 2 ** -50 && scaled >= floorDigits && scaled < ceilingDigits) {
-      const rounded = scaleByPowerOfTen(fraction > 0.5 ? whole + 1 : whole, -shift);
-      return value < 0 ? -rounded : rounded;
+    if (scaled >= floorDigits && scaled < ceilingDigits) {
+      const whole = Math.floor(scaled);
+      const aboveHalf = scaled - (whole + 0.5);
+      let up: boolean | null = aboveHalf > 0 ? true : aboveHalf < 0 ? false : null;
+      // Exactly on the half: q = scaled + the product's rounding error (>= 0: above, or a tie, rounded up).
+      if (up === null && shift >= 0) up = productError(magnitude, POWERS_OF_TEN[shift] as number, scaled) >= 0;
+      if (up !== null) {
+        const rounded = scaleByPowerOfTen(up ? whole + 1 : whole, -shift);
+        return value < 0 ? -rounded : rounded;
+      }
     }
   }
   return Number(value.toPrecision(digits)) + 0;
+}
+
+/** Veltkamp's splitter for doubles: 2^27 + 1. */
+const SPLITTER = 134_217_729;
+
+/** a x b - product exactly, for product = the double a x b (Dekker's two-product; no overflow at these sizes). */
+function productError(a: number, b: number, product: number): number {
+  let t = SPLITTER * a;
+  const aHigh = t - (t - a);
+  const aLow = a - aHigh;
+  t = SPLITTER * b;
+  const bHigh = t - (t - b);
+  const bLow = b - bHigh;
+  return aHigh * bHigh - product + aHigh * bLow + aLow * bHigh + aLow * bLow;
 }
 
 /** value * 10^shift in one correctly rounded operation; NaN when 10^|shift| is not an exact double. */

@@ -295,6 +295,15 @@ describe('signal kernel building blocks', () => {
     for (let n = 0; n < 5_000; n++) {
       const magnitude = 10 ** Math.floor(random() * 40 - 20);
       values.push((random() - 0.5) * magnitude, Math.round(random() * 1e7) / 10 ** Math.floor(random() * 12));
+      // Halves, where arithmetic alone cannot tell (scaled lands exactly on n + 0.5): averages of prices quoted to a
+      // few decimals (moving averages), odd multiples of a half at every scale, long sums of quoted prices.
+      const places = 10 ** Math.floor(random() * 9);
+      values.push((Math.round(random() * 1e6) / places + Math.round(random() * 1e6) / places) / 2);
+      values.push((2 * Math.floor(random() * 1e7) + 1) / 2 / 10 ** Math.floor(random() * 15));
+      let sum = 0;
+      const count = 2 + Math.floor(random() * 30);
+      for (let k = 0; k < count; k++) sum += Math.round(random() * 1e5) / 100;
+      values.push(sum / count);
     }
     for (let digits = 1; digits <= 14; digits++) {
       for (const value of values) {
