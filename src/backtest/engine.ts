@@ -7,6 +7,7 @@ import type { PortfolioSnapshot } from '../domain/portfolio-types.js';
 import { emptyPortfolio } from '../domain/portfolio-types.js';
 import { evaluateCloses } from '../domain/signal-kernel.js';
 import { decideTick, tickUniverse } from '../domain/tick-decision.js';
+import type { TickUniverse } from '../domain/tick-decision.js';
 import { settleOrders, type OrderOutcome } from '../domain/tick-settlement.js';
 import type { OrderIntent, OrderState } from '../domain/market-types.js';
 import { cancelledByRisk, isMakerFirst, placeWorkingOrder, type WorkingOrder } from '../domain/working-orders.js';
@@ -117,6 +118,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
   let twaps: TwapOrder[] = [];
   const twapCounts = { started: 0, cutShort: 0 };
   let scanPrices: Readonly<Record<string, number>> = {};
+  /** The last tick's universe: the next one reuses its rules record when the scan's rules are the same. */
+  let previousUniverse: TickUniverse | undefined;
   const restingMarket: RestingMarket = {
     rangeSince: (symbol, sinceMs) => {
       const index = pairIndex.get(symbol);
@@ -176,7 +179,8 @@ export function runBacktest(input: BacktestRunInput): BacktestRun {
       ahead?.beginTick(tickNo);
       const tickers = scan.at(tickTs);
       tickPrices.set(tickers.lasts, tickNo * pairCount);
-      const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo);
+      const universe = tickUniverse(tickers.chosen, portfolio, coinHealth, tickNo, previousUniverse);
+      previousUniverse = universe;
       scanPrices = universe.prices;
 
       const outcomes = evaluations.at(tickTs, evaluatedCandleOpenTs(tickTs, tfMs), universe.symbols);

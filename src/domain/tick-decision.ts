@@ -30,7 +30,7 @@ export interface ScannedTicker {
 export interface TickUniverse {
   /** Last prices by symbol from the scan (coin evaluations overwrite them in decideTick). */
   prices: Record<string, number>;
-  /** Order-size rules by symbol, where the scan had them. */
+  /** Order-size rules by symbol, where the scan had them. Read only: a later tick's universe may share it. */
   rules: Record<string, MarketOrderRules>;
   /** Coins whose circuit is open this tick: not evaluated. */
   skipped: string[];
@@ -38,19 +38,57 @@ export interface TickUniverse {
   symbols: string[];
 }
 
-/** The tick's coins: the scan's plus every held coin, minus those whose circuit is open. */
-export function tickUniverse(tickers: readonly ScannedTicker[], portfolio: PortfolioSnapshot, coinHealth: Readonly<Record<string, CoinHealth>>, tickNo: number): TickUniverse {
+/**
+ * The tick's coins: the scan's plus every held coin, minus those whose circuit is open. Given the previous tick's
+ * universe, its rules record is reused when the scan's rules are the very same (a backtest's, tick after tick).
+ */
+export function tickUniverse(
+  tickers: readonly ScannedTicker[],
+  portfolio: PortfolioSnapshot,
+  coinHealth: Readonly<Record<string, CoinHealth>>,
+  tickNo: number,
+  previous?: Pick<TickUniverse, 'rules'>,
+): TickUniverse {
   const prices: Record<string, number> = {};
-  const rules: Record<string, MarketOrderRules> = {};
-  for (const t of tickers) {
-    prices[t.symbol] = t.last;
-    if (t.rules !== undefined) rules[t.symbol] = t.rules;
-  }
+  for (const t of tickers) prices[t.symbol] = t.last;
+  const rules = previous !== undefined && sameRules(tickers, previous.rules) ? previous.rules : rulesOf(tickers);
   const universe = sortedUnion(tickers.map((t) => t.symbol), Object.keys(portfolio.positions), prices);
   // Most ticks no coin has a health record: nothing to look up.
   const skipped = hasAnyKey(coinHealth) ? universe.filter((s) => isCircuitOpen(coinHealth[s], tickNo)) : [];
   const symbols = skipped.length === 0 ? universe : universe.filter((s) => !skipped.includes(s));
   return { prices, rules, skipped, symbols };
+}
+
+/** How many symbols each rules record built by rulesOf holds (to tell it is the scan's whole set). */
+const RULES_SIZES = new WeakMap<object, number>();
+
+function rulesOf(tickers: readonly ScannedTicker[]): Record<string, MarketOrderRules> {
+  const rules: Record<string, MarketOrderRules> = {};
+  let size = 0;
+  for (const t of tickers) {
+    if (t.rules === undefined) continue;
+    if (!Object.hasOwn(rules, t.symbol)) size++;
+    rules[t.symbol] = t.rules;
+  }
+  RULES_SIZES.set(rules, size);
+  return rules;
+}
+
+/** Whether `rules` (built by rulesOf) is exactly what rulesOf(tickers) would build: the same objects by symbol. */
+function sameRules(tickers: readonly ScannedTicker[], rules: Readonly<Record<string, MarketOrderRules>>): boolean {
+  const size = RULES_SIZES.get(rules);
+  if (size === undefined) return false;
+  let withRules = 0;
+  for (const t of tickers) {
+    if (t.rules === undefined) {
+      if (Object.hasOwn(rules, t.symbol)) return false;
+    } else {
+      if (rules[t.symbol] !== t.rules) return false;
+      withRules++;
+    }
+  }
+  // Every symbol of `rules` was met (a ticker listed twice is counted twice: then build afresh).
+  return withRules === size;
 }
 
 function hasAnyKey(record: object): boolean {

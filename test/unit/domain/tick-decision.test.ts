@@ -38,6 +38,34 @@ describe('tickUniverse', () => {
     expect(universe.skipped).toEqual(['ADA/USDT']);
     expect(universe.prices).toEqual({ 'ETH/USDT': 2, 'ADA/USDT': 0.5 });
   });
+
+  it('reuses the previous tick\'s rules record only when the scan has the very same rules, symbol for symbol', () => {
+    const eth = { amountStep: '0.001' };
+    const ada = { amountStep: '1', minCost: '5' };
+    const scan = (last: number, adaRules: typeof ada | null = ada) => [
+      { symbol: 'ETH/USDT', last, rules: eth },
+      { symbol: 'ADA/USDT', last: 0.5, ...(adaRules !== null && { rules: adaRules }) },
+    ];
+    const none = emptyPortfolio('USDT', '10000');
+    const first = tickUniverse(scan(2), none, {}, 1);
+    const second = tickUniverse(scan(3), none, {}, 2, first);
+    expect(second.rules).toBe(first.rules);
+    expect(second.prices).toEqual({ 'ETH/USDT': 3, 'ADA/USDT': 0.5 });
+    // Other rules, a coin without rules, a coin gone or added, or a record built elsewhere: built afresh, as without it.
+    const changes = [
+      scan(3, { amountStep: '1', minCost: '5' }),
+      scan(3, null),
+      scan(3).slice(0, 1),
+      [...scan(3), { symbol: 'XRP/USDT', last: 1, rules: eth }],
+      [...scan(3), { symbol: 'ETH/USDT', last: 3, rules: eth }],
+    ];
+    for (const tickers of changes) {
+      const next = tickUniverse(tickers, none, {}, 2, first);
+      expect(next.rules).not.toBe(first.rules);
+      expect(next.rules).toEqual(tickUniverse(tickers, none, {}, 2).rules);
+    }
+    expect(tickUniverse(scan(3), none, {}, 2, { rules: { 'ETH/USDT': eth, 'ADA/USDT': ada } }).rules).toEqual({ 'ETH/USDT': eth, 'ADA/USDT': ada });
+  });
 });
 
 describe('decideTick', () => {
