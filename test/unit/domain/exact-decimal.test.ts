@@ -104,6 +104,25 @@ describe('Exact', () => {
     );
   });
 
+  it('reads plain text of up to 15 digits by its quick scan exactly as the pattern reads it, and the rest by the pattern', () => {
+    // [text, units, scale] as the pattern reads it, at and past the quick scan's edges.
+    const read: Array<[string, bigint, number]> = [
+      ['0', 0n, 0],
+      ['00012', 12n, 0],
+      ['1.50', 150n, 2],
+      ['-12.5', -125n, 1],
+      ['0.000000000000001', 1n, 15],
+      ['123456789012345', 123456789012345n, 0],
+      ['1234567890123456', 1234567890123456n, 0],
+      ['-9999999.99999999', -999999999999999n, 8],
+      ['1e5', 100000n, 0],
+      ['2.5E-3', 25n, 4],
+    ];
+    for (const [text, units, scale] of read) expect(exactOf(text), text).toEqual(new Exact(units, scale));
+    // What neither reads (Dec does, or refuses): left to Dec.
+    for (const text of ['', '-', '1.', '.5', '1.2.3', '+1', '1,5', ' 1', '-0', '-0.00', 'NaN']) expect(exactOrRefusal(() => exactOf(text).toString()), text).toBe('NEEDS_DECIMAL');
+  });
+
   it('refuses what it cannot hold or mirror: 41 digits, a negative zero (Dec keeps its sign), non-decimal text', () => {
     expect(() => exactOf('1'.repeat(41))).toThrow();
     expect(() => exactOf('-0.000')).toThrow();
