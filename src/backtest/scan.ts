@@ -9,6 +9,7 @@ export interface ScanAtTick {
   /**
    * The scan's answer: the configured pairs or the top pairs by 24h quote volume, with their rules; by symbol when
    * every pair with a ticker is chosen (which coins a tick evaluates never depends on their order, only the cut does).
+   * Valid until the next scan, which reuses each pair's ticker object (a tick reads them and keeps none).
    */
   chosen: ScannedTicker[];
   /** Every pair with a ticker at this tick, by its index in the data. */
@@ -26,6 +27,8 @@ export class ScanCursor {
   private readonly ends: Int32Array;
   /** Each pair's ticker price at the current tick (NaN: none), filled by at() (one array for every tick). */
   private readonly lasts: Float64Array;
+  /** Each pair's ticker object, made at its first scan and updated after (see scanned()). */
+  private readonly tickers: Array<ScannedTicker | undefined> = [];
   private readonly tickerTfMs: number;
   private readonly wanted: number[];
   private readonly ranked: boolean;
@@ -84,9 +87,15 @@ export class ScanCursor {
     return { all, chosen, lasts };
   }
 
+  /** The pair's ticker at `last`: one object per pair for the whole run (ticks repeat this for every pair). */
   private scanned(index: number, last: number): ScannedTicker {
-    const pair = this.data.pairs[index]!;
-    return pair.rules === undefined ? { symbol: pair.symbol, last } : { symbol: pair.symbol, last, rules: pair.rules };
+    let ticker = this.tickers[index];
+    if (ticker === undefined) {
+      const pair = this.data.pairs[index]!;
+      ticker = pair.rules === undefined ? { symbol: pair.symbol, last } : { symbol: pair.symbol, last, rules: pair.rules };
+      this.tickers[index] = ticker;
+    } else ticker.last = last;
+    return ticker;
   }
 
   /** The pair's ticker at the current tick, or null (the paper broker's price for an order). */
